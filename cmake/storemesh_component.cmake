@@ -1,0 +1,26 @@
+# storemesh_component(<name> SOURCES a.cpp ... DEPS lib ... TESTS a.test.cpp ...)
+#
+# Declares one component: a static library of its sources, linked to its
+# dependencies, and, when it has tests, a Boost.Test binary <name>_test that
+# CTest runs as the test <name>.
+function(storemesh_component name)
+  cmake_parse_arguments(C "" "" "SOURCES;DEPS;TESTS" ${ARGN})
+  add_library(${name} STATIC ${C_SOURCES})
+  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR} ${PROJECT_BINARY_DIR})
+  target_link_libraries(${name} PUBLIC ${C_DEPS})
+  if(C_TESTS AND STOREMESH_TESTS)
+    storemesh_test(${name} SOURCES ${C_TESTS} DEPS ${name})
+  endif()
+endfunction()
+
+# storemesh_test(<name> SOURCES ... DEPS ... [LABELS ...])
+# A Boost.Test binary <name>_test, run by CTest as <name>.
+function(storemesh_test name)
+  cmake_parse_arguments(T "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  add_executable(${name}_test ${PROJECT_SOURCE_DIR}/tests/test_main.cpp ${T_SOURCES})
+  target_link_libraries(${name}_test PRIVATE ${T_DEPS} storemesh_testing Boost::unit_test_framework)
+  target_compile_definitions(${name}_test PRIVATE BOOST_TEST_DYN_LINK)
+  add_test(NAME ${name} COMMAND ${name}_test --report_level=short)
+  set_tests_properties(${name} PROPERTIES ENVIRONMENT "BOOST_TEST_COLOR_OUTPUT=no"
+                                          LABELS "${T_LABELS}")
+endfunction()

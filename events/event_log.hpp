@@ -1,0 +1,90 @@
+#pragma once
+// The log behind every entity: named topics split into partitions, each an
+// append-only sequence of keyed records. FileLog (embedded) and KafkaLog
+// (librdkafka) implement this one interface; nothing above events/ knows which
+// one it talks to.
+
+#include "events/error.hpp"
+#include "events/strong_types.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace storemesh::events {
+
+/// A record as read back. The views point into the reader's buffer and stay
+/// valid until that reader's next poll() or its destruction.
+struct record_view {
+  offset off;
+  std::int64_t timestamp_ns = 0;
+  std::string_view key;
+  std::string_view value;
+};
+
+/// A record to append; owns its bytes.
+struct record {
+  std::string key;
+  std::string value;
+  std::int64_t timestamp_ns = 0;
+};
+
+/// Reads one partition forward from an offset. Not thread-safe: one reader per
+/// thread. Only whole, checksum-verified records are ever returned.
+class log_reader {
+public:
+  virtual ~log_reader() = default;
+
+  /// Appends to `out` the next records, up to about max_bytes of payload (but
+  /// always at least one record when one is available). Returns how many were
+  /// appended; 0 means caught up with the end of the partition for now.
+  /// A corrupt record is an error (errc::corrupt_record), and no record after
+  /// it is ever returned by this reader.
+  [[nodiscard]] virtual result<std::size_t> poll(std::vector<record_view>& out,
+                                                 std::size_t max_bytes = 1 << 20) = 0;
+
+  /// Offset of the next record poll() will return.
+  [[nodiscard]] virtual offset position() const = 0;
+};
+
+/// Thread-safe: any number of threads may append and read concurrently.
+class event_log {
+public:
+  virtual ~event_log() = default;
+
+  /// Creates the topic with `partitions` partitions if it does not exist.
+  /// An existing topic keeps its partition count (idempotent).
+  [[nodiscard]] virtual result<void> create_topic(std::string_view topic, std::int32_t partitions) = 0;
+
+  /// Number of partitions of an existing topic (errc::unknown_topic otherwise).
+  [[nodiscard]] virtual result<std::int32_t> partitions(std::string_view topic) = 0;
+
+  /// Appends a batch to one partition, atomically: after a crash either every
+  /// record of the batch is in the log or none is. Returns the offset of the
+  /// batch's first record; the others follow consecutively. "Done" means
+  /// durable as the log's sync policy says (FileLog: fsynced under the default
+  /// policy; KafkaLog: acknowledged by all in-sync replicas).
+  [[nodiscard]] virtual result<offset> append(std::string_view topic, partition_id p,
+                                              const std::vector<record>& batch) = 0;
+
+  /// The offset the next appended record of this partition will get.
+  [[nodiscard]] virtual result<offset> end_offset(std::string_view topic, partition_id p) = 0;
+
+  /// A reader positioned at `from` (0 = the beginning).
+  [[nodiscard]] virtual result<std::unique_ptr<log_reader>> read(std::string_view topic, partition_id p,
+                                                                 offset from) = 0;
+
+  /// Waits until the partition's end offset is beyond `known`, or until the
+  /// timeout. Returns the end offset at that moment (== known on timeout).
+  [[nodiscard]] virtual result<offset> wait_beyond(std::string_view topic, partition_id p, offset known,
+                                                   std::chrono::milliseconds timeout) = 0;
+};
+
+/// The partition a key belongs to: Kafka's default (murmur2) partitioner, so
+/// that the FileLog, the KafkaLog and any Java client place a key alike.
+[[nodiscard]] partition_id partition_for(std::string_view key, std::int32_t partitions);
+
+} // namespace storemesh::events

@@ -1,0 +1,34 @@
+#include "events/log_errc.hpp"
+
+#include <string>
+
+namespace storemesh::events {
+namespace {
+
+class category final : public std::error_category {
+public:
+  const char* name() const noexcept override { return "log"; }
+  std::string message(int value) const override {
+    switch (static_cast<log_errc>(value)) {
+      case log_errc::corrupt_record: return "corrupt record";
+      case log_errc::unknown_topic: return "unknown topic";
+      case log_errc::unknown_partition: return "unknown partition";
+      case log_errc::bad_topic_name: return "bad topic name";
+      case log_errc::offset_out_of_range: return "offset out of range";
+      case log_errc::bad_batch: return "bad batch";
+      case log_errc::disk_full: return "disk full";
+      case log_errc::io_error: return "I/O error";
+      case log_errc::broker_error: return "broker error";
+    }
+    return "unknown log error " + std::to_string(value);
+  }
+};
+
+} // namespace
+
+const std::error_category& log_category() noexcept {
+  static const category instance;
+  return instance;
+}
+
+} // namespace storemesh::events

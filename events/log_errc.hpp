@@ -1,0 +1,39 @@
+#pragma once
+// Conditions a log (FileLog or KafkaLog) reports.
+
+#include <system_error>
+
+namespace storemesh::events {
+
+enum class log_errc {
+  /// A record's checksum or framing is wrong in the middle of the log (not a
+  /// torn tail): the log is damaged and nothing after the bad record is served.
+  corrupt_record = 1,
+  /// The topic does not exist.
+  unknown_topic,
+  /// The partition index is outside the topic's partitions.
+  unknown_partition,
+  /// A topic name that cannot be a directory or Kafka topic name.
+  bad_topic_name,
+  /// The requested offset is beyond the end of the partition.
+  offset_out_of_range,
+  /// A batch is empty or a record is larger than the log accepts.
+  bad_batch,
+  /// The disk is full: the batch was not appended (nothing of it is visible).
+  disk_full,
+  /// Any other I/O failure (the detail names the file and the call).
+  io_error,
+  /// The broker or client reported a failure the log cannot recover from.
+  broker_error,
+};
+
+const std::error_category& log_category() noexcept;
+
+inline std::error_code make_error_code(log_errc e) noexcept {
+  return {static_cast<int>(e), log_category()};
+}
+
+} // namespace storemesh::events
+
+template <>
+struct std::is_error_code_enum<storemesh::events::log_errc> : std::true_type {};

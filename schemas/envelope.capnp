@@ -1,0 +1,54 @@
+@0xec491269aaa6c7ca;
+# Every record in every storemesh topic is one Envelope. Any Kafka client can
+# decode it: capnp decode schemas/envelope.capnp Envelope < record.bin
+#
+# Evolution rules (so that no old record ever breaks): fields and union
+# members are only ever added, with the next ordinal; nothing is renamed to a
+# different meaning, removed or renumbered. A reader that meets a payload
+# member it does not know reports "unknown message type N".
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("storemesh::schema");
+
+using Log = import "log.capnp";
+using Host = import "host.capnp";
+
+struct Envelope {
+  id @0 :Data;               # 16 random bytes, unique per message
+  entityKind @1 :Text;       # "host", "copy_job", ... ("seal" for batch seals)
+  entityId @2 :Text;         # also the record key, so one entity stays in one partition
+  sequence @3 :UInt64;       # events: the entity's event number, 1 for its first; commands: 0
+  causationId @4 :Data;      # id of the message that caused this one (empty for commands)
+  correlationId @5 :Data;    # id shared by every message of one conversation
+  timestampNs @6 :Int64;     # Unix time in nanoseconds, set by the producer
+  producer @7 :Text;         # who wrote it: "cli@<hostname>", "daemon@<hostname>:<id>"
+  commandOffset @17 :Int64 = -1;  # events and rejections: offset of the causing
+                                  # command in its commands-topic partition
+
+  integrity :union {
+    none @8 :Void;                  # records that need none (snapshots)
+    command @9 :CommandSignature;   # commands: signed one by one
+    event @10 :EventLink;           # events: hash chain, sealed per batch
+  }
+
+  payload :union {
+    unknown @11 :Void;
+    rejection @12 :Log.Rejection;
+    seal @13 :Log.BatchSeal;
+    snapshot @14 :Log.Snapshot;
+    hostCommand @15 :Host.Command;
+    hostEvent @16 :Host.Event;
+  }
+}
+
+struct CommandSignature {
+  publicKey @0 :Data;   # Ed25519 public key of the signer (32 bytes)
+  signature @1 :Data;   # Ed25519 signature (64 bytes) over
+                        # BLAKE2b-256("storemesh.command.v1" || canonical envelope
+                        # with this signature field empty)
+}
+
+struct EventLink {
+  prevHash @0 :Data;    # BLAKE2b-256 of the entity's previous event record as
+                        # stored (the whole value); 32 zero bytes before the first
+}
