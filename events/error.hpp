@@ -36,4 +36,22 @@ template <class Errc>
 
 } // namespace storemesh
 
-#define SM_TRY BOOST_OUTCOME_TRY
+// SM_TRY(lhs, expr): evaluates expr (a result); on failure returns its error
+// from the enclosing function, otherwise assigns the value to lhs, which may
+// be a declaration ("auto x") or an existing variable. SM_TRYV(expr) is the
+// same for result<void> or when the value is not needed.
+// (Boost 1.74's BOOST_OUTCOME_TRY predates the "auto x" form.)
+#define SM_CONCAT_(a, b) a##b
+#define SM_CONCAT(a, b) SM_CONCAT_(a, b)
+#define SM_TRY_IMPL(tmp, lhs, expr)                                \
+  auto tmp = (expr);                                               \
+  if (!tmp)                                                        \
+    return ::boost::outcome_v2::failure(std::move(tmp).error());   \
+  lhs = std::move(tmp).value()
+#define SM_TRY(lhs, expr) SM_TRY_IMPL(SM_CONCAT(sm_try_, __COUNTER__), lhs, expr)
+#define SM_TRYV(expr)                                                  \
+  do {                                                                 \
+    auto sm_tryv_ = (expr);                                            \
+    if (!sm_tryv_)                                                     \
+      return ::boost::outcome_v2::failure(std::move(sm_tryv_).error()); \
+  } while (0)
