@@ -1,0 +1,155 @@
+#include "events/envelope/decoded_envelope.hpp"
+
+#include "events/envelope/entity_id.hpp"
+#include "events/envelope/envelope_errc.hpp"
+#include "events/envelope/structure_check.hpp"
+
+#include <capnp/schema.h>
+#include <kj/exception.h>
+
+#include <cstring>
+#include <string>
+
+namespace storemesh::events::envelope {
+namespace {
+
+capnp::ReaderOptions reader_options() {
+  capnp::ReaderOptions o;
+  // 64 MiB of reads: 16 full traversals of the largest accepted record, and a
+  // ceiling on the work a hostile one can cause.
+  o.traversalLimitInWords = std::uint64_t{8} << 20;
+  o.nestingLimit = 64;
+  return o;
+}
+
+std::string_view as_chars(capnp::Text::Reader t) { return {t.begin(), t.size()}; }
+
+std::size_t known_payload_count() {
+  static const std::size_t count = capnp::Schema::from<schema::Envelope::Payload>().getUnionFields().size();
+  return count;
+}
+
+error malformed(std::string detail) { return make_error(envelope_errc::malformed, std::move(detail)); }
+
+/// Cap'n Proto's description minus the failed internal condition that precedes
+/// the human part ("expected <condition> [values]; Message ends prematurely ..."):
+/// the detail ends up in rejection reasons.
+std::string describe(const kj::Exception& e) {
+  const std::string_view text = e.getDescription().cStr();
+  const auto semicolon = text.find("; ");
+  if (text.rfind("expected ", 0) == 0 && semicolon != std::string_view::npos) {
+    return std::string(text.substr(semicolon + 2));
+  }
+  return std::string(text);
+}
+
+} // namespace
+
+result<decoded_envelope> decoded_envelope::decode(std::string_view bytes) {
+  constexpr std::size_t word_size = sizeof(capnp::word);
+  if (bytes.empty()) return malformed("empty record");
+  if (bytes.size() > max_envelope_bytes) {
+    return make_error(envelope_errc::too_large, std::to_string(bytes.size()) + " bytes (at most " +
+                                                    std::to_string(max_envelope_bytes) + ")");
+  }
+  if (bytes.size() % word_size != 0) {
+    return malformed(std::to_string(bytes.size()) + " bytes is not a whole number of 8-byte words");
+  }
+
+  decoded_envelope d;
+  const std::size_t word_count = bytes.size() / word_size;
+  if (reinterpret_cast<std::uintptr_t>(bytes.data()) % alignof(capnp::word) == 0) {
+    d.words_ = kj::arrayPtr(reinterpret_cast<const capnp::word*>(bytes.data()), word_count);
+  } else {
+    d.owned_ = kj::heapArray<capnp::word>(word_count);
+    std::memcpy(d.owned_.begin(), bytes.data(), bytes.size());
+    d.words_ = d.owned_.asPtr();
+  }
+
+  try {
+    d.attach();
+    if (d.message_->getEnd() != d.words_.end()) {
+      return malformed(std::to_string((d.words_.end() - d.message_->getEnd()) * word_size) +
+                       " trailing bytes after the message");
+    }
+    const capnp::MessageSize size = d.root_.totalSize();
+    if (size.capCount != 0) return malformed("message carries capabilities");
+    // In a well-formed message every object has its own words; reachable
+    // objects adding up to more than the message means pointers share targets,
+    // which only an attacker multiplying the cost of reading it would do.
+    if (size.wordCount > word_count) {
+      return malformed("pointers overlap: " + std::to_string(size.wordCount) + " words reachable in a message of " +
+                       std::to_string(word_count));
+    }
+    if (!check_structure(d.root_, word_count)) {
+      return malformed("lists of more elements than the message has words");
+    }
+
+    const auto id = d.root_.getId();
+    if (id.size() != d.id_.size()) {
+      return make_error(envelope_errc::missing_field, "id is " + std::to_string(id.size()) + " bytes, expected 16");
+    }
+    std::memcpy(d.id_.data(), id.begin(), d.id_.size());
+    d.entity_kind_ = as_chars(d.root_.getEntityKind());
+    if (d.entity_kind_.empty()) return make_error(envelope_errc::missing_field, "entityKind is empty");
+    d.entity_id_ = as_chars(d.root_.getEntityId());
+    if (d.entity_id_.empty()) return make_error(envelope_errc::missing_field, "entityId is empty");
+    if (!is_valid_entity_id(d.entity_id_)) {
+      return make_error(envelope_errc::bad_entity_id,
+                        d.entity_id_.size() > max_entity_id_size
+                            ? "entityId of " + std::to_string(d.entity_id_.size()) + " characters (at most 128)"
+                            : "entityId \"" + std::string(d.entity_id_) + "\" (allowed: [A-Za-z0-9._:@-], no leading '.')");
+    }
+    d.payload_which_ = d.root_.getPayload().which();
+  } catch (const kj::Exception& e) {
+    return malformed(describe(e));
+  }
+  return d;
+}
+
+void decoded_envelope::attach() {
+  message_.emplace(words_, reader_options());
+  root_ = message_->getRoot<schema::Envelope>();
+}
+
+void decoded_envelope::take(decoded_envelope& other) noexcept {
+  words_ = other.words_;
+  owned_ = kj::mv(other.owned_);  // moves the pointer: words_ and the views stay valid
+  id_ = other.id_;
+  entity_kind_ = other.entity_kind_;
+  entity_id_ = other.entity_id_;
+  payload_which_ = other.payload_which_;
+  message_.reset();
+  root_ = {};
+  // Re-reading a message decode() accepted cannot throw.
+  if (other.message_) attach();
+  other.message_.reset();
+  other.root_ = {};
+  other.words_ = nullptr;
+  other.entity_kind_ = {};
+  other.entity_id_ = {};
+}
+
+decoded_envelope::decoded_envelope(decoded_envelope&& other) noexcept { take(other); }
+
+decoded_envelope& decoded_envelope::operator=(decoded_envelope&& other) noexcept {
+  if (this != &other) take(other);
+  return *this;
+}
+
+bool decoded_envelope::payload_known() const {
+  return static_cast<std::size_t>(payload_which_) < known_payload_count();
+}
+
+result<void> decoded_envelope::check_payload_known() const {
+  if (payload_known()) return success();
+  return make_error(envelope_errc::unknown_payload,
+                    "unknown message type " + std::to_string(static_cast<unsigned>(payload_which_)));
+}
+
+std::string_view decoded_envelope::bytes() const {
+  const auto b = words_.asBytes();
+  return {reinterpret_cast<const char*>(b.begin()), b.size()};
+}
+
+} // namespace storemesh::events::envelope

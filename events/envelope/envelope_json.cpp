@@ -1,0 +1,73 @@
+#include "events/envelope/envelope_json.hpp"
+
+#include "events/crypto/hashing.hpp"
+
+#include <capnp/compat/json.h>
+#include <kj/debug.h>
+#include <kj/exception.h>
+
+#include <cstring>
+
+namespace storemesh::events::envelope {
+namespace {
+
+/// Data as hex instead of JsonCodec's default array of numbers.
+class hex_data_handler final : public capnp::JsonCodec::Handler<capnp::Data> {
+public:
+  void encode(const capnp::JsonCodec&, capnp::Data::Reader input, capnp::JsonValue::Builder output) const override {
+    const std::string hex = crypto::to_hex(input.begin(), input.size());
+    output.setString(capnp::Text::Reader(hex.data(), hex.size()));
+  }
+
+  capnp::Orphan<capnp::Data> decode(const capnp::JsonCodec&, capnp::JsonValue::Reader input,
+                                    capnp::Orphanage orphanage) const override {
+    KJ_REQUIRE(input.isString(), "expected a hex string for a Data field");
+    const auto text = input.getString();
+    auto bytes = crypto::from_hex(std::string_view(text.begin(), text.size()));
+    KJ_REQUIRE(bytes.has_value(), "expected a hex string for a Data field");
+    auto orphan = orphanage.newOrphan<capnp::Data>(bytes.value().size());
+    if (!bytes.value().empty()) std::memcpy(orphan.get().begin(), bytes.value().data(), bytes.value().size());
+    return orphan;
+  }
+};
+
+/// A JsonCodec is not documented as thread-safe, and building one registers
+/// handlers: one per thread, built on first use.
+struct codec {
+  hex_data_handler hex;  // declared first: it must outlive the codec using it
+  capnp::JsonCodec json;
+  codec() { json.addTypeHandler(hex); }
+};
+
+codec& thread_codec() {
+  thread_local codec c;
+  return c;
+}
+
+std::string json_string(std::string_view s) {
+  std::string out = "\"";
+  for (const char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+} // namespace
+
+std::string to_json(schema::Envelope::Reader envelope) {
+  try {
+    const kj::String text = thread_codec().json.encode(envelope);
+    return std::string(text.cStr(), text.size());
+  } catch (const kj::Exception& e) {
+    return "{\"error\":" + json_string(e.getDescription().cStr()) + "}";
+  }
+}
+
+} // namespace storemesh::events::envelope

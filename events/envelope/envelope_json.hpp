@@ -1,0 +1,19 @@
+#pragma once
+// Envelopes as JSON, for `storemesh watch`, logs and humans: one object on one
+// line, field names as in the schemas. Data fields (ids, hashes, keys,
+// signatures, embedded records) are lowercase hex strings; 64-bit integers are
+// strings (Cap'n Proto's JSON convention: JSON numbers lose precision past 2^53).
+
+#include "schemas/envelope.capnp.h"
+
+#include <string>
+
+namespace storemesh::events::envelope {
+
+/// The envelope as one line of JSON. Meant for validated envelopes
+/// (decoded_envelope::reader() or a builder's asReader()); an unknown payload
+/// member is left out. Never throws: should Cap'n Proto refuse the message,
+/// the result is {"error":"<why>"}.
+[[nodiscard]] std::string to_json(schema::Envelope::Reader envelope);
+
+} // namespace storemesh::events::envelope

@@ -1,0 +1,154 @@
+#include "events/envelope/decoded_envelope.hpp"
+#include "events/envelope/envelope_json.hpp"
+#include "events/envelope/test_envelopes.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <capnp/schema.h>
+
+using namespace storemesh::events::envelope;
+using namespace storemesh::events::envelope::testing;
+namespace crypto = storemesh::events::crypto;
+namespace schema = storemesh::schema;
+
+BOOST_AUTO_TEST_SUITE(envelope_json)
+
+BOOST_AUTO_TEST_CASE(json_is_one_line_with_hex_data_fields) {
+  const auto signer = crypto::key_pair::generate();
+  capnp::MallocMessageBuilder msg;
+  auto env = msg.initRoot<schema::Envelope>();
+  fill_full_envelope(env, signer);
+  const std::string json = to_json(env.asReader());
+  BOOST_TEST_MESSAGE(json);
+  BOOST_TEST(json.front() == '{');
+  BOOST_TEST(json.back() == '}');
+  BOOST_TEST(json.find('\n') == std::string::npos);
+  BOOST_TEST(json.find("\"id\":\"42424242424242424242424242424242\"") != std::string::npos);
+  BOOST_TEST(json.find("\"causationId\":\"11111111111111111111111111111111\"") != std::string::npos);
+  BOOST_TEST(json.find("\"publicKey\":\"" + signer.public_key().hex() + "\"") != std::string::npos);
+  BOOST_TEST(json.find("\"entityId\":\"host-a\"") != std::string::npos);
+  BOOST_TEST(json.find("\"hostCommand\":{\"register\":[{\"name\":\"ds1\",\"path\":\"/mnt/ds1\"}") != std::string::npos);
+  BOOST_TEST(json.find("\"commandOffset\":\"42\"") != std::string::npos);  // 64-bit: a string
+  BOOST_TEST(json.find('[' + std::string("66")) == std::string::npos);     // no Data as number arrays
+}
+
+namespace {
+
+/// An envelope of every payload kind the schemas have, each with its pointer
+/// fields set, so that a kind JsonCodec could not render would show.
+std::vector<std::pair<std::string, std::string>> every_payload_kind() {
+  std::vector<std::pair<std::string, std::string>> out;  // (member name, bytes)
+  const auto kinds = capnp::Schema::from<schema::Envelope::Payload>().getUnionFields();
+  for (std::size_t k = 0; k < kinds.size(); ++k) {
+    capnp::MallocMessageBuilder msg;
+    auto env = msg.initRoot<schema::Envelope>();
+    env.setId(as_data(sample_id));
+    env.setEntityKind("host");
+    env.setEntityId("host-a");
+    auto payload = env.getPayload();
+    switch (static_cast<schema::Envelope::Payload::Which>(k)) {
+      case schema::Envelope::Payload::UNKNOWN: payload.setUnknown(); break;
+      case schema::Envelope::Payload::REJECTION: {
+        auto r = payload.initRejection();
+        r.setCode("bad_signature");
+        r.setReason("signed by 01234567");
+        r.setCommandTopic("storemesh.commands");
+        r.setCommandPartition(2);
+        r.setCommandOffset(99);
+        r.setCommand(as_data(std::string("\x01\x02\xff", 3)));
+        break;
+      }
+      case schema::Envelope::Payload::SEAL: {
+        auto s = payload.initSeal();
+        s.setPublicKey(as_data(std::string(32, '\xab')));
+        s.setCount(3);
+        s.setSignature(as_data(std::string(64, '\xcd')));
+        break;
+      }
+      case schema::Envelope::Payload::SNAPSHOT: {
+        auto s = payload.initSnapshot();
+        s.setEntityKind("host");
+        s.setEntityId("host-a");
+        s.setLastSequence(12);
+        s.setLastHash(as_data(std::string(32, '\x01')));
+        s.setEventsTopic("storemesh.events.host");
+        s.setEventsPartition(1);
+        s.setEventsOffset(1234);
+        s.setState(as_data(std::string("\x00\x10", 2)));
+        auto p = s.initProcessed(1);
+        p[0].setId(as_data(sample_id));
+        p[0].setCommandOffset(5);
+        break;
+      }
+      case schema::Envelope::Payload::HOST_COMMAND: {
+        auto set_state = payload.initHostCommand().initSetState();
+        set_state.setState(schema::host::HostState::DRAINING);
+        set_state.setReason("maintenance \"window\"");
+        break;
+      }
+      case schema::Envelope::Payload::HOST_EVENT: {
+        auto changed = payload.initHostEvent().initStateChanged();
+        changed.setFrom(schema::host::HostState::UP);
+        changed.setTo(schema::host::HostState::DOWN);
+        changed.setReason("power");
+        break;
+      }
+    }
+    out.emplace_back(std::string(kinds[k].getProto().getName().cStr()), to_bytes(msg));
+  }
+  return out;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(every_payload_kind_renders_as_json) {
+  const auto kinds = every_payload_kind();
+  BOOST_TEST(kinds.size() == 6u);  // a new member needs a case in every_payload_kind()
+  for (const auto& [name, bytes] : kinds) {
+    const aligned_bytes aligned(bytes);
+    auto d = decoded_envelope::decode(aligned.view());
+    BOOST_REQUIRE_MESSAGE(d.has_value(), name << ": " << failure_of(d));
+    const std::string json = to_json(d.value().reader());
+    BOOST_TEST_CONTEXT(json) {
+      BOOST_TEST(json.find("\"" + name + "\":") != std::string::npos);
+      BOOST_TEST(json.find("\"error\"") == std::string::npos);
+      BOOST_TEST(json.find('\n') == std::string::npos);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(data_inside_payloads_is_hex_too) {
+  for (const auto& [name, bytes] : every_payload_kind()) {
+    const aligned_bytes aligned(bytes);
+    const std::string json = to_json(decoded_envelope::decode(aligned.view()).value().reader());
+    if (name == "rejection") BOOST_TEST(json.find("\"command\":\"0102ff\"") != std::string::npos, json);
+    if (name == "seal") {
+      std::string cd;
+      for (int i = 0; i < 64; ++i) cd += "cd";
+      BOOST_TEST(json.find("\"signature\":\"" + cd + "\"") != std::string::npos, json);
+    }
+    if (name == "snapshot") BOOST_TEST(json.find("\"state\":\"0010\"") != std::string::npos, json);
+    if (name == "hostCommand") BOOST_TEST(json.find("maintenance \\\"window\\\"") != std::string::npos, json);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(unknown_payload_member_renders_without_it) {
+  const std::string bytes = every_payload_kind()[4].second;  // hostCommand
+  std::string patched = bytes;
+  std::uint32_t root_lower;
+  std::memcpy(&root_lower, patched.data() + 8, 4);
+  const auto disc = capnp::Schema::from<schema::Envelope::Payload>().getProto().getStruct().getDiscriminantOffset();
+  const std::size_t at = 16 + static_cast<std::size_t>(static_cast<std::int32_t>(root_lower) >> 2) * 8 + disc * 2;
+  const std::uint16_t unknown = 999;
+  std::memcpy(patched.data() + at, &unknown, 2);
+  const aligned_bytes aligned(patched);
+  auto d = decoded_envelope::decode(aligned.view());
+  BOOST_REQUIRE(d.has_value());
+  const std::string json = to_json(d.value().reader());
+  BOOST_TEST_MESSAGE(json);
+  BOOST_TEST(json.find("\"entityId\":\"host-a\"") != std::string::npos);
+  BOOST_TEST(json.find("\"error\"") == std::string::npos);
+  BOOST_TEST(json.find("hostCommand") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
