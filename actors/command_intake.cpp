@@ -1,0 +1,158 @@
+#include "actors/command_intake.hpp"
+
+#include "actors/entity_kinds.hpp"
+#include "actors/messages.hpp"
+#include "actors/records.hpp"
+#include "events/crypto/command_signing.hpp"
+#include "events/crypto/crypto_errc.hpp"
+#include "events/envelope/envelope_errc.hpp"
+
+#include <caf/send.hpp>
+#include <spdlog/spdlog.h>
+
+namespace storemesh::actors {
+
+namespace {
+constexpr std::size_t max_in_flight = 20000;
+constexpr auto commit_every = std::chrono::milliseconds(200);
+} // namespace
+
+command_intake::command_intake(runtime_context& ctx, events::crypto::trusted_keys trusted, offset_store& offsets,
+                               caf::actor router)
+    : ctx_(ctx), trusted_(std::move(trusted)), offsets_(offsets), router_(std::move(router)) {}
+
+command_intake::~command_intake() { stop(); }
+
+void command_intake::start() { thread_ = std::thread([this] { run(); }); }
+
+void command_intake::stop() {
+  stopping_ = true;
+  if (thread_.joinable())
+    thread_.join();
+}
+
+void command_intake::run() {
+  const auto topic = ctx_.names.commands();
+  auto count = ctx_.log->partitions(topic);
+  if (!count) {
+    spdlog::critical("intake: {}", count.error().message());
+    ctx_.fatal->store(true);
+    return;
+  }
+  struct cursor {
+    partition_id p;
+    std::unique_ptr<events::log_reader> reader;
+    offset committed;
+  };
+  std::vector<cursor> cursors;
+  for (std::int32_t i = 0; i < count.value(); ++i) {
+    const partition_id p{i};
+    const auto from = offsets_.committed(topic, p);
+    auto reader = ctx_.log->read(topic, p, from);
+    if (!reader) {
+      spdlog::critical("intake: {}", reader.error().message());
+      ctx_.fatal->store(true);
+      return;
+    }
+    cursors.push_back(cursor{p, std::move(reader).value(), from});
+  }
+
+  std::vector<events::record_view> batch;
+  auto last_commit = std::chrono::steady_clock::now();
+  auto commit = [&] {
+    for (auto& c : cursors) {
+      const auto low = ctx_.tracker->low_watermark(c.p, c.reader->position());
+      if (low != c.committed && offsets_.commit(topic, c.p, low))
+        c.committed = low;
+    }
+    last_commit = std::chrono::steady_clock::now();
+  };
+
+  while (!stopping_) {
+    bool any = false;
+    for (auto& c : cursors) {
+      batch.clear();
+      auto n = c.reader->poll(batch, 256 * 1024);
+      if (!n) {
+        spdlog::critical("intake: reading {}/{}: {}", topic, c.p.value, n.error().message());
+        ctx_.fatal->store(true);
+        return;
+      }
+      for (const auto& r : batch)
+        admit(topic, c.p, r);
+      any = any || n.value() > 0;
+    }
+    if (std::chrono::steady_clock::now() - last_commit > commit_every)
+      commit();
+    if (!any) {
+      // Appends come from other processes (the CLI): wait on partition 0 with
+      // a short timeout, so no partition waits long either way.
+      (void)ctx_.log->wait_beyond(topic, cursors.front().p, cursors.front().reader->position(),
+                                  std::chrono::milliseconds(20));
+    }
+    ctx_.tracker->wait_below(max_in_flight);
+  }
+  commit();
+}
+
+void command_intake::admit(const std::string& topic, partition_id p, const events::record_view& r) {
+  ++read_;
+  const std::array<std::uint8_t, 16> no_id{};
+  auto rec = std::make_shared<command_record>();
+  rec->bytes.assign(r.value.data(), r.value.size());
+  rec->topic = topic;
+  rec->partition = p;
+  rec->at = r.off;
+  auto env = events::envelope::decoded_envelope::decode(rec->bytes);
+  if (!env)
+    return reject(topic, p, r, "", r.key, no_id, "malformed", env.error().message());
+  const auto kind = env.value().entity_kind();
+  const auto id = env.value().entity_id();
+  const auto cmd_id = env.value().id();
+  if (auto known = env.value().check_payload_known(); !known)
+    return reject(topic, p, r, kind, id, cmd_id, "unknown_type", known.error().message());
+  auto signer = events::crypto::verify_command(env.value().reader(), trusted_);
+  if (!signer)
+    return reject(topic, p, r, kind, id, cmd_id, events::crypto::code_name(
+                      static_cast<events::crypto::crypto_errc>(signer.error().code.value())),
+                  signer.error().message());
+  if (find_entity_kind(kind) == nullptr)
+    return reject(topic, p, r, kind, id, cmd_id, "unknown_kind", "no entity kind '" + std::string(kind) + "'");
+  if (id != r.key)
+    return reject(topic, p, r, kind, id, cmd_id, "bad_key", "record key differs from the command's entity id");
+  if (auto seen = ctx_.rejected->find(message_id_key(cmd_id))) {
+    if (*seen == r.off.value)
+      return;  // redelivered after a restart: its rejection is already in the log
+    return reject(topic, p, r, kind, id, cmd_id, "duplicate",
+                  "command id already rejected (command offset " + std::to_string(*seen) + ")");
+  }
+  rec->env.emplace(std::move(env).value());
+  ctx_.tracker->start(p, r.off);
+  caf::anon_send(router_, command_ptr(std::move(rec)));
+}
+
+void command_intake::reject(const std::string& topic, partition_id p, const events::record_view& r,
+                            std::string_view kind, std::string_view id, const std::array<std::uint8_t, 16>& cmd_id,
+                            std::string_view code, const std::string& reason) {
+  const std::string key = id.empty() ? "unknown" : std::string(id);
+  std::int32_t n = 1;
+  if (auto count = ctx_.log->partitions(ctx_.names.rejected()))
+    n = count.value();
+  auto rec = make_rejection_record(kind, key, code, reason, topic, p, r.off.value, r.value, cmd_id, ctx_.producer);
+  ctx_.tracker->start(p, r.off);
+  auto tracker = ctx_.tracker;
+  auto rejected = ctx_.rejected;
+  auto id_key = message_id_key(cmd_id);
+  const auto at = r.off;
+  ctx_.writer->submit({append_part{ctx_.names.rejected(), events::partition_for(key, n), {std::move(rec)}}},
+                      [tracker, rejected, id_key, p, at, fatal = ctx_.fatal](result<std::vector<offset>> done) {
+                        if (!done) {
+                          fatal->store(true);
+                          return;
+                        }
+                        rejected->add(id_key, at.value);
+                        tracker->complete(p, at);
+                      });
+}
+
+} // namespace storemesh::actors

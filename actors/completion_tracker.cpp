@@ -1,0 +1,42 @@
+#include "actors/completion_tracker.hpp"
+
+#include <chrono>
+
+namespace storemesh::actors {
+
+void completion_tracker::start(partition_id p, offset o) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (open_[p.value].insert(o.value).second)
+    ++count_;
+}
+
+void completion_tracker::complete(partition_id p, offset o) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = open_.find(p.value);
+    if (it == open_.end() || it->second.erase(o.value) == 0)
+      return;
+    --count_;
+  }
+  drained_.notify_all();
+}
+
+offset completion_tracker::low_watermark(partition_id p, offset next_read) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = open_.find(p.value);
+  if (it == open_.end() || it->second.empty())
+    return next_read;
+  return offset{*it->second.begin()};
+}
+
+std::size_t completion_tracker::in_flight() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return count_;
+}
+
+void completion_tracker::wait_below(std::size_t limit) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  drained_.wait_for(lock, std::chrono::seconds(1), [&] { return count_ < limit; });
+}
+
+} // namespace storemesh::actors

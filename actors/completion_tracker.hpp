@@ -1,0 +1,35 @@
+#pragma once
+// Which command offsets the daemon has read but not yet finished (outcome
+// durable in the log). The low watermark is what the intake may commit: every
+// command below it is done, so a restart resumes there and redelivers only
+// commands whose outcome might be missing (entities recognise those by id).
+// Thread-safe: the intake starts, entity actors complete.
+
+#include "events/strong_types.hpp"
+
+#include <condition_variable>
+#include <cstddef>
+#include <map>
+#include <mutex>
+#include <set>
+
+namespace storemesh::actors {
+
+class completion_tracker {
+public:
+  void start(partition_id p, offset o);
+  void complete(partition_id p, offset o);
+  /// The first offset not yet done, or `next_read` when nothing is in flight.
+  [[nodiscard]] offset low_watermark(partition_id p, offset next_read) const;
+  [[nodiscard]] std::size_t in_flight() const;
+  /// Blocks while more than `limit` commands are in flight (backpressure).
+  void wait_below(std::size_t limit);
+
+private:
+  mutable std::mutex mutex_;
+  std::condition_variable drained_;
+  std::map<std::int32_t, std::set<std::int64_t>> open_;
+  std::size_t count_ = 0;
+};
+
+} // namespace storemesh::actors

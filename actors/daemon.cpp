@@ -1,0 +1,134 @@
+#include "actors/daemon.hpp"
+
+#include "actors/command_intake.hpp"
+#include "actors/entity_kinds.hpp"
+#include "actors/entity_router.hpp"
+#include "actors/messages.hpp"
+#include "events/envelope/decoded_envelope.hpp"
+#include "events/envelope/envelope_builder.hpp"
+#include "events/topic_scan.hpp"
+
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include <thread>
+#include <unistd.h>
+
+namespace storemesh::actors {
+
+result<void> create_topics(events::event_log& log, const topics& names, std::int32_t partitions) {
+  SM_TRYV(log.create_topic(names.commands(), partitions));
+  SM_TRYV(log.create_topic(names.rejected(), partitions));
+  SM_TRYV(log.create_topic(names.snapshots(), partitions));
+  for (const auto& k : entity_kinds())
+    SM_TRYV(log.create_topic(names.events(k.kind), partitions));
+  return success();
+}
+
+namespace {
+
+caf::actor_system_config& scheduler_config(caf::actor_system_config& cfg) {
+  // CAF defaults to max(4, cores) threads; this machine class has 2 cores, and
+  // the writer, intake and blocking pool need their share.
+  cfg.set("scheduler.max-threads", 2);
+  cfg.set("logger.verbosity", caf::atom("quiet"));
+  return cfg;
+}
+
+} // namespace
+
+struct daemon::parts {
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> system;
+  std::unique_ptr<log_writer> writer;
+  completion_tracker tracker;
+  rejected_index rejected;
+  snapshot_index snapshots;
+  std::unique_ptr<blocking_pool> pool;
+  std::unique_ptr<offset_store> offsets;
+  runtime_context ctx;
+  caf::actor router;
+  std::unique_ptr<command_intake> intake;
+};
+
+daemon::daemon(events::event_log& log, daemon_options options) : log_(log), options_(std::move(options)) {
+  if (options_.producer.empty()) {
+    char host[256] = "localhost";
+    ::gethostname(host, sizeof host - 1);
+    options_.producer = std::string("daemon@") + host;
+  }
+}
+
+daemon::~daemon() { stop(); }
+
+result<void> daemon::start() {
+  using events::envelope::as_string_view;
+  SM_TRYV(create_topics(log_, options_.names, options_.partitions));
+  std::error_code ec;
+  std::filesystem::create_directories(options_.state_dir, ec);
+  SM_TRY(auto key, events::crypto::load_or_create_key_pair(options_.state_dir / "daemon.key"));
+  sealing_pub_ = key.public_key();
+
+  auto p = std::make_unique<parts>();
+  // Rejected commands and snapshot locations: rebuilt from their topics.
+  SM_TRYV(events::scan_topic(log_, options_.names.rejected(),
+                             [&](partition_id, const events::record_view& r) -> result<void> {
+    auto env = events::envelope::decoded_envelope::decode(r.value);
+    if (env && env.value().reader().getPayload().isRejection())
+      p->rejected.add(std::string(as_string_view(env.value().reader().getCausationId())),
+                      env.value().reader().getCommandOffset());
+    return success();
+  }));
+  SM_TRYV(events::scan_topic(log_, options_.names.snapshots(),
+                             [&](partition_id part, const events::record_view& r) -> result<void> {
+    auto env = events::envelope::decoded_envelope::decode(r.value);
+    if (env && env.value().reader().getPayload().isSnapshot())
+      p->snapshots.put(std::string(env.value().entity_kind()), std::string(env.value().entity_id()),
+                       snapshot_location{part, r.off});
+    return success();
+  }));
+
+  SM_TRY(auto event_partitions, log_.partitions(options_.names.events(entity_kinds().front().kind)));
+  p->writer = std::make_unique<log_writer>(log_, options_.names, std::move(key), options_.producer);
+  p->pool = std::make_unique<blocking_pool>(1);
+  p->offsets = std::make_unique<offset_store>(options_.state_dir / "offsets");
+  p->ctx.log = &log_;
+  p->ctx.names = options_.names;
+  p->ctx.writer = p->writer.get();
+  p->ctx.tracker = &p->tracker;
+  p->ctx.rejected = &p->rejected;
+  p->ctx.snapshots = &p->snapshots;
+  p->ctx.pool = p->pool.get();
+  p->ctx.producer = options_.producer;
+  p->ctx.event_partitions = event_partitions;
+  p->ctx.snapshot_every = options_.snapshot_every;
+  p->ctx.idle_after = options_.idle_after;
+  p->ctx.fatal = &fatal_;
+  p->system = std::make_unique<caf::actor_system>(scheduler_config(p->cfg));
+  p->router = p->system->spawn(entity_router, &p->ctx);
+  p->intake = std::make_unique<command_intake>(p->ctx, options_.trusted, *p->offsets, p->router);
+  p->intake->start();
+  parts_ = std::move(p);
+  return success();
+}
+
+void daemon::stop() {
+  if (!parts_)
+    return;
+  auto& p = *parts_;
+  p.intake->stop();
+  // Let commands already handed to entities reach the log (bounded: a stuck
+  // command is simply redelivered after the restart).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (p.tracker.in_flight() > 0 && !fatal_ && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  p.intake.reset();  // commits offsets on its way out
+  caf::anon_send_exit(p.router, caf::exit_reason::user_shutdown);
+  p.router = nullptr;
+  p.pool.reset();
+  p.system.reset();  // waits for every actor
+  p.writer->stop();
+  parts_.reset();
+}
+
+} // namespace storemesh::actors

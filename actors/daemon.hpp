@@ -1,0 +1,59 @@
+#pragma once
+// One storemesh daemon on one log: the actor system, the log writer, the
+// command intake and the entity router, wired together.
+//
+//   created -> starting -> running -> stopping -> stopped
+// start(): open topics, load the sealing key, rebuild the rejected and
+//          snapshot indexes, spawn the router, start the intake.
+// stop():  stop reading commands, let in-flight commands finish (bounded),
+//          commit intake offsets, drain the writer, stop the actors.
+
+#include "actors/runtime_context.hpp"
+#include "events/crypto/keys.hpp"
+#include "events/crypto/trusted_keys.hpp"
+#include "events/event_log.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+
+namespace storemesh::actors {
+
+struct daemon_options {
+  std::filesystem::path state_dir;        ///< sealing key and intake offsets live here
+  events::crypto::trusted_keys trusted;   ///< keys whose commands are accepted
+  topics names;
+  std::int32_t partitions = 2;            ///< for topics this daemon creates
+  std::uint64_t snapshot_every = 1000;
+  std::chrono::milliseconds idle_after{30000};
+  std::string producer;                   ///< defaults to daemon@<hostname>
+};
+
+class daemon {
+public:
+  daemon(events::event_log& log, daemon_options options);
+  ~daemon();
+  daemon(const daemon&) = delete;
+  daemon& operator=(const daemon&) = delete;
+
+  [[nodiscard]] result<void> start();
+  void stop();
+  /// True once a fatal error (the log refused an append) requires a stop.
+  [[nodiscard]] bool failed() const { return fatal_.load(); }
+  [[nodiscard]] const events::crypto::public_key& sealing_key() const { return sealing_pub_; }
+
+private:
+  struct parts;
+  events::event_log& log_;
+  daemon_options options_;
+  std::atomic<bool> fatal_{false};
+  events::crypto::public_key sealing_pub_;
+  std::unique_ptr<parts> parts_;
+};
+
+/// Creates the runtime's topics (commands, rejected, snapshots, one events
+/// topic per entity kind) if missing. Shared by the daemon and the CLI.
+[[nodiscard]] result<void> create_topics(events::event_log& log, const topics& names, std::int32_t partitions);
+
+} // namespace storemesh::actors

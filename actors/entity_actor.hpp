@@ -1,0 +1,244 @@
+#pragma once
+// The event-sourced shell around one entity's decider.
+//
+//   recovering -> ready <-> appending -> stopped
+//
+// recovering: the blocking pool rebuilds the entity (snapshot + replay);
+//             commands wait in the queue.
+// ready:      take the queued commands (up to a batch), decide each against
+//             the state as the earlier ones of the batch left it, append every
+//             event and rejection in one request to the log writer: appending.
+// appending:  commands queue up; when the writer reports the batch durable,
+//             the state moves on, commands are marked done and, every
+//             `snapshot_every` events, a snapshot is written. A failed append
+//             stops the daemon: state never runs ahead of the log.
+// Idle for `idle_after`: ask the router to passivate us; the router answers
+// with stop, which we obey once nothing is queued or in flight.
+
+#include "actors/entity_recovery.hpp"
+#include "actors/messages.hpp"
+#include "actors/records.hpp"
+#include "actors/runtime_context.hpp"
+
+#include <caf/after.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
+#include <spdlog/spdlog.h>
+
+#include <deque>
+
+namespace storemesh::actors {
+
+template <class Entity>
+class entity_actor : public caf::event_based_actor {
+public:
+  using image_type = entity_image<Entity>;
+
+  entity_actor(caf::actor_config& cfg, const runtime_context* ctx, std::string id, caf::actor router)
+      : caf::event_based_actor(cfg), ctx_(ctx), id_(std::move(id)), router_(std::move(router)) {
+    events_topic_ = ctx_->names.events(Entity::kind);
+    partition_ = events::partition_for(id_, ctx_->event_partitions);
+  }
+
+  const char* name() const override { return "entity"; }
+
+  caf::behavior make_behavior() override {
+    start_recovery();
+    return {
+        [this](const command_ptr& c) {
+          queue_.push_back(c);
+          process_queue();
+        },
+        [this](const recovery_done& r) { on_recovered(r); },
+        [this](const append_done& a) { on_appended(a); },
+        [this](stop_atom) {
+          stop_requested_ = true;
+          maybe_stop();
+        },
+        caf::after(ctx_->idle_after) >>
+            [this] {
+              if (!recovering_ && !appending_ && queue_.empty())
+                send(router_, passivate_request{key()});
+            },
+    };
+  }
+
+private:
+  [[nodiscard]] std::string key() const { return std::string(Entity::kind) + '/' + id_; }
+
+  void start_recovery() {
+    auto self = caf::actor_cast<caf::actor>(this);
+    auto ctx = ctx_;
+    auto id = id_;
+    ctx_->pool->post([self, ctx, id] {
+      auto image = recover_entity<Entity>(*ctx, id);
+      recovery_done done;
+      if (image)
+        done.image = std::make_shared<image_type>(std::move(image).value());
+      else
+        done.failure = image.error().message();
+      caf::anon_send(self, std::move(done));
+    });
+  }
+
+  void on_recovered(const recovery_done& r) {
+    recovering_ = false;
+    if (!r.failure.empty()) {
+      failure_ = r.failure;
+      spdlog::error("{}: recovery failed: {}", key(), failure_);
+    } else {
+      image_ = *std::static_pointer_cast<image_type>(r.image);
+    }
+    process_queue();
+  }
+
+  void process_queue() {
+    if (recovering_ || appending_ || queue_.empty())
+      return;
+    working_ = image_;
+    std::vector<events::record> event_records;
+    std::vector<events::record> rejections;
+    std::vector<std::pair<std::string, std::int64_t>> rejected_ids;
+    batch_.clear();
+    while (!queue_.empty() && batch_.size() < 256) {
+      auto c = std::move(queue_.front());
+      queue_.pop_front();
+      decide_one(*c, event_records, rejections, rejected_ids);
+      batch_.push_back(std::move(c));
+    }
+    if (event_records.empty() && rejections.empty()) {
+      finish_batch();
+      return;
+    }
+    batch_events_ = event_records.size();
+    batch_rejected_ids_ = std::move(rejected_ids);
+    std::vector<append_part> parts;
+    if (!event_records.empty())
+      parts.push_back(append_part{events_topic_, partition_, std::move(event_records)});
+    if (!rejections.empty()) {
+      std::int32_t n = 1;
+      if (auto count = ctx_->log->partitions(ctx_->names.rejected()))
+        n = count.value();
+      parts.push_back(append_part{ctx_->names.rejected(), events::partition_for(id_, n), std::move(rejections)});
+    }
+    appending_ = true;
+    auto self = caf::actor_cast<caf::actor>(this);
+    ctx_->writer->submit(std::move(parts), [self](result<std::vector<offset>> r) {
+      caf::anon_send(self, append_done{std::make_shared<result<std::vector<offset>>>(std::move(r))});
+    });
+  }
+
+  void decide_one(const command_record& c, std::vector<events::record>& out, std::vector<events::record>& rejections,
+                  std::vector<std::pair<std::string, std::int64_t>>& rejected_ids) {
+    const auto& env = *c.env;
+    const auto cmd_key = message_id_key(env.id());
+    auto reject = [&](std::string_view code, std::string_view reason) {
+      rejections.push_back(make_rejection_record(Entity::kind, id_, code, reason, c.topic, c.partition, c.at.value,
+                                                 c.bytes, env.id(), ctx_->producer));
+      rejected_ids.emplace_back(cmd_key, c.at.value);
+    };
+    if (!failure_.empty())
+      return reject("unavailable", "entity could not be recovered: " + failure_);
+    if (auto seen = working_.processed.find(cmd_key); seen != working_.processed.end()) {
+      if (seen->second != c.at.value)
+        reject("duplicate", "command id already accepted (command offset " + std::to_string(seen->second) + ")");
+      return;  // same offset: redelivered after a restart, its outcome is in the log
+    }
+    auto command = Entity::read_command(env.reader());
+    if (!command)
+      return reject("malformed", command.error().message());
+    auto decision = Entity::decide(working_.state, command.value());
+    if (!decision.accepted())
+      return reject(decision.why().code, decision.why().reason);
+    cause why;
+    why.command_id = env.id();
+    const auto correlation = events::envelope::as_string_view(env.reader().getCorrelationId());
+    why.correlation_id = correlation.empty() ? cmd_key : std::string(correlation);
+    why.command_offset = c.at.value;
+    for (const auto& e : decision.events) {
+      auto rec = make_event_record(Entity::kind, id_, working_.seq + 1, working_.last_hash, why, ctx_->producer,
+                                   [&](schema::Envelope::Builder b) { Entity::write_event(e, b); });
+      working_.last_hash = events::crypto::record_hash(rec.value);
+      working_.seq += 1;
+      working_.state = Entity::evolve(std::move(working_.state), e);
+      out.push_back(std::move(rec));
+    }
+    working_.processed[cmd_key] = c.at.value;
+  }
+
+  void on_appended(const append_done& a) {
+    appending_ = false;
+    if (!*a.outcome) {
+      spdlog::critical("{}: append failed, stopping the daemon: {}", key(), a.outcome->error().message());
+      if (ctx_->fatal)
+        ctx_->fatal->store(true);
+      quit();
+      return;
+    }
+    if (batch_events_ > 0) {
+      working_.last_event_offset = a.outcome->value().front().value + static_cast<std::int64_t>(batch_events_) - 1;
+      working_.since_snapshot += batch_events_;
+    }
+    image_ = std::move(working_);
+    for (const auto& [id, off] : batch_rejected_ids_)
+      ctx_->rejected->add(id, off);
+    maybe_snapshot();
+    finish_batch();
+  }
+
+  void finish_batch() {
+    for (const auto& c : batch_)
+      ctx_->tracker->complete(c->partition, c->at);
+    batch_.clear();
+    batch_events_ = 0;
+    batch_rejected_ids_.clear();
+    if (!queue_.empty())
+      process_queue();
+    else
+      maybe_stop();
+  }
+
+  void maybe_snapshot() {
+    if (image_.since_snapshot < ctx_->snapshot_every || image_.seq == 0)
+      return;
+    image_.since_snapshot = 0;
+    std::int32_t n = 1;
+    if (auto count = ctx_->log->partitions(ctx_->names.snapshots()))
+      n = count.value();
+    const auto p = events::partition_for(id_, n);
+    auto rec = make_snapshot_record(Entity::kind, id_, image_.seq, image_.last_hash, events_topic_, partition_,
+                                    image_.last_event_offset, Entity::write_state(image_.state), image_.processed,
+                                    ctx_->producer);
+    auto index = ctx_->snapshots;
+    std::string kind(Entity::kind);
+    auto id = id_;
+    ctx_->writer->submit({append_part{ctx_->names.snapshots(), p, {std::move(rec)}}},
+                         [index, kind, id, p](result<std::vector<offset>> r) {
+                           if (r)
+                             index->put(kind, id, snapshot_location{p, r.value().front()});
+                         });
+  }
+
+  void maybe_stop() {
+    if (stop_requested_ && !recovering_ && !appending_ && queue_.empty())
+      quit();
+  }
+
+  const runtime_context* ctx_;
+  std::string id_;
+  caf::actor router_;
+  std::string events_topic_;
+  partition_id partition_;
+  bool recovering_ = true;
+  bool appending_ = false;
+  bool stop_requested_ = false;
+  std::string failure_;
+  image_type image_;
+  image_type working_;
+  std::deque<command_ptr> queue_;
+  std::vector<command_ptr> batch_;
+  std::size_t batch_events_ = 0;
+  std::vector<std::pair<std::string, std::int64_t>> batch_rejected_ids_;
+};
+
+} // namespace storemesh::actors

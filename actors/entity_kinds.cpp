@@ -1,0 +1,34 @@
+#include "actors/entity_kinds.hpp"
+
+#include "actors/entity_actor.hpp"
+#include "services/host/host_codec.hpp"
+
+namespace storemesh::actors {
+namespace {
+
+template <class Entity>
+entity_kind describe() {
+  return entity_kind{
+      std::string(Entity::kind),
+      [](caf::local_actor& spawner, const runtime_context* ctx, const std::string& id, caf::actor router) {
+        return spawner.spawn<entity_actor<Entity>>(ctx, id, std::move(router));
+      },
+      [] { return std::unique_ptr<projection>(new entity_projection<Entity>()); },
+  };
+}
+
+} // namespace
+
+const std::vector<entity_kind>& entity_kinds() {
+  static const std::vector<entity_kind> kinds{describe<services::host::entity>()};
+  return kinds;
+}
+
+const entity_kind* find_entity_kind(std::string_view kind) {
+  for (const auto& k : entity_kinds())
+    if (k.kind == kind)
+      return &k;
+  return nullptr;
+}
+
+} // namespace storemesh::actors

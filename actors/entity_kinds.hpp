@@ -1,0 +1,54 @@
+#pragma once
+// The entity kinds this build knows: how to spawn each one's actor, and how to
+// fold its events outside an actor (audit, read models). Adding a module means
+// adding one line to entity_kinds().
+
+#include "actors/entity_fold.hpp"
+#include "actors/runtime_context.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/local_actor.hpp>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace storemesh::actors {
+
+/// An entity kind's events folded per entity, outside any actor.
+class projection {
+public:
+  virtual ~projection() = default;
+  [[nodiscard]] virtual result<void> fold(const std::string& id, schema::Envelope::Reader env,
+                                          std::string_view value, std::int64_t at) = 0;
+  [[nodiscard]] virtual std::size_t entities() const = 0;
+};
+
+template <class Entity>
+class entity_projection final : public projection {
+public:
+  result<void> fold(const std::string& id, schema::Envelope::Reader env, std::string_view value,
+                    std::int64_t at) override {
+    return fold_event(images_[id], env, value, at);
+  }
+  std::size_t entities() const override { return images_.size(); }
+  [[nodiscard]] const std::map<std::string, entity_image<Entity>>& images() const { return images_; }
+
+private:
+  std::map<std::string, entity_image<Entity>> images_;
+};
+
+struct entity_kind {
+  std::string kind;
+  std::function<caf::actor(caf::local_actor& spawner, const runtime_context* ctx, const std::string& id,
+                           caf::actor router)>
+      spawn;
+  std::function<std::unique_ptr<projection>()> make_projection;
+};
+
+[[nodiscard]] const std::vector<entity_kind>& entity_kinds();
+[[nodiscard]] const entity_kind* find_entity_kind(std::string_view kind);
+
+} // namespace storemesh::actors

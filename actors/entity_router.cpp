@@ -1,0 +1,64 @@
+#include "actors/entity_router.hpp"
+
+#include "actors/entity_kinds.hpp"
+#include "actors/messages.hpp"
+
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+namespace storemesh::actors {
+
+caf::behavior entity_router(caf::stateful_actor<entity_router_state>* self, const runtime_context* ctx) {
+  auto spawn_for = [self, ctx](const std::string& key, const command_record& c) -> caf::actor {
+    const auto* kind = find_entity_kind(c.env->entity_kind());
+    auto actor = kind->spawn(*self, ctx, std::string(c.env->entity_id()), caf::actor_cast<caf::actor>(self));
+    self->monitor(actor);
+    self->state.live.emplace(key, actor);
+    self->state.key_of.emplace(actor.address(), key);
+    return actor;
+  };
+
+  self->set_down_handler([self, spawn_for](const caf::down_msg& down) {
+    auto it = self->state.key_of.find(down.source);
+    if (it == self->state.key_of.end())
+      return;
+    const auto key = it->second;
+    self->state.key_of.erase(it);
+    auto live = self->state.live.find(key);
+    if (live != self->state.live.end() && live->second.address() == down.source)
+      self->state.live.erase(live);
+    auto held = self->state.held.find(key);
+    if (held == self->state.held.end())
+      return;
+    auto commands = std::move(held->second);
+    self->state.held.erase(held);
+    if (commands.empty())
+      return;
+    auto actor = spawn_for(key, *commands.front());
+    for (auto& c : commands)
+      self->send(actor, c);
+  });
+
+  return {
+      [self, spawn_for](const command_ptr& c) {
+        auto key = std::string(c->env->entity_kind()) + '/' + std::string(c->env->entity_id());
+        if (auto held = self->state.held.find(key); held != self->state.held.end()) {
+          held->second.push_back(c);
+          return;
+        }
+        auto it = self->state.live.find(key);
+        auto actor = it != self->state.live.end() ? it->second : spawn_for(key, *c);
+        self->send(actor, c);
+      },
+      [self](const passivate_request& p) {
+        auto it = self->state.live.find(p.key);
+        if (it == self->state.live.end())
+          return;
+        self->send(it->second, stop_atom::value);
+        self->state.live.erase(it);
+        self->state.held.emplace(p.key, std::vector<command_ptr>{});
+      },
+  };
+}
+
+} // namespace storemesh::actors

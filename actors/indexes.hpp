@@ -1,0 +1,64 @@
+#pragma once
+// Two small in-memory indexes the daemon rebuilds at start by scanning their
+// topics, and keeps current as it writes:
+//  - rejected_index: command id -> command offset of every rejected command, so
+//    a redelivered command is recognised and a replayed one refused again;
+//  - snapshot_index: entity -> where its latest snapshot is.
+// Thread-safe.
+
+#include "events/strong_types.hpp"
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+namespace storemesh::actors {
+
+class rejected_index {
+public:
+  void add(const std::string& command_id, std::int64_t command_offset) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ids_.emplace(command_id, command_offset);
+  }
+  [[nodiscard]] std::optional<std::int64_t> find(const std::string& command_id) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = ids_.find(command_id);
+    if (it == ids_.end())
+      return std::nullopt;
+    return it->second;
+  }
+
+private:
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, std::int64_t> ids_;
+};
+
+struct snapshot_location {
+  partition_id partition;
+  offset at;
+};
+
+class snapshot_index {
+public:
+  void put(const std::string& kind, const std::string& id, snapshot_location where) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto& slot = latest_[kind + '\0' + id];
+    if (!slot || slot->at < where.at)
+      slot = where;
+  }
+  [[nodiscard]] std::optional<snapshot_location> find(const std::string& kind, const std::string& id) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = latest_.find(kind + '\0' + id);
+    if (it == latest_.end())
+      return std::nullopt;
+    return it->second;
+  }
+
+private:
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, std::optional<snapshot_location>> latest_;
+};
+
+} // namespace storemesh::actors

@@ -1,0 +1,75 @@
+#pragma once
+// The daemon's one appender. Entity actors hand it records and get a callback
+// once they are durable; it never blocks them.
+//
+// Group commit: each round takes every queued request, groups their parts by
+// partition, and makes one append (so one fsync) per partition. Batches for
+// sealed topics end with one seal record: an Ed25519 signature of this daemon
+// over the BLAKE2b of every record of the batch (DESIGN.md, Security), so one
+// signature covers a whole group commit.
+//
+//   created -> running -> stopped        stop() drains the queue, then joins.
+
+#include "actors/topics.hpp"
+#include "events/crypto/keys.hpp"
+#include "events/event_log.hpp"
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace storemesh::actors {
+
+struct append_part {
+  std::string topic;
+  partition_id partition;
+  std::vector<events::record> records;
+};
+
+/// Called on the writer's thread with the first offset of every part (in the
+/// order given), or the error that stopped the append. Keep it short:
+/// anon_send to an actor is the intended use.
+using append_callback = std::function<void(result<std::vector<offset>>)>;
+
+class log_writer {
+public:
+  log_writer(events::event_log& log, topics names, events::crypto::key_pair sealing_key, std::string producer);
+  ~log_writer();
+  log_writer(const log_writer&) = delete;
+  log_writer& operator=(const log_writer&) = delete;
+
+  /// Thread-safe. Parts of one request for the same partition keep their order.
+  void submit(std::vector<append_part> parts, append_callback done);
+
+  /// Appends what is queued, then stops the thread. Idempotent.
+  void stop();
+
+  [[nodiscard]] const events::crypto::key_pair& sealing_key() const { return key_; }
+
+private:
+  struct request {
+    std::vector<append_part> parts;
+    append_callback done;
+  };
+
+  void run();
+  void write_round(std::vector<request>& round);
+  [[nodiscard]] events::record make_seal(const std::string& topic, partition_id p,
+                                         const std::vector<events::record>& batch) const;
+
+  events::event_log& log_;
+  topics topics_;
+  events::crypto::key_pair key_;
+  std::string producer_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<request> queue_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+} // namespace storemesh::actors

@@ -1,0 +1,51 @@
+#pragma once
+// What actors send each other. All local: CAF never serialises these.
+
+#include "events/envelope/decoded_envelope.hpp"
+#include "events/error.hpp"
+#include "events/strong_types.hpp"
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/atom.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace storemesh::actors {
+
+/// A verified command as read from the commands topic.
+struct command_record {
+  std::string bytes;
+  std::optional<events::envelope::decoded_envelope> env;  ///< views `bytes` or owns a copy
+  std::string topic;
+  partition_id partition;
+  offset at;
+};
+using command_ptr = std::shared_ptr<const command_record>;
+
+/// From the blocking pool to an entity: its recovered image, or why not.
+struct recovery_done {
+  std::shared_ptr<void> image;  ///< entity_image<Entity>
+  std::string failure;
+};
+
+/// From the log writer to an entity.
+struct append_done {
+  std::shared_ptr<result<std::vector<offset>>> outcome;
+};
+
+/// From an idle entity to the router.
+struct passivate_request {
+  std::string key;
+};
+
+using stop_atom = caf::atom_constant<caf::atom("stop")>;
+
+} // namespace storemesh::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(storemesh::actors::command_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(storemesh::actors::recovery_done)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(storemesh::actors::append_done)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(storemesh::actors::passivate_request)

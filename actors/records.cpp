@@ -1,0 +1,103 @@
+#include "actors/records.hpp"
+
+#include "events/envelope/envelope_builder.hpp"
+
+#include <capnp/message.h>
+
+namespace storemesh::actors {
+
+using events::envelope::as_data;
+using events::envelope::new_message_id;
+using events::envelope::now_ns;
+using events::envelope::to_bytes;
+
+events::record make_event_record(std::string_view kind, std::string_view id, std::uint64_t seq,
+                                 const events::crypto::digest& prev_hash, const cause& c,
+                                 std::string_view producer,
+                                 const std::function<void(schema::Envelope::Builder)>& fill) {
+  capnp::MallocMessageBuilder message(256);
+  auto env = message.initRoot<schema::Envelope>();
+  env.setId(as_data(new_message_id()));
+  env.setEntityKind(std::string(kind));
+  env.setEntityId(std::string(id));
+  env.setSequence(seq);
+  env.setCausationId(as_data(c.command_id));
+  env.setCorrelationId(as_data(std::string_view(c.correlation_id)));
+  const auto ts = now_ns();
+  env.setTimestampNs(ts);
+  env.setProducer(std::string(producer));
+  env.setCommandOffset(c.command_offset);
+  env.getIntegrity().initEvent().setPrevHash(as_data(prev_hash));
+  fill(env);
+  return events::record{std::string(id), to_bytes(message), ts};
+}
+
+events::record make_rejection_record(std::string_view kind, std::string_view id, std::string_view code,
+                                     std::string_view reason, const std::string& command_topic, partition_id p,
+                                     std::int64_t command_offset, std::string_view command_bytes,
+                                     const std::array<std::uint8_t, 16>& command_id, std::string_view producer) {
+  capnp::MallocMessageBuilder message(256);
+  auto env = message.initRoot<schema::Envelope>();
+  env.setId(as_data(new_message_id()));
+  env.setEntityKind(std::string(kind.empty() ? "unknown" : kind));
+  env.setEntityId(std::string(id.empty() ? "unknown" : id));
+  env.setCausationId(as_data(command_id));
+  env.setCorrelationId(as_data(command_id));
+  const auto ts = now_ns();
+  env.setTimestampNs(ts);
+  env.setProducer(std::string(producer));
+  env.setCommandOffset(command_offset);
+  env.getIntegrity().setNone();
+  auto r = env.getPayload().initRejection();
+  r.setCode(std::string(code));
+  r.setReason(std::string(reason));
+  r.setCommandTopic(command_topic);
+  r.setCommandPartition(p.value);
+  r.setCommandOffset(command_offset);
+  r.setCommand(as_data(command_bytes));
+  return events::record{std::string(id.empty() ? "unknown" : id), to_bytes(message), ts};
+}
+
+std::string message_id_key(const std::array<std::uint8_t, 16>& id) {
+  return std::string(reinterpret_cast<const char*>(id.data()), id.size());
+}
+
+} // namespace storemesh::actors
+
+namespace storemesh::actors {
+
+events::record make_snapshot_record(std::string_view kind, std::string_view id, std::uint64_t seq,
+                                    const events::crypto::digest& last_hash, const std::string& events_topic,
+                                    partition_id p, std::int64_t events_offset, const std::string& state_bytes,
+                                    const std::unordered_map<std::string, std::int64_t>& processed,
+                                    std::string_view producer) {
+  capnp::MallocMessageBuilder message(1024);
+  auto env = message.initRoot<schema::Envelope>();
+  env.setId(as_data(new_message_id()));
+  env.setEntityKind(std::string(kind));
+  env.setEntityId(std::string(id));
+  env.setSequence(seq);
+  const auto ts = now_ns();
+  env.setTimestampNs(ts);
+  env.setProducer(std::string(producer));
+  env.getIntegrity().setNone();
+  auto s = env.getPayload().initSnapshot();
+  s.setEntityKind(std::string(kind));
+  s.setEntityId(std::string(id));
+  s.setLastSequence(seq);
+  s.setLastHash(as_data(last_hash));
+  s.setEventsTopic(events_topic);
+  s.setEventsPartition(p.value);
+  s.setEventsOffset(events_offset);
+  s.setState(as_data(std::string_view(state_bytes)));
+  auto list = s.initProcessed(static_cast<unsigned>(processed.size()));
+  unsigned i = 0;
+  for (const auto& [cmd, off] : processed) {
+    list[i].setId(as_data(std::string_view(cmd)));
+    list[i].setCommandOffset(off);
+    ++i;
+  }
+  return events::record{std::string(id), to_bytes(message), ts};
+}
+
+} // namespace storemesh::actors

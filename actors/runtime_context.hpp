@@ -1,0 +1,34 @@
+#pragma once
+// What every actor of one daemon shares. Owned by the daemon, which outlives
+// its actor system.
+
+#include "actors/blocking_pool.hpp"
+#include "actors/completion_tracker.hpp"
+#include "actors/indexes.hpp"
+#include "actors/log_writer.hpp"
+#include "actors/topics.hpp"
+#include "events/event_log.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace storemesh::actors {
+
+struct runtime_context {
+  events::event_log* log = nullptr;
+  topics names;
+  log_writer* writer = nullptr;
+  completion_tracker* tracker = nullptr;
+  rejected_index* rejected = nullptr;
+  snapshot_index* snapshots = nullptr;
+  blocking_pool* pool = nullptr;
+  std::string producer;
+  std::int32_t event_partitions = 1;
+  std::uint64_t snapshot_every = 1000;          ///< events between two snapshots of an entity
+  std::chrono::milliseconds idle_after{30000};  ///< an entity idle this long is passivated
+  std::atomic<bool>* fatal = nullptr;           ///< set when the log refuses an append
+};
+
+} // namespace storemesh::actors
