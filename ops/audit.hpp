@@ -1,0 +1,47 @@
+#pragma once
+// The auditor's replay: every record of every storemesh topic, checked.
+//  - commands: each signature verified against the trusted keys;
+//  - events: decoded, each entity's sequence continuous and hash chain intact,
+//    folded into its state by the module's own evolve; the command that caused
+//    each event validly signed by a trusted key;
+//  - every batch the daemon appended covered by a seal whose signature, by a
+//    trusted daemon key, matches the records' hashes;
+//  - any unreadable or corrupt record is a violation.
+// Read-only: opens the log without touching a byte.
+
+#include "actors/topics.hpp"
+#include "events/crypto/trusted_keys.hpp"
+#include "events/event_log.hpp"
+
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace storemesh::ops {
+
+struct audit_options {
+  actors::topics names;
+  events::crypto::trusted_keys command_keys;  ///< operators
+  events::crypto::trusted_keys daemon_keys;   ///< sealers
+  offset until{std::numeric_limits<std::int64_t>::max()};  ///< per partition, exclusive
+};
+
+struct audit_report {
+  std::uint64_t records = 0;
+  std::uint64_t commands = 0;
+  std::uint64_t commands_signed_ok = 0;
+  std::uint64_t commands_refused_signature = 0;  ///< not a violation: the intake rejects them
+  std::uint64_t events = 0;
+  std::uint64_t seals = 0;
+  std::uint64_t rejections = 0;
+  std::uint64_t snapshots = 0;
+  std::map<std::string, std::uint64_t> entities;  ///< kind -> entities rebuilt
+  std::vector<std::string> violations;
+  [[nodiscard]] bool ok() const { return violations.empty(); }
+};
+
+[[nodiscard]] audit_report run_audit(events::event_log& log, const audit_options& o);
+
+} // namespace storemesh::ops

@@ -1,0 +1,31 @@
+#include "ops/cli_context.hpp"
+
+#include "events/file_log/file_log.hpp"
+
+#include <cstdlib>
+
+namespace storemesh::ops {
+
+void add_data_options(CLI::App& app, data_options& opts) {
+  if (const char* env = std::getenv("STOREMESH_DATA"))
+    opts.data = env;
+  app.add_option("--data", opts.data, "data directory of the embedded log (default $STOREMESH_DATA)");
+}
+
+std::filesystem::path state_dir(const data_options& opts) { return std::filesystem::path(opts.data) / "state"; }
+
+std::unique_ptr<events::event_log> open_log(const data_options& opts, bool read_only) {
+  if (opts.data.empty())
+    throw cli_error("no data directory: pass --data DIR or set STOREMESH_DATA", 2);
+  const auto root = std::filesystem::path(opts.data) / "log";
+  if (read_only && !std::filesystem::exists(root))
+    throw cli_error("no storemesh log under " + opts.data + " (has `storemesh serve --data " + opts.data +
+                    "` ever run?)");
+  events::file_log_options o;
+  o.root = root;
+  o.read_only = read_only;
+  auto log = must(events::file_log::open(o), "opening " + root.string());
+  return std::unique_ptr<events::event_log>(std::move(log));
+}
+
+} // namespace storemesh::ops

@@ -1,0 +1,52 @@
+#pragma once
+// What every subcommand shares: where the data lives, which key signs, how a
+// failure becomes one line on stderr.
+
+#include "actors/topics.hpp"
+#include "events/event_log.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+namespace storemesh::ops {
+
+/// Thrown only here, at the process edge; main() prints it as one line.
+struct cli_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+  int exit_code = 1;
+  cli_error(const std::string& what, int code) : std::runtime_error(what), exit_code(code) {}
+};
+
+struct data_options {
+  std::string data;  ///< --data DIR, default $STOREMESH_DATA
+  std::string config;
+  actors::topics names;
+};
+
+/// Adds --data (and --config) to a subcommand.
+void add_data_options(CLI::App& app, data_options& opts);
+
+/// The embedded log under <data>/log. read_only never modifies a byte.
+[[nodiscard]] std::unique_ptr<events::event_log> open_log(const data_options& opts, bool read_only);
+[[nodiscard]] std::filesystem::path state_dir(const data_options& opts);
+
+/// Unwraps a result or throws cli_error with `what` in front of the error.
+template <class T>
+T must(result<T> r, const std::string& what) {
+  if (!r)
+    throw cli_error(what + ": " + r.error().message());
+  if constexpr (!std::is_void_v<T>)
+    return std::move(r).value();
+}
+
+void register_keygen(CLI::App& app);
+void register_serve(CLI::App& app);
+void register_host(CLI::App& app);
+void register_events(CLI::App& app);
+void register_audit(CLI::App& app);
+
+} // namespace storemesh::ops

@@ -1,0 +1,144 @@
+// storemesh host add|drain|up|down|list
+
+#include "actors/entity_kinds.hpp"
+#include "events/envelope/decoded_envelope.hpp"
+#include "events/topic_scan.hpp"
+#include "ops/cli_context.hpp"
+#include "ops/command_client.hpp"
+#include "services/host/host_codec.hpp"
+
+#include <fmt/core.h>
+#include <fmt/ranges.h>
+
+namespace storemesh::ops {
+namespace {
+
+namespace host = services::host;
+
+struct inject_options {
+  data_options data;
+  std::string key;
+  bool no_wait = false;
+  double timeout_seconds = 30;
+};
+
+void add_inject_options(CLI::App& cmd, inject_options& o) {
+  add_data_options(cmd, o.data);
+  if (const char* env = std::getenv("STOREMESH_KEY"))
+    o.key = env;
+  cmd.add_option("--key", o.key, "private key that signs the command (default $STOREMESH_KEY)");
+  cmd.add_flag("--no-wait", o.no_wait, "append the command and return without waiting for its outcome");
+  cmd.add_option("--timeout", o.timeout_seconds, "seconds to wait for the outcome");
+}
+
+void inject(const inject_options& o, const std::string& id, const host::command& c) {
+  auto key = load_signing_key(o.key);
+  auto log = open_log(o.data, false);
+  command_client client(*log, o.data.names, key);
+  auto outcome = client.submit({std::string(host::entity::kind), id,
+                                [&](schema::Envelope::Builder b) { host::entity::write_command(c, b); }},
+                               !o.no_wait, std::chrono::milliseconds(static_cast<std::int64_t>(o.timeout_seconds * 1000)));
+  if (o.no_wait) {
+    fmt::print("submitted\n");
+    return;
+  }
+  if (!outcome.accepted)
+    throw cli_error(fmt::format("rejected ({}): {}", outcome.code, outcome.reason));
+  fmt::print("accepted\n");
+  for (const auto& e : outcome.event_json)
+    fmt::print("  {}\n", e);
+}
+
+struct list_options {
+  data_options data;
+  bool json = false;
+};
+
+void list_hosts(const list_options& o) {
+  auto log = open_log(o.data, true);
+  actors::entity_projection<host::entity> hosts;
+  const auto topic = o.data.names.events(host::entity::kind);
+  if (log->partitions(topic)) {
+    must(events::scan_topic(*log, topic,
+                            [&](partition_id, const events::record_view& r) -> result<void> {
+                              SM_TRY(auto env, events::envelope::decoded_envelope::decode(r.value));
+                              if (env.entity_kind() != host::entity::kind)
+                                return success();
+                              return hosts.fold(std::string(env.entity_id()), env.reader(), r.value, r.off.value);
+                            }),
+         "replaying " + topic);
+  }
+  if (o.json) {
+    for (const auto& [id, image] : hosts.images()) {
+      std::vector<std::string> ds;
+      for (const auto& d : image.state.datastores)
+        ds.push_back(fmt::format("{{\"name\":\"{}\",\"path\":\"{}\"}}", d.name, d.path));
+      fmt::print("{{\"id\":\"{}\",\"state\":\"{}\",\"events\":{},\"datastores\":[{}]}}\n", id,
+                 host::to_string(image.state.status), image.seq, fmt::join(ds, ","));
+    }
+    return;
+  }
+  fmt::print("{:<24} {:<9} {}\n", "HOST", "STATE", "DATASTORES");
+  for (const auto& [id, image] : hosts.images()) {
+    std::vector<std::string> ds;
+    for (const auto& d : image.state.datastores)
+      ds.push_back(d.name + "=" + d.path);
+    fmt::print("{:<24} {:<9} {}\n", id, host::to_string(image.state.status), fmt::join(ds, " "));
+  }
+}
+
+host::datastore parse_datastore(const std::string& spec) {
+  const auto eq = spec.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+    throw cli_error("--datastore wants NAME=PATH, got '" + spec + "'", 2);
+  // A relative path means relative to here; the host decider insists on a
+  // normalised absolute path, so make it one.
+  auto path = std::filesystem::absolute(spec.substr(eq + 1)).lexically_normal().string();
+  if (path.size() > 1 && path.back() == '/')
+    path.pop_back();
+  return {spec.substr(0, eq), path};
+}
+
+} // namespace
+
+void register_host(CLI::App& app) {
+  auto* hostcmd = app.add_subcommand("host", "register hosts, change their state, list them");
+  hostcmd->require_subcommand(1);
+
+  {
+    auto o = std::make_shared<inject_options>();
+    auto id = std::make_shared<std::string>();
+    auto specs = std::make_shared<std::vector<std::string>>();
+    auto* cmd = hostcmd->add_subcommand("add", "register a host with its datastores");
+    cmd->add_option("ID", *id, "host id")->required();
+    cmd->add_option("--datastore", *specs, "NAME=PATH, repeatable")->required();
+    add_inject_options(*cmd, *o);
+    cmd->callback([o, id, specs] {
+      host::register_host c;
+      for (const auto& s : *specs)
+        c.datastores.push_back(parse_datastore(s));
+      inject(*o, *id, c);
+    });
+  }
+  for (auto [name, to, help] : {std::tuple{"drain", host::host_state::draining, "stop giving the host work and move its work away"},
+                                std::tuple{"up", host::host_state::up, "bring the host (back) up"},
+                                std::tuple{"down", host::host_state::down, "mark the host down"}}) {
+    auto o = std::make_shared<inject_options>();
+    auto id = std::make_shared<std::string>();
+    auto reason = std::make_shared<std::string>();
+    auto* cmd = hostcmd->add_subcommand(name, help);
+    cmd->add_option("ID", *id, "host id")->required();
+    cmd->add_option("--reason", *reason, "why, for the record");
+    add_inject_options(*cmd, *o);
+    cmd->callback([o, id, reason, to = to] { inject(*o, *id, host::set_state{to, *reason}); });
+  }
+  {
+    auto o = std::make_shared<list_options>();
+    auto* cmd = hostcmd->add_subcommand("list", "list hosts, rebuilt from the log");
+    add_data_options(*cmd, o->data);
+    cmd->add_flag("--json", o->json, "one JSON object per line");
+    cmd->callback([o] { list_hosts(*o); });
+  }
+}
+
+} // namespace storemesh::ops

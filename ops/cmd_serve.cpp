@@ -1,0 +1,91 @@
+// storemesh serve: the daemon on the embedded log, until SIGINT or SIGTERM.
+
+#include "actors/daemon.hpp"
+#include "ops/cli_context.hpp"
+
+#include <fmt/core.h>
+#include <spdlog/spdlog.h>
+#include <toml++/toml.h>
+
+#include <atomic>
+#include <csignal>
+#include <thread>
+
+namespace storemesh::ops {
+namespace {
+
+std::atomic<bool> stop_requested{false};
+extern "C" void on_signal(int) { stop_requested = true; }
+
+struct serve_options {
+  data_options data;
+  std::vector<std::string> trust;
+  std::int32_t partitions = 2;
+  std::uint64_t snapshot_every = 1000;
+  double idle_seconds = 30;
+};
+
+// A config file may list trusted keys and tunables; flags add to / override it.
+void read_config(serve_options& o) {
+  if (o.data.config.empty())
+    return;
+  toml::table t;
+  try {
+    t = toml::parse_file(o.data.config);
+  } catch (const toml::parse_error& e) {
+    throw cli_error(fmt::format("config {}: {}", o.data.config, e.description()));
+  }
+  if (auto* keys = t["trust"].as_array())
+    for (const auto& k : *keys)
+      if (auto s = k.value<std::string>())
+        o.trust.push_back(*s);
+  o.partitions = t["partitions"].value_or(o.partitions);
+  o.snapshot_every = t["snapshot_every"].value_or(o.snapshot_every);
+  o.idle_seconds = t["idle_seconds"].value_or(o.idle_seconds);
+  if (auto prefix = t["topic_prefix"].value<std::string>())
+    o.data.names.prefix = *prefix;
+}
+
+void serve(serve_options& o) {
+  read_config(o);
+  actors::daemon_options d;
+  for (const auto& k : o.trust)
+    d.trusted.add(must(events::crypto::parse_public_key(k), "--trust " + k));
+  if (d.trusted.empty())
+    spdlog::warn("no trusted keys (--trust PUBKEY): every command will be rejected");
+  d.state_dir = state_dir(o.data);
+  d.names = o.data.names;
+  d.partitions = o.partitions;
+  d.snapshot_every = o.snapshot_every;
+  d.idle_after = std::chrono::milliseconds(static_cast<std::int64_t>(o.idle_seconds * 1000));
+  auto log = open_log(o.data, false);
+  actors::daemon daemon(*log, std::move(d));
+  must(daemon.start(), "starting the daemon");
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  spdlog::info("serving {} (sealing key {}); stop with SIGINT or SIGTERM", o.data.data,
+               daemon.sealing_key().short_id());
+  while (!stop_requested && !daemon.failed())
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const bool failed = daemon.failed();
+  daemon.stop();
+  if (failed)
+    throw cli_error("stopped: the log refused an append (see the log above); state is intact, restart when fixed");
+  spdlog::info("stopped cleanly");
+}
+
+} // namespace
+
+void register_serve(CLI::App& app) {
+  auto o = std::make_shared<serve_options>();
+  auto* cmd = app.add_subcommand("serve", "run the daemon on the embedded log under --data");
+  add_data_options(*cmd, o->data);
+  cmd->add_option("--config", o->data.config, "TOML config: trust = [...], partitions, snapshot_every, idle_seconds");
+  cmd->add_option("--trust", o->trust, "public key (hex or .pub file) whose commands are accepted; repeatable");
+  cmd->add_option("--partitions", o->partitions, "partitions of the topics this daemon creates")->check(CLI::Range(1, 1024));
+  cmd->add_option("--snapshot-every", o->snapshot_every, "events between two snapshots of an entity")->check(CLI::Range(1, 1000000000));
+  cmd->add_option("--idle", o->idle_seconds, "seconds before an idle entity actor is passivated");
+  cmd->callback([o] { serve(*o); });
+}
+
+} // namespace storemesh::ops

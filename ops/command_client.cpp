@@ -1,0 +1,111 @@
+#include "ops/command_client.hpp"
+
+#include "actors/daemon.hpp"
+#include "events/crypto/command_signing.hpp"
+#include "events/envelope/decoded_envelope.hpp"
+#include "events/envelope/envelope_builder.hpp"
+#include "events/envelope/envelope_json.hpp"
+#include "ops/cli_context.hpp"
+
+#include <capnp/message.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+namespace storemesh::ops {
+
+using events::envelope::as_data;
+using events::envelope::as_string_view;
+
+events::crypto::key_pair load_signing_key(const std::string& path) {
+  std::string p = path;
+  if (p.empty())
+    if (const char* env = std::getenv("STOREMESH_KEY"))
+      p = env;
+  if (p.empty())
+    throw cli_error("no signing key: pass --key PATH or set STOREMESH_KEY (make one with `storemesh keygen`)", 2);
+  return must(events::crypto::load_key_pair(p), "loading key " + p);
+}
+
+namespace {
+
+std::string producer_name() {
+  char host[256] = "localhost";
+  ::gethostname(host, sizeof host - 1);
+  return std::string("cli@") + host;
+}
+
+} // namespace
+
+command_outcome command_client::submit(const command_request& request, bool wait,
+                                       std::chrono::milliseconds timeout) {
+  must(actors::create_topics(log_, names_, 2), "creating topics");
+  capnp::MallocMessageBuilder message;
+  auto env = message.initRoot<schema::Envelope>();
+  const auto id = events::envelope::new_message_id();
+  env.setId(as_data(id));
+  env.setEntityKind(request.kind);
+  env.setEntityId(request.entity_id);
+  env.setCorrelationId(as_data(id));
+  const auto ts = events::envelope::now_ns();
+  env.setTimestampNs(ts);
+  env.setProducer(producer_name());
+  request.fill(env);
+  must(events::crypto::sign_command(env, key_), "signing the command");
+  auto bytes = events::envelope::to_bytes(message);
+
+  // Where the outcome will appear, noted before the command exists so that it
+  // cannot be missed however fast the daemon is.
+  const auto events_topic = names_.events(request.kind);
+  const auto ev_p = events::partition_for(request.entity_id, must(log_.partitions(events_topic), events_topic));
+  const auto rej_p = events::partition_for(request.entity_id, must(log_.partitions(names_.rejected()), "rejected"));
+  const auto ev_from = must(log_.end_offset(events_topic, ev_p), events_topic);
+  const auto rej_from = must(log_.end_offset(names_.rejected(), rej_p), "rejected");
+
+  const auto cmd_p = events::partition_for(request.entity_id, must(log_.partitions(names_.commands()), "commands"));
+  must(log_.append(names_.commands(), cmd_p, {events::record{request.entity_id, bytes, ts}}), "appending the command");
+  command_outcome outcome;
+  if (!wait)
+    return outcome;
+
+  auto ev_reader = must(log_.read(events_topic, ev_p, ev_from), events_topic);
+  auto rej_reader = must(log_.read(names_.rejected(), rej_p, rej_from), "rejected");
+  const std::string_view want(reinterpret_cast<const char*>(id.data()), id.size());
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::vector<events::record_view> batch;
+  for (;;) {
+    batch.clear();
+    must(ev_reader->poll(batch), "reading " + events_topic);
+    bool found_now = false;
+    for (const auto& r : batch) {
+      auto e = events::envelope::decoded_envelope::decode(r.value);
+      if (e && as_string_view(e.value().reader().getCausationId()) == want) {
+        outcome.accepted = true;
+        outcome.event_json.push_back(events::envelope::to_json(e.value().reader()));
+        found_now = true;
+      }
+    }
+    if (outcome.accepted && !found_now)
+      return outcome;  // all of its events came in one batch, already read
+    if (outcome.accepted)
+      continue;
+    batch.clear();
+    must(rej_reader->poll(batch), "reading rejected");
+    for (const auto& r : batch) {
+      auto e = events::envelope::decoded_envelope::decode(r.value);
+      if (e && as_string_view(e.value().reader().getCausationId()) == want &&
+          e.value().reader().getPayload().isRejection()) {
+        auto rej = e.value().reader().getPayload().getRejection();
+        outcome.code = rej.getCode().cStr();
+        outcome.reason = rej.getReason().cStr();
+        return outcome;
+      }
+    }
+    if (std::chrono::steady_clock::now() > deadline)
+      throw cli_error("no outcome within " + std::to_string(timeout.count() / 1000) +
+                      " s; the command is in the log and will be decided when `storemesh serve` runs");
+    (void)log_.wait_beyond(events_topic, ev_p, ev_reader->position(), std::chrono::milliseconds(10));
+  }
+}
+
+} // namespace storemesh::ops

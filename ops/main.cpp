@@ -1,0 +1,30 @@
+// storemesh: the one binary. Every subcommand lives in its own file.
+
+#include "ops/cli_context.hpp"
+
+#include <fmt/core.h>
+
+#include <cstdio>
+
+int main(int argc, char** argv) {
+  using namespace storemesh::ops;
+  CLI::App app{"storemesh: control plane of a storage network, every actor's state derived from an event log"};
+  app.require_subcommand(1);
+  register_keygen(app);
+  register_serve(app);
+  register_host(app);
+  register_events(app);
+  register_audit(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const cli_error& e) {
+    fmt::print(stderr, "storemesh: {}\n", e.what());
+    return e.exit_code;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "storemesh: {}\n", e.what());
+    return 1;
+  }
+  return 0;
+}
