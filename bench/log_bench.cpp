@@ -1,0 +1,137 @@
+// bench_log: the log's throughput, each figure beside a reference measured in
+// the same run (what the disk, Cap'n Proto or libsodium give on their own).
+//
+//   bench_log [--dir DIR] [--events N] [--quick] [--only append|replay|commands]
+//
+// DIR (default $TMPDIR, else /tmp) gets a fresh storemesh-bench-* directory,
+// removed at the end. N is the replay data set (default 1,000,000 events).
+// Every figure is the best of 3 runs, wall clock (steady_clock).
+
+#include "bench/bench_util.hpp"
+#include "bench/groups.hpp"
+
+#include <sodium.h>
+#include <sys/statfs.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <string>
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace storemesh::bench;
+
+[[noreturn]] void usage(int code) {
+  std::fprintf(code == 0 ? stdout : stderr,
+               "usage: bench_log [--dir DIR] [--events N] [--quick] [--only GROUP]\n"
+               "  --dir DIR    where to write (a fresh subdirectory, removed afterwards); default $TMPDIR or /tmp\n"
+               "  --events N   events in the replay data set (default 1000000; --quick caps it at 100000)\n"
+               "  --quick      about 1/8 of the work everywhere: a smoke run, not a measurement\n"
+               "  --only G     run one group: append, replay or commands (e.g. under a profiler)\n");
+  std::exit(code);
+}
+
+std::string command_line(int argc, char** argv) {
+  std::string s;
+  for (int i = 0; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (i > 0) s += ' ';
+    s += a.find_first_of(" \t'\"$") == std::string::npos && !a.empty() ? a : "'" + a + "'";
+  }
+  return s;
+}
+
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  }
+  return "unknown";
+}
+
+std::string first_line(const char* file) {
+  std::ifstream in(file);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+std::string fs_type(const fs::path& dir) {
+  struct statfs s{};
+  if (::statfs(dir.c_str(), &s) != 0) return "unknown";
+  switch (static_cast<unsigned long>(s.f_type)) {
+    case 0xEF53: return "ext4";
+    case 0x58465342: return "xfs";
+    case 0x9123683E: return "btrfs";
+    case 0x01021994: return "tmpfs (fsync is free: disk figures mean nothing)";
+    case 0x794C7630: return "overlayfs";
+    default: {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "0x%lx", static_cast<unsigned long>(s.f_type));
+      return buf;
+    }
+  }
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  options o;
+  std::string only;
+  fs::path base;
+  if (const char* t = std::getenv("TMPDIR"); t && *t) base = t;
+  else base = "/tmp";
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--help" || a == "-h") usage(0);
+    if (a == "--quick") {
+      o.quick = true;
+    } else if (a == "--only" && i + 1 < argc) {
+      only = argv[++i];
+      if (only != "append" && only != "replay" && only != "commands") usage(2);
+    } else if (a == "--dir" && i + 1 < argc) {
+      base = argv[++i];
+    } else if (a == "--events" && i + 1 < argc) {
+      char* end = nullptr;
+      o.events = std::strtoull(argv[++i], &end, 10);
+      if (*end != '\0' || o.events == 0) usage(2);
+    } else {
+      usage(2);
+    }
+  }
+  if (sodium_init() < 0) fail("sodium_init");
+
+  std::error_code ec;
+  fs::create_directories(base, ec);
+  std::string tmpl = (base / "storemesh-bench-XXXXXX").string();
+  if (::mkdtemp(tmpl.data()) == nullptr) fail("mkdtemp in " + base.string());
+  o.dir = tmpl;
+
+  utsname u{};
+  ::uname(&u);
+  std::printf("storemesh bench_log\n");
+  std::printf("command: %s\n", command_line(argc, argv).c_str());
+  std::printf("machine: nproc %ld, %s, Linux %s; load average at start %s\n", ::sysconf(_SC_NPROCESSORS_ONLN),
+              cpu_model().c_str(), u.release, first_line("/proc/loadavg").c_str());
+  std::printf("dir: %s (%s)\n", o.dir.c_str(), fs_type(o.dir).c_str());
+#ifdef NDEBUG
+  const char* build = "optimised (NDEBUG)";
+#else
+  const char* build = "NOT optimised (no NDEBUG): figures are meaningless, build Release";
+#endif
+  std::printf("build: %s; libsodium %s; every figure is the best of %d runs, wall clock; ratio = figure / reference\n",
+              build, sodium_version_string(), o.runs);
+  if (o.quick) std::printf("--quick: a smoke run with little work; do not quote these figures\n");
+  std::fflush(stdout);
+
+  if (only.empty() || only == "append") append_group(o);
+  if (only.empty() || only == "replay") replay_group(o);
+  if (only.empty() || only == "commands") command_group(o);
+
+  std::printf("\nload average at end %s (other processes on these 2 cores disturb the figures)\n",
+              first_line("/proc/loadavg").c_str());
+  fs::remove_all(o.dir, ec);
+  return 0;
+}
