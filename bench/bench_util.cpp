@@ -8,8 +8,16 @@
 
 namespace storemesh::bench {
 
+namespace {
+std::filesystem::path scratch;  // set once by main(), before any thread starts
+} // namespace
+
+void set_scratch_dir(const std::filesystem::path& dir) { scratch = dir; }
+
 void fail(const std::string& what) {
   std::fprintf(stderr, "bench_log: %s\n", what.c_str());
+  std::error_code ec;
+  if (!scratch.empty()) std::filesystem::remove_all(scratch, ec);
   std::exit(1);
 }
 

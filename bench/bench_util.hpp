@@ -29,17 +29,17 @@ struct options {
 
 // -- errors: thrown away at the process edge -------------------------------------
 
-/// The value of `r`, or a one-line message on stderr and exit(1).
+/// Prints "bench_log: <what>", removes the scratch directory, exits 1.
+[[noreturn]] void fail(const std::string& what);
+/// The directory fail() removes (the one main() created).
+void set_scratch_dir(const std::filesystem::path& dir);
+
+/// The value of `r`, or fail() with its error.
 template <class T>
 T must(result<T> r, const char* what) {
-  if (!r) {
-    std::fprintf(stderr, "bench_log: %s: %s\n", what, r.error().message().c_str());
-    std::exit(1);
-  }
+  if (!r) fail(std::string(what) + ": " + r.error().message());
   if constexpr (!std::is_void_v<T>) return std::move(r).value();
 }
-
-[[noreturn]] void fail(const std::string& what);
 
 // -- files ------------------------------------------------------------------------
 

@@ -108,6 +108,7 @@ int main(int argc, char** argv) {
   std::string tmpl = (base / "storemesh-bench-XXXXXX").string();
   if (::mkdtemp(tmpl.data()) == nullptr) fail("mkdtemp in " + base.string());
   o.dir = tmpl;
+  set_scratch_dir(o.dir);
 
   utsname u{};
   ::uname(&u);
