@@ -12,6 +12,9 @@ caf::behavior entity_router(caf::stateful_actor<entity_router_state>* self, cons
   auto spawn_for = [self, ctx](const std::string& key, const command_record& c) -> caf::actor {
     const auto* kind = find_entity_kind(c.env->entity_kind());
     auto actor = kind->spawn(*self, ctx, std::string(c.env->entity_id()), caf::actor_cast<caf::actor>(self));
+    // Linked, so that the router's exit (daemon shutdown) takes every entity
+    // with it; a passivated entity quits normally, which links do not spread.
+    self->link_to(actor);
     self->monitor(actor);
     self->state.live.emplace(key, actor);
     self->state.key_of.emplace(actor.address(), key);
