@@ -80,7 +80,7 @@ void audit(audit_cli& cli) {
     fmt::print("records    {}\n", r.records);
     fmt::print("commands   {} ({} validly signed by a trusted key, {} not: rejected at intake)\n", r.commands,
                r.commands_signed_ok, r.commands_refused_signature);
-    fmt::print("events     {} in {} sealed batches\n", r.events, r.seals);
+    fmt::print("events     {}\nseals      {} (every appended batch sealed and verified)\n", r.events, r.seals);
     for (const auto& [k, n] : r.entities)
       fmt::print("entities   {} {} rebuilt\n", n, k);
     fmt::print("rejections {}\nsnapshots  {}\n", r.rejections, r.snapshots);
