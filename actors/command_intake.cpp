@@ -97,6 +97,8 @@ void command_intake::run() {
 
 void command_intake::admit(const std::string& topic, partition_id p, const events::record_view& r) {
   ++read_;
+  if (ctx_.rejected->rejected_at(p, r.off.value))
+    return;  // redelivered after a restart: its rejection is already in the log
   const std::array<std::uint8_t, 16> no_id{};
   auto rec = std::make_shared<command_record>();
   rec->bytes.assign(r.value.data(), r.value.size());
@@ -121,8 +123,6 @@ void command_intake::admit(const std::string& topic, partition_id p, const event
   if (id != r.key)
     return reject(topic, p, r, kind, id, cmd_id, "bad_key", "record key differs from the command's entity id");
   if (auto seen = ctx_.rejected->find(message_id_key(cmd_id))) {
-    if (*seen == r.off.value)
-      return;  // redelivered after a restart: its rejection is already in the log
     return reject(topic, p, r, kind, id, cmd_id, "duplicate",
                   "command id already rejected (command offset " + std::to_string(*seen) + ")");
   }
@@ -142,7 +142,7 @@ void command_intake::reject(const std::string& topic, partition_id p, const even
   ctx_.tracker->start(p, r.off);
   auto tracker = ctx_.tracker;
   auto rejected = ctx_.rejected;
-  auto id_key = message_id_key(cmd_id);
+  auto id_key = cmd_id == std::array<std::uint8_t, 16>{} ? std::string() : message_id_key(cmd_id);
   const auto at = r.off;
   ctx_.writer->submit({append_part{ctx_.names.rejected(), events::partition_for(key, n), {std::move(rec)}}},
                       [tracker, rejected, id_key, p, at, fatal = ctx_.fatal](result<std::vector<offset>> done) {
@@ -150,7 +150,7 @@ void command_intake::reject(const std::string& topic, partition_id p, const even
                           fatal->store(true);
                           return;
                         }
-                        rejected->add(id_key, at.value);
+                        rejected->add(id_key, p, at.value);
                         tracker->complete(p, at);
                       });
 }

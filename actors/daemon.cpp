@@ -74,9 +74,13 @@ result<void> daemon::start() {
   SM_TRYV(events::scan_topic(log_, options_.names.rejected(),
                              [&](partition_id, const events::record_view& r) -> result<void> {
     auto env = events::envelope::decoded_envelope::decode(r.value);
-    if (env && env.value().reader().getPayload().isRejection())
-      p->rejected.add(std::string(as_string_view(env.value().reader().getCausationId())),
-                      env.value().reader().getCommandOffset());
+    if (env && env.value().reader().getPayload().isRejection()) {
+      const auto rej = env.value().reader().getPayload().getRejection();
+      const auto id = as_string_view(env.value().reader().getCausationId());
+      const bool no_id = id.find_first_not_of('\0') == std::string_view::npos;
+      p->rejected.add(no_id ? std::string() : std::string(id), partition_id{rej.getCommandPartition()},
+                      rej.getCommandOffset());
+    }
     return success();
   }));
   SM_TRYV(events::scan_topic(log_, options_.names.snapshots(),

@@ -181,7 +181,7 @@ private:
     }
     image_ = std::move(working_);
     for (const auto& [id, off] : batch_rejected_ids_)
-      ctx_->rejected->add(id, off);
+      ctx_->rejected->add(id, batch_.front()->partition, off);  // one entity: one commands partition
     maybe_snapshot();
     finish_batch();
   }

@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <mutex>
 #include <optional>
+#include <set>
+#include <utility>
 #include <string>
 #include <unordered_map>
 
@@ -18,9 +20,18 @@ namespace storemesh::actors {
 
 class rejected_index {
 public:
-  void add(const std::string& command_id, std::int64_t command_offset) {
+  /// `command_id` may be empty (a record too malformed to carry one).
+  void add(const std::string& command_id, partition_id p, std::int64_t command_offset) {
     std::lock_guard<std::mutex> lock(mutex_);
-    ids_.emplace(command_id, command_offset);
+    if (!command_id.empty())
+      ids_.emplace(command_id, command_offset);
+    at_.insert({p.value, command_offset});
+  }
+  /// Whether the command record at (p, offset) was already rejected: true for
+  /// a redelivery after a restart, whatever the record holds.
+  [[nodiscard]] bool rejected_at(partition_id p, std::int64_t command_offset) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return at_.count({p.value, command_offset}) != 0;
   }
   [[nodiscard]] std::optional<std::int64_t> find(const std::string& command_id) const {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -33,6 +44,7 @@ public:
 private:
   mutable std::mutex mutex_;
   std::unordered_map<std::string, std::int64_t> ids_;
+  std::set<std::pair<std::int32_t, std::int64_t>> at_;
 };
 
 struct snapshot_location {
