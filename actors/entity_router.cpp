@@ -42,14 +42,6 @@ caf::behavior entity_router(caf::stateful_actor<entity_router_state>* self, cons
       self->send(actor, c);
   });
 
-  // Entities are monitored, not linked: on shutdown take every one still alive
-  // down with us, or the actor system waits for them forever (daemon::stop).
-  self->set_exit_handler([self](caf::exit_msg& msg) {
-    for (const auto& entry : self->state.key_of)
-      self->send_exit(entry.first, msg.reason);
-    self->quit(msg.reason);
-  });
-
   return {
       [self, spawn_for](const command_ptr& c) {
         auto key = std::string(c->env->entity_kind()) + '/' + std::string(c->env->entity_id());
