@@ -1,0 +1,192 @@
+// bench_daemon: the in-process daemon end to end, each figure beside a
+// reference measured in the same run.
+//
+//   bench_daemon [--dir DIR] [--quick] [--only intake|recovery]
+//
+// 1. intake: N pre-signed host commands appended to storemesh.commands as fast
+//    as the bench thread can, until every outcome is in the log; beside raw
+//    Ed25519 verification on one thread (the intake verifies on one thread).
+//    Then commands one at a time with wait (the CLI's path), beside one raw
+//    fsync'd append of the same log.
+// 2. recovery: recover_entity of a host with 10k events interleaved with 100k
+//    others, with its latest snapshot, an older one, and none.
+
+#include "bench/daemon_bench.hpp"
+
+#include <sodium.h>
+#include <sys/statfs.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <fstream>
+
+namespace storemesh::dbench {
+
+namespace fs = std::filesystem;
+
+namespace {
+fs::path scratch;
+}
+
+void fail(const std::string& what) {
+  std::fprintf(stderr, "bench_daemon: %s\n", what.c_str());
+  std::error_code ec;
+  if (!scratch.empty()) fs::remove_all(scratch, ec);
+  std::exit(1);
+}
+
+std::string human(double v) {
+  char buf[32];
+  const double a = std::fabs(v);
+  if (a >= 1e6) std::snprintf(buf, sizeof buf, "%.3gM", v / 1e6);
+  else if (a >= 1e3) std::snprintf(buf, sizeof buf, "%.3gk", v / 1e3);
+  else std::snprintf(buf, sizeof buf, "%.3g", v);
+  return buf;
+}
+
+std::string ms(double seconds) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, seconds < 0.01 ? "%.2f ms" : "%.1f ms", seconds * 1e3);
+  return buf;
+}
+
+void print_table(const std::string& title, const std::vector<row>& rows) {
+  std::size_t w0 = 4, w1 = 6, w2 = 9, w3 = 3;
+  for (const auto& r : rows) {
+    w0 = std::max(w0, r.what.size());
+    w1 = std::max(w1, r.figure.size());
+    w2 = std::max(w2, r.reference.size());
+    w3 = std::max(w3, r.ref_figure.size());
+  }
+  std::printf("\n%s\n", title.c_str());
+  std::printf("  %-*s  %*s   %-*s  %*s  %6s\n", int(w0), "what", int(w1), "figure", int(w2), "reference", int(w3),
+              "ref", "ratio");
+  for (const auto& r : rows) {
+    char ratio[16] = "";
+    if (r.ratio >= 0) std::snprintf(ratio, sizeof ratio, "%.2f", r.ratio);
+    std::printf("  %-*s  %*s   %-*s  %*s  %6s\n", int(w0), r.what.c_str(), int(w1), r.figure.c_str(), int(w2),
+                r.reference.c_str(), int(w3), r.ref_figure.c_str(), ratio);
+    if (!r.note.empty()) std::printf("      %s\n", r.note.c_str());
+  }
+  std::fflush(stdout);
+}
+
+} // namespace storemesh::dbench
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace storemesh::dbench;
+
+[[noreturn]] void usage(int code) {
+  std::fprintf(code == 0 ? stdout : stderr,
+               "usage: bench_daemon [--dir DIR] [--quick] [--only intake|recovery]\n"
+               "  --dir DIR   where to write (a fresh subdirectory, removed afterwards); default $TMPDIR or /tmp\n"
+               "  --quick     about 1/10 of the work: a smoke run, not a measurement\n"
+               "  --only G    run one group: intake or recovery\n");
+  std::exit(code);
+}
+
+std::string command_line(int argc, char** argv) {
+  std::string s;
+  for (int i = 0; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (i > 0) s += ' ';
+    s += a.find_first_of(" \t'\"$") == std::string::npos && !a.empty() ? a : "'" + a + "'";
+  }
+  return s;
+}
+
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  return "unknown";
+}
+
+std::string first_line(const char* file) {
+  std::ifstream in(file);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+std::string fs_type(const fs::path& dir) {
+  struct statfs s{};
+  if (::statfs(dir.c_str(), &s) != 0) return "unknown";
+  switch (static_cast<unsigned long>(s.f_type)) {
+    case 0xEF53: return "ext4";
+    case 0x58465342: return "xfs";
+    case 0x9123683E: return "btrfs";
+    case 0x01021994: return "tmpfs (fsync is free: latency figures mean nothing)";
+    case 0x794C7630: return "overlayfs";
+    default: {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "0x%lx", static_cast<unsigned long>(s.f_type));
+      return buf;
+    }
+  }
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  options o;
+  std::string only;
+  fs::path base;
+  if (const char* t = std::getenv("TMPDIR"); t && *t) base = t;
+  else base = "/tmp";
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--help" || a == "-h") usage(0);
+    if (a == "--quick") {
+      o.quick = true;
+    } else if (a == "--only" && i + 1 < argc) {
+      only = argv[++i];
+      if (only != "intake" && only != "recovery") usage(2);
+    } else if (a == "--dir" && i + 1 < argc) {
+      base = argv[++i];
+    } else {
+      usage(2);
+    }
+  }
+  if (o.quick) {
+    o.commands = 2000;
+    o.hosts = 100;
+    o.single = 30;
+    o.other_events = 10000;
+  }
+  if (sodium_init() < 0) fail("sodium_init");
+  std::error_code ec;
+  fs::create_directories(base, ec);
+  std::string tmpl = (base / "storemesh-dbench-XXXXXX").string();
+  if (::mkdtemp(tmpl.data()) == nullptr) fail("mkdtemp in " + base.string());
+  o.dir = tmpl;
+  scratch = o.dir;
+
+  utsname u{};
+  ::uname(&u);
+  std::printf("storemesh bench_daemon\n");
+  std::printf("command: %s\n", command_line(argc, argv).c_str());
+  std::printf("machine: nproc %ld, %s, Linux %s; load average at start %s\n", ::sysconf(_SC_NPROCESSORS_ONLN),
+              cpu_model().c_str(), u.release, first_line("/proc/loadavg").c_str());
+  std::printf("dir: %s (%s)\n", o.dir.c_str(), fs_type(o.dir).c_str());
+#ifdef NDEBUG
+  const char* build = "optimised (NDEBUG)";
+#else
+  const char* build = "NOT optimised (no NDEBUG): figures are meaningless, build Release";
+#endif
+  std::printf("build: %s; libsodium %s; best of %d runs where marked, wall clock\n", build, sodium_version_string(),
+              o.runs);
+  if (o.quick) std::printf("--quick: a smoke run with little work; do not quote these figures\n");
+  std::fflush(stdout);
+
+  if (only.empty() || only == "intake") intake_group(o);
+  if (only.empty() || only == "recovery") recovery_group(o);
+
+  std::printf("\nload average at end %s (other processes on these cores disturb the figures)\n",
+              first_line("/proc/loadavg").c_str());
+  fs::remove_all(o.dir, ec);
+  return 0;
+}

@@ -1,0 +1,452 @@
+// bench_daemon, group 1: signed-command intake through the in-process daemon.
+//
+// Pipelined: N host commands, pre-signed, spread over H hosts (register, then
+// drain/up alternations, so every one is accepted), appended to
+// storemesh.commands in batches of 1000 from the bench thread as fast as it
+// can, while a monitor thread tails storemesh.events.host and
+// storemesh.rejected and notes when each command's outcome (matched by
+// causation id) becomes readable. Every run uses fresh hosts on the same
+// daemon and log, so run k starts with k*N events already in the log.
+//
+// One at a time: ops::command_client::submit(wait=true), the CLI's own code,
+// against the same running daemon.
+
+#include "bench/daemon_bench.hpp"
+
+#include "actors/daemon.hpp"
+#include "events/crypto/command_signing.hpp"
+#include "events/envelope/decoded_envelope.hpp"
+#include "events/envelope/envelope_builder.hpp"
+#include "events/file_log/file_log.hpp"
+#include "ops/command_client.hpp"
+#include "services/host/host_codec.hpp"
+
+#include <capnp/message.h>
+#include <sodium.h>
+
+#include "actors/entity_recovery.hpp"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <pthread.h>
+#include <time.h>
+
+#include <atomic>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+#include <unordered_map>
+
+namespace storemesh::dbench {
+
+namespace {
+
+namespace host = services::host;
+using events::envelope::as_data;
+using events::envelope::as_string_view;
+
+struct signed_command {
+  std::string id;  // 16 bytes
+  std::string key;
+  std::string value;
+  std::int32_t partition = 0;
+};
+
+signed_command sign_host_command(const std::string& host_id, const host::command& c,
+                                 const events::crypto::key_pair& signer) {
+  capnp::MallocMessageBuilder message(256);
+  auto env = message.initRoot<schema::Envelope>();
+  const auto id = events::envelope::new_message_id();
+  env.setId(as_data(id));
+  env.setEntityKind("host");
+  env.setEntityId(host_id);
+  env.setCorrelationId(as_data(id));
+  env.setTimestampNs(events::envelope::now_ns());
+  env.setProducer("cli@bench");
+  host::entity::write_command(c, env);
+  must(events::crypto::sign_command(env, signer), "sign_command");
+  signed_command s;
+  s.id.assign(reinterpret_cast<const char*>(id.data()), id.size());
+  s.key = host_id;
+  s.value = events::envelope::to_bytes(message);
+  s.partition = events::partition_for(host_id, 2).value;
+  return s;
+}
+
+host::command nth_command(std::size_t j) {
+  if (j == 0) return host::register_host{{{"ds1", "/mnt/ds1"}, {"ds2", "/mnt/ds2"}}};
+  return host::set_state{j % 2 == 1 ? host::host_state::draining : host::host_state::up, "bench"};
+}
+
+std::vector<signed_command> make_run(const options& o, int run, const events::crypto::key_pair& signer) {
+  const std::size_t per_host = (o.commands + o.hosts - 1) / o.hosts;
+  std::vector<signed_command> out;
+  out.reserve(o.commands);
+  for (std::size_t j = 0; j < per_host && out.size() < o.commands; ++j)
+    for (std::size_t i = 0; i < o.hosts && out.size() < o.commands; ++i) {
+      char id[48];
+      std::snprintf(id, sizeof id, "r%d-host-%05zu", run, i);
+      out.push_back(sign_host_command(id, nth_command(j), signer));
+    }
+  return out;
+}
+
+/// CPU seconds (user + system) of every thread of this process, by tid, with
+/// its name: who burns the cores during a run.
+std::map<int, std::pair<std::string, double>> thread_cpu() {
+  std::map<int, std::pair<std::string, double>> out;
+  const double tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  for (const auto& e : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream in(e.path() / "stat");
+    std::string line;
+    std::getline(in, line);
+    const auto open = line.find('('), close = line.rfind(')');
+    if (open == std::string::npos || close == std::string::npos) continue;
+    std::istringstream rest(line.substr(close + 2));
+    std::string field;
+    double utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && rest >> field; ++i) {
+      if (i == 14) utime = std::stod(field);
+      if (i == 15) stime = std::stod(field);
+    }
+    out[std::stoi(e.path().filename().string())] = {line.substr(open + 1, close - open - 1), (utime + stime) / tick};
+  }
+  return out;
+}
+
+std::string thread_cpu_delta(const std::map<int, std::pair<std::string, double>>& before,
+                             const std::map<int, std::pair<std::string, double>>& after, double wall) {
+  std::vector<std::pair<double, std::string>> busy;
+  for (const auto& [tid, v] : after) {
+    auto it = before.find(tid);
+    const double d = v.second - (it == before.end() ? 0.0 : it->second.second);
+    if (d > 0.005) busy.emplace_back(d, v.first + "/" + std::to_string(tid));
+  }
+  std::sort(busy.rbegin(), busy.rend());
+  std::string s;
+  char buf[96];
+  for (const auto& [d, name] : busy) {
+    std::snprintf(buf, sizeof buf, "%s%s %.0f%%", s.empty() ? "" : ", ", name.c_str(), 100.0 * d / wall);
+    s += buf;
+  }
+  return s;
+}
+
+/// Names the daemon's own threads (unnamed: they carry the program's name) in
+/// the order daemon::start() creates them: log_writer, blocking_pool(1) first,
+/// the command intake last (after CAF's). Returns false if the guess does not fit.
+bool name_daemon_threads(const std::map<int, std::pair<std::string, double>>& before, const std::string& unnamed_comm) {
+  std::vector<int> unnamed;
+  for (const auto& [tid, v] : thread_cpu())
+    if (before.count(tid) == 0 && v.first == unnamed_comm) unnamed.push_back(tid);
+  if (unnamed.size() < 3) return false;
+  auto name = [](int tid, const char* n) { std::ofstream("/proc/self/task/" + std::to_string(tid) + "/comm") << n; };
+  name(unnamed[0], "sm.writer");
+  name(unnamed[1], "sm.pool");
+  name(unnamed.back(), "sm.intake");
+  return true;
+}
+
+struct run_result {
+  double seconds = 0;          // first append -> last outcome readable
+  double append_seconds = 0;   // the bench thread's appends alone
+  double cpu_seconds = 0;      // the whole process (daemon + bench threads)
+  std::string threads;         // busiest threads, % of one core over the run
+  std::size_t accepted = 0, rejected = 0, missing = 0;
+  std::vector<double> seen_ms;     // append start -> outcome readable by the monitor
+  std::vector<double> decided_ms;  // append start -> outcome envelope timestampNs (when it was decided)
+};
+
+run_result pipelined_run(events::event_log& log, const actors::topics& names, std::vector<signed_command>& cmds) {
+  const std::size_t n = cmds.size();
+  std::unordered_map<std::string, std::size_t> index;
+  index.reserve(n * 2);
+  for (std::size_t i = 0; i < n; ++i) index.emplace(cmds[i].id, i);
+  std::vector<std::int64_t> in_steady(n, 0), in_real(n, 0), seen_steady(n, 0), decided_real(n, 0);
+  std::vector<char> accepted(n, 0);
+
+  struct tail {
+    std::string topic;
+    bool events;
+    std::unique_ptr<events::log_reader> reader;
+  };
+  std::vector<tail> tails;
+  for (const auto& [topic, is_events] : {std::pair{names.events("host"), true}, std::pair{names.rejected(), false}})
+    for (std::int32_t p = 0; p < 2; ++p) {
+      const auto end = must(log.end_offset(topic, partition_id{p}), topic);
+      tails.push_back(tail{topic, is_events, must(log.read(topic, partition_id{p}, end), topic)});
+    }
+
+  std::atomic<bool> give_up{false};
+  std::atomic<std::size_t> outcomes{0};
+  double monitor_cpu = 0;
+  auto steady_ns = [] { return clock::now().time_since_epoch().count(); };
+  std::thread monitor([&] {
+    ::pthread_setname_np(::pthread_self(), "bench.monitor");
+    std::vector<events::record_view> batch;
+    std::size_t seen = 0;
+    while (seen < n && !give_up) {
+      bool any = false;
+      for (auto& t : tails) {
+        batch.clear();
+        const auto got = must(t.reader->poll(batch), "tailing " + t.topic);
+        any = any || got > 0;
+        const auto now = steady_ns();
+        for (const auto& r : batch) {
+          auto env = events::envelope::decoded_envelope::decode(r.value);
+          if (!env) continue;
+          auto it = index.find(std::string(as_string_view(env.value().reader().getCausationId())));
+          if (it == index.end() || seen_steady[it->second] != 0) continue;
+          seen_steady[it->second] = now;
+          decided_real[it->second] = env.value().reader().getTimestampNs();
+          accepted[it->second] = t.events ? 1 : 0;
+          ++seen;
+        }
+      }
+      outcomes = seen;
+      if (!any) std::this_thread::sleep_for(std::chrono::microseconds(500));
+    }
+    timespec ts{};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    monitor_cpu = static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+  });
+
+  const auto cpu0 = thread_cpu();
+  rusage ru0{};
+  ::getrusage(RUSAGE_SELF, &ru0);
+  const auto t0 = clock::now();
+  constexpr std::size_t chunk = 1000;
+  std::vector<events::record> part[2];
+  for (std::size_t at = 0; at < n; at += chunk) {
+    const std::size_t end = std::min(n, at + chunk);
+    part[0].clear();
+    part[1].clear();
+    const auto st = steady_ns();
+    const auto rt = events::envelope::now_ns();
+    for (std::size_t i = at; i < end; ++i) {
+      auto& c = cmds[i];
+      part[c.partition].push_back(events::record{c.key, c.value, rt});
+      in_steady[i] = st;
+      in_real[i] = rt;
+    }
+    for (std::int32_t p = 0; p < 2; ++p)
+      if (!part[p].empty()) must(log.append(names.commands(), partition_id{p}, part[p]), "appending commands");
+  }
+  run_result r;
+  r.append_seconds = seconds_since(t0);
+  const auto deadline = clock::now() + std::chrono::seconds(180);
+  while (outcomes < n && clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  give_up = true;
+  const auto cpu1 = thread_cpu();
+  rusage ru1{};
+  ::getrusage(RUSAGE_SELF, &ru1);
+  monitor.join();
+  auto tv = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  std::int64_t last = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (seen_steady[i] == 0) {
+      ++r.missing;
+      continue;
+    }
+    last = std::max(last, seen_steady[i]);
+    (accepted[i] ? r.accepted : r.rejected)++;
+    r.seen_ms.push_back(static_cast<double>(seen_steady[i] - in_steady[i]) / 1e6);
+    r.decided_ms.push_back(static_cast<double>(decided_real[i] - in_real[i]) / 1e6);
+  }
+  r.seconds = last == 0 ? seconds_since(t0)
+                        : static_cast<double>(last - t0.time_since_epoch().count()) / 1e9;
+  r.cpu_seconds = tv(ru1.ru_utime) + tv(ru1.ru_stime) - tv(ru0.ru_utime) - tv(ru0.ru_stime);
+  r.threads = thread_cpu_delta(cpu0, cpu1, seconds_since(t0));
+  char mon[64];
+  std::snprintf(mon, sizeof mon, ", bench.monitor %.0f%%", 100.0 * monitor_cpu / seconds_since(t0));
+  r.threads += mon;
+  return r;
+}
+
+/// Raw crypto_sign_verify_detached of 32-byte messages (what verify_command
+/// hands libsodium: a BLAKE2b-256 digest), one thread, best of o.runs.
+double raw_verify_rate(const options& o, const events::crypto::key_pair& key) {
+  const std::size_t m = o.quick ? 2000 : 20000;
+  std::vector<std::array<std::uint8_t, 32>> msgs(m);
+  std::vector<std::array<std::uint8_t, 64>> sigs(m);
+  for (std::size_t i = 0; i < m; ++i) {
+    randombytes_buf(msgs[i].data(), msgs[i].size());
+    sigs[i] = key.sign(msgs[i].data(), msgs[i].size());
+  }
+  const auto pk = key.public_key();
+  double best = 0;
+  for (int run = 0; run < o.runs; ++run) {
+    const auto t0 = clock::now();
+    for (std::size_t i = 0; i < m; ++i)
+      if (crypto_sign_verify_detached(sigs[i].data(), msgs[i].data(), msgs[i].size(), pk.bytes.data()) != 0)
+        fail("raw verify failed");
+    best = std::max(best, static_cast<double>(m) / seconds_since(t0));
+  }
+  return best;
+}
+
+/// decode + verify_command of the real command records, one thread, best of
+/// o.runs: the intake's per-command crypto floor.
+double lib_verify_rate(const options& o, const std::vector<signed_command>& cmds,
+                       const events::crypto::trusted_keys& trusted) {
+  const std::size_t m = std::min<std::size_t>(cmds.size(), o.quick ? 2000 : 20000);
+  double best = 0;
+  for (int run = 0; run < o.runs; ++run) {
+    const auto t0 = clock::now();
+    for (std::size_t i = 0; i < m; ++i) {
+      auto env = must(events::envelope::decoded_envelope::decode(cmds[i].value), "decode");
+      (void)must(events::crypto::verify_command(env.reader(), trusted), "verify_command");
+    }
+    best = std::max(best, static_cast<double>(m) / seconds_since(t0));
+  }
+  return best;
+}
+
+std::string p_ms(std::vector<double>& v, double q) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f ms", quantile(v, q));
+  return buf;
+}
+
+} // namespace
+
+void intake_group(const options& o) {
+  namespace fs = std::filesystem;
+  events::file_log_options lo;
+  lo.root = o.dir / "intake-log";  // fsync_policy::always, the default
+  auto log = must(events::file_log::open(lo), "opening the log");
+  const actors::topics names;
+  auto signer = events::crypto::key_pair::generate();
+  actors::daemon_options d;
+  d.state_dir = o.dir / "intake-state";
+  d.trusted.add(signer.public_key());
+  d.names = names;
+  actors::daemon daemon(*log, std::move(d));
+  const auto threads_before = thread_cpu();
+  const std::string unnamed_comm = threads_before.at(static_cast<int>(::gettid())).first;
+  must(daemon.start(), "starting the daemon");
+  const bool named = name_daemon_threads(threads_before, unnamed_comm);
+  ::pthread_setname_np(::pthread_self(), "bench.main");
+
+  std::printf("\n[1] pre-signing %d x %zu host commands over %zu hosts ...\n", o.runs, o.commands, o.hosts);
+  std::fflush(stdout);
+  std::vector<std::vector<signed_command>> runs;
+  for (int r = 0; r < o.runs; ++r) runs.push_back(make_run(o, r, signer));
+
+  events::crypto::trusted_keys trusted{signer.public_key()};
+  const double raw = raw_verify_rate(o, signer);
+  const double lib = lib_verify_rate(o, runs.front(), trusted);
+
+  std::vector<run_result> results;
+  std::string per_run;
+  actors::snapshot_index no_snapshots;
+  actors::runtime_context scan_ctx;
+  scan_ctx.log = log.get();
+  scan_ctx.names = names;
+  scan_ctx.snapshots = &no_snapshots;
+  scan_ctx.event_partitions = 2;
+  for (int r = 0; r < o.runs; ++r) {
+    // What each of this run's new hosts costs the (1-thread) blocking pool
+    // before its first command can be decided: recover_entity of an id with
+    // no events and no snapshot.
+    double fresh = 1e9;
+    for (int k = 0; k < 3; ++k) {
+      const auto t0 = clock::now();
+      (void)must(actors::recover_entity<host::entity>(scan_ctx, "never-seen-" + std::to_string(k)), "recover");
+      fresh = std::min(fresh, seconds_since(t0));
+    }
+    results.push_back(pipelined_run(*log, names, runs[r]));
+    const auto& x = results.back();
+    char buf[400];
+    std::snprintf(buf, sizeof buf,
+                  "\n      run %d: %s cmd/s in %.2f s (%zu accepted, %zu rejected, %zu missing; appends alone %s cmd/s); "
+                  "process CPU %.0f us/cmd = %.2f cores; new-host recovery %s x %zu hosts = %.2f s of the 1-thread pool"
+                  "\n        busiest threads (%% of a core over the run): ",
+                  r + 1, human(static_cast<double>(runs[r].size()) / x.seconds).c_str(), x.seconds, x.accepted,
+                  x.rejected, x.missing, human(static_cast<double>(runs[r].size()) / x.append_seconds).c_str(),
+                  x.cpu_seconds / static_cast<double>(runs[r].size()) * 1e6, x.cpu_seconds / x.seconds,
+                  ms(fresh).c_str(), o.hosts, fresh * static_cast<double>(o.hosts));
+    per_run += buf + x.threads + (named ? "" : " (daemon threads not identified)");
+    if (daemon.failed()) fail("the daemon failed (see its log lines above)");
+  }
+  std::size_t best = 0;
+  for (std::size_t r = 1; r < results.size(); ++r)
+    if (results[r].seconds < results[best].seconds) best = r;
+  auto& b = results[best];
+  const double rate = static_cast<double>(runs[best].size()) / b.seconds;
+  const bool partial = b.missing > 0;
+
+  // One at a time, with wait: the CLI's path (ops::command_client).
+  ops::command_client client(*log, names, signer);
+  auto request = [](const std::string& id, host::command c) {
+    return ops::command_request{"host", id, [c](schema::Envelope::Builder e) { host::entity::write_command(c, e); }};
+  };
+  // One host per commands partition: the intake, when idle, waits on
+  // partition 0 only (20 ms timeout), so the two can differ.
+  std::string single_host[2];
+  for (int i = 0; single_host[0].empty() || single_host[1].empty(); ++i) {
+    const std::string id = "single-host-" + std::to_string(i);
+    auto& slot = single_host[events::partition_for(id, 2).value];
+    if (slot.empty()) slot = id;
+  }
+  std::vector<double> rtt_p[2];
+  std::size_t single_rejected = 0;
+  for (int p = 0; p < 2; ++p)  // warm: spawn + recover each entity
+    (void)client.submit(request(single_host[p], nth_command(0)), true, std::chrono::seconds(30));
+  for (std::size_t j = 1; j <= o.single; ++j)
+    for (int p = 0; p < 2; ++p) {
+      const auto t0 = clock::now();
+      auto out = client.submit(request(single_host[p], nth_command(j)), true, std::chrono::seconds(30));
+      rtt_p[p].push_back(seconds_since(t0) * 1e3);
+      if (!out.accepted) ++single_rejected;
+    }
+  std::vector<double> rtt = rtt_p[0];
+  rtt.insert(rtt.end(), rtt_p[1].begin(), rtt_p[1].end());
+  // Reference: one record appended (fsync'd) to the same log, one at a time.
+  must(log->create_topic("bench.scratch", 1), "creating bench.scratch");
+  std::vector<double> raw_append;
+  const std::string payload(runs.front().front().value);
+  for (std::size_t j = 0; j < o.single; ++j) {
+    const auto t0 = clock::now();
+    must(log->append("bench.scratch", partition_id{0}, {events::record{"k", payload, 0}}), "raw append");
+    raw_append.push_back(seconds_since(t0) * 1e3);
+  }
+  daemon.stop();
+
+  std::vector<row> rows;
+  rows.push_back(row{"intake, " + human(static_cast<double>(runs[best].size())) + " pipelined commands, best of " + std::to_string(o.runs),
+                     human(rate) + " cmd/s", "raw Ed25519 verify, 32 B, 1 thread", human(raw) + "/s", rate / raw,
+                     "per run:" + per_run + (partial ? "  PARTIAL: some outcomes never appeared" : "")});
+  rows.push_back(row{"  decode + verify_command, 1 thread (floor)", human(lib) + " cmd/s",
+                     "raw Ed25519 verify, 32 B, 1 thread", human(raw) + "/s", lib / raw, ""});
+  rows.push_back(row{"  latency append -> outcome readable, p50", p_ms(b.seen_ms, 0.50), "", "", -1, ""});
+  rows.push_back(row{"  latency append -> outcome readable, p99", p_ms(b.seen_ms, 0.99), "", "", -1, ""});
+  rows.push_back(row{"  latency append -> outcome decided (envelope ts), p50", p_ms(b.decided_ms, 0.50), "", "", -1,
+                     ""});
+  rows.push_back(row{"  latency append -> outcome decided (envelope ts), p99", p_ms(b.decided_ms, 0.99), "", "", -1,
+                     "(append time = start of the batch's append call; a batch is 1000 commands)"});
+  std::vector<double> rtt2 = rtt, raw2 = raw_append;
+  const double r50 = quantile(rtt2, 0.5), a50 = quantile(raw2, 0.5);
+  const double r99 = quantile(rtt2, 0.99), a99 = quantile(raw2, 0.99);
+  char note[128];
+  std::snprintf(note, sizeof note, "%zu commands via ops::command_client::submit(wait), %zu rejected", 2 * o.single,
+                single_rejected);
+  rows.push_back(row{"one at a time with wait (CLI path), p50", p_ms(rtt, 0.5), "1-record fsync'd append, p50",
+                     p_ms(raw_append, 0.5), r50 / a50, note});
+  rows.push_back(row{"one at a time with wait (CLI path), p99", p_ms(rtt, 0.99), "1-record fsync'd append, p99",
+                     p_ms(raw_append, 0.99), r99 / a99, ""});
+  for (int p = 0; p < 2; ++p) {
+    std::vector<double> v = rtt_p[p];
+    const double q50 = quantile(v, 0.5);
+    rows.push_back(row{"  command on commands partition " + std::to_string(p) + ", p50 / p99",
+                       p_ms(rtt_p[p], 0.5) + " / " + p_ms(rtt_p[p], 0.99), "1-record fsync'd append, p50",
+                       p_ms(raw_append, 0.5), q50 / a50, ""});
+  }
+  print_table("1. signed-command intake through actors::daemon (file_log, fsync always); ratio = figure / ref "
+              "(rates: target >= 0.80; latencies: how many fsync'd appends one command costs)",
+              rows);
+}
+
+} // namespace storemesh::dbench
