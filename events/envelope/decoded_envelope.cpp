@@ -46,7 +46,16 @@ std::string describe(const kj::Exception& e) {
 } // namespace
 
 result<decoded_envelope> decoded_envelope::decode(std::string_view bytes) {
+  // Decoded in place inside the result: returning it moves nothing (a move
+  // would rebuild the message reader). One named result, so NRVO applies.
+  result<decoded_envelope> r{boost::outcome_v2::in_place_type<decoded_envelope>};
+  if (auto done = decode_into(bytes, r.value()); !done) r = std::move(done).error();
+  return r;
+}
+
+result<void> decoded_envelope::decode_into(std::string_view bytes, decoded_envelope& slot) {
   constexpr std::size_t word_size = sizeof(capnp::word);
+  slot.clear();
   if (bytes.empty()) return malformed("empty record");
   if (bytes.size() > max_envelope_bytes) {
     return make_error(envelope_errc::too_large, std::to_string(bytes.size()) + " bytes (at most " +
@@ -56,7 +65,7 @@ result<decoded_envelope> decoded_envelope::decode(std::string_view bytes) {
     return malformed(std::to_string(bytes.size()) + " bytes is not a whole number of 8-byte words");
   }
 
-  decoded_envelope d;
+  decoded_envelope& d = slot;
   const std::size_t word_count = bytes.size() / word_size;
   if (reinterpret_cast<std::uintptr_t>(bytes.data()) % alignof(capnp::word) == 0) {
     d.words_ = kj::arrayPtr(reinterpret_cast<const capnp::word*>(bytes.data()), word_count);
@@ -66,45 +75,59 @@ result<decoded_envelope> decoded_envelope::decode(std::string_view bytes) {
     d.words_ = d.owned_.asPtr();
   }
 
+  auto fail = [&](error e) -> result<void> {
+    slot.clear();
+    return e;
+  };
   try {
     d.attach();
     if (d.message_->getEnd() != d.words_.end()) {
-      return malformed(std::to_string((d.words_.end() - d.message_->getEnd()) * word_size) +
-                       " trailing bytes after the message");
+      return fail(malformed(std::to_string((d.words_.end() - d.message_->getEnd()) * word_size) +
+                            " trailing bytes after the message"));
     }
-    const capnp::MessageSize size = d.root_.totalSize();
-    if (size.capCount != 0) return malformed("message carries capabilities");
-    // In a well-formed message every object has its own words; reachable
-    // objects adding up to more than the message means pointers share targets,
-    // which only an attacker multiplying the cost of reading it would do.
-    if (size.wordCount > word_count) {
-      return malformed("pointers overlap: " + std::to_string(size.wordCount) + " words reachable in a message of " +
-                       std::to_string(word_count));
-    }
-    if (!check_structure(d.root_, word_count)) {
-      return malformed("lists of more elements than the message has words");
+    switch (check_structure(d.root_, word_count)) {
+      case structure_verdict::ok: break;
+      case structure_verdict::capabilities: return fail(malformed("message carries capabilities"));
+      case structure_verdict::overlap:
+        return fail(malformed("pointers overlap: more words reachable than the message's " +
+                              std::to_string(word_count)));
+      case structure_verdict::too_many_elements:
+        return fail(malformed("lists of more elements than the message has words"));
     }
 
     const auto id = d.root_.getId();
     if (id.size() != d.id_.size()) {
-      return make_error(envelope_errc::missing_field, "id is " + std::to_string(id.size()) + " bytes, expected 16");
+      return fail(
+          make_error(envelope_errc::missing_field, "id is " + std::to_string(id.size()) + " bytes, expected 16"));
     }
     std::memcpy(d.id_.data(), id.begin(), d.id_.size());
     d.entity_kind_ = as_chars(d.root_.getEntityKind());
-    if (d.entity_kind_.empty()) return make_error(envelope_errc::missing_field, "entityKind is empty");
+    if (d.entity_kind_.empty()) return fail(make_error(envelope_errc::missing_field, "entityKind is empty"));
     d.entity_id_ = as_chars(d.root_.getEntityId());
-    if (d.entity_id_.empty()) return make_error(envelope_errc::missing_field, "entityId is empty");
+    if (d.entity_id_.empty()) return fail(make_error(envelope_errc::missing_field, "entityId is empty"));
     if (!is_valid_entity_id(d.entity_id_)) {
-      return make_error(envelope_errc::bad_entity_id,
-                        d.entity_id_.size() > max_entity_id_size
-                            ? "entityId of " + std::to_string(d.entity_id_.size()) + " characters (at most 128)"
-                            : "entityId \"" + std::string(d.entity_id_) + "\" (allowed: [A-Za-z0-9._:@-], no leading '.')");
+      std::string detail =
+          d.entity_id_.size() > max_entity_id_size
+              ? "entityId of " + std::to_string(d.entity_id_.size()) + " characters (at most 128)"
+              : "entityId \"" + std::string(d.entity_id_) + "\" (allowed: [A-Za-z0-9._:@-], no leading '.')";
+      return fail(make_error(envelope_errc::bad_entity_id, std::move(detail)));
     }
     d.payload_which_ = d.root_.getPayload().which();
   } catch (const kj::Exception& e) {
-    return malformed(describe(e));
+    return fail(malformed(describe(e)));
   }
-  return d;
+  return success();
+}
+
+void decoded_envelope::clear() noexcept {
+  message_.reset();
+  root_ = {};
+  owned_ = nullptr;
+  words_ = nullptr;
+  id_ = {};
+  entity_kind_ = {};
+  entity_id_ = {};
+  payload_which_ = {};
 }
 
 void decoded_envelope::attach() {

@@ -48,6 +48,17 @@ public:
   /// missing_field, bad_entity_id (envelope_errc); the detail says what and where.
   [[nodiscard]] static result<decoded_envelope> decode(std::string_view bytes);
 
+  /// The same as decode(), into an existing decoded_envelope: for loops that
+  /// decode many records, reusing one slot each (nothing is moved, so the
+  /// message reader is built exactly once per record). On failure `slot` is
+  /// empty (as if default-constructed); on success it holds the record and
+  /// whatever it held before is gone.
+  [[nodiscard]] static result<void> decode_into(std::string_view bytes, decoded_envelope& slot);
+
+  /// An empty decoded_envelope, only good as a decode_into() slot: its
+  /// accessors must not be called until a decode_into() succeeds.
+  decoded_envelope() = default;
+
   decoded_envelope(decoded_envelope&& other) noexcept;
   decoded_envelope& operator=(decoded_envelope&& other) noexcept;
   decoded_envelope(const decoded_envelope&) = delete;
@@ -72,7 +83,7 @@ public:
   [[nodiscard]] bool owns_bytes() const { return owned_.size() != 0; }
 
 private:
-  decoded_envelope() = default;
+  void clear() noexcept;
   /// (Re)creates the message reader over words_: at decode, and after a move,
   /// because a Cap'n Proto reader can neither be moved nor outlive its segment table.
   void attach();

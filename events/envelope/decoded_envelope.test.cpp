@@ -119,6 +119,27 @@ BOOST_AUTO_TEST_CASE(decoded_envelopes_stay_valid_after_moves) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(decode_into_reuses_one_slot_and_empties_it_on_failure) {
+  const std::string bytes = full_envelope_bytes(crypto::key_pair::generate());
+  const aligned_bytes aligned(bytes);
+  const unaligned_bytes unaligned(bytes);
+  decoded_envelope slot;
+  for (int i = 0; i < 4; ++i) {
+    BOOST_REQUIRE(decoded_envelope::decode_into(i % 2 ? aligned.view() : unaligned.view(), slot));
+    BOOST_TEST(slot.entity_id() == "host-a");
+    BOOST_TEST(slot.owns_bytes() == (i % 2 == 0));
+    BOOST_TEST(std::string(slot.reader().getPayload().getHostCommand().getRegister()[1].getPath().cStr()) ==
+               "/mnt/ds2");
+  }
+  const auto failed = decoded_envelope::decode_into(aligned.view().substr(0, 16), slot);
+  BOOST_REQUIRE(!failed);
+  BOOST_TEST(failed.error().code == make_error_code(envelope_errc::malformed), failed.error().message());
+  BOOST_TEST(slot.bytes().empty());
+  BOOST_TEST(slot.entity_id().empty());
+  BOOST_REQUIRE(decoded_envelope::decode_into(aligned.view(), slot));
+  BOOST_TEST(slot.entity_kind() == "host");
+}
+
 BOOST_AUTO_TEST_CASE(unknown_payload_discriminant_decodes_and_is_reported) {
   std::string bytes = envelope_bytes([](auto) {});
   const std::size_t at = payload_discriminant_position(bytes);

@@ -127,39 +127,109 @@ const plan_set& plans() {
 
 class walker {
 public:
-  explicit walker(std::uint64_t budget) : budget_(budget) {}
+  explicit walker(std::uint64_t message_words) : budget_(message_words), words_left_(message_words) {}
 
+  /// The root: its own words, then its fields.
+  bool root(capnp::AnyStruct::Reader s, const struct_plan& plan) {
+    return add(struct_words(s)) && structure(s, plan);
+  }
+
+  [[nodiscard]] structure_verdict verdict() const { return verdict_; }
+
+private:
+  static std::uint64_t struct_words(capnp::AnyStruct::Reader s) {
+    return (s.getDataSection().size() + 7) / 8 + s.getPointerSection().size();
+  }
+
+  // The fields of `s` (whose own words the caller counted), then every
+  // pointer no field plan read, sized as totalSize() would.
   bool structure(capnp::AnyStruct::Reader s, const struct_plan& plan) {
-    const auto data = s.getDataSection();
     const auto pointers = s.getPointerSection();
+    std::uint64_t read = 0;  // pointer slots the plan read (slot i < 64: bit i)
+    if (!fields(s, pointers, plan, read)) return false;
+    const std::uint32_t n = pointers.size();
+    for (std::uint32_t i = 0; i < n; ++i) {
+      if (i < 64 && (read >> i & 1) != 0) continue;
+      if (!unread(pointers[i])) return false;
+    }
+    return true;
+  }
+
+  bool fields(capnp::AnyStruct::Reader s, capnp::List<capnp::AnyPointer>::Reader pointers,
+              const struct_plan& plan, std::uint64_t& read) {
     for (const member_plan& m : plan.fields) {
-      if (!member(s, pointers, m)) return false;
+      if (!member(s, pointers, m, read)) return false;
     }
     if (plan.union_members.empty()) return true;
     // A data section shorter than the schema's reads as zeros (an older writer).
+    const auto data = s.getDataSection();
     std::uint16_t which = 0;
     const std::size_t at = std::size_t{plan.discriminant_offset} * 2;
     if (at + 2 <= data.size()) which = static_cast<std::uint16_t>(data[at] | data[at + 1] << 8);
     if (which >= plan.union_members.size()) return true;  // a member of a newer schema
-    return member(s, pointers, plan.union_members[which]);
+    return member(s, pointers, plan.union_members[which], read);
   }
 
-private:
   bool spend() {
-    if (budget_ == 0) return false;
+    if (budget_ == 0) {
+      verdict_ = structure_verdict::too_many_elements;
+      return false;
+    }
     --budget_;
     return true;
   }
 
-  bool member(capnp::AnyStruct::Reader s, capnp::List<capnp::AnyPointer>::Reader pointers, const member_plan& m) {
+  bool add(std::uint64_t words) {
+    if (counting_off_ != 0) return true;
+    if (words > words_left_) {
+      verdict_ = structure_verdict::overlap;
+      return false;
+    }
+    words_left_ -= words;
+    return true;
+  }
+
+  bool add(capnp::MessageSize size) {
+    if (size.capCount != 0) {
+      verdict_ = structure_verdict::capabilities;
+      return false;
+    }
+    return add(size.wordCount);
+  }
+
+  // A pointer the plans do not interpret: only its size matters.
+  bool unread(capnp::AnyPointer::Reader p) { return p.isNull() || add(p.targetSize()); }
+
+  bool member(capnp::AnyStruct::Reader s, capnp::List<capnp::AnyPointer>::Reader pointers, const member_plan& m,
+              std::uint64_t& read) {
     switch (m.what) {
       case member_plan::kind::none: return true;
-      case member_plan::kind::group: return structure(s, *m.group);
+      case member_plan::kind::group: return fields(s, pointers, *m.group, read);
       case member_plan::kind::pointer:
         // A pointer section shorter than the schema's reads as null pointers.
-        return m.pointer_index >= pointers.size() || pointer(pointers[m.pointer_index], m.pointer);
+        if (m.pointer_index >= pointers.size()) return true;
+        if (m.pointer_index < 64) read |= std::uint64_t{1} << m.pointer_index;
+        return pointer(pointers[m.pointer_index], m.pointer);
     }
     return true;
+  }
+
+  // The words of a list's own body (not what its pointers point at).
+  static std::uint64_t list_words(capnp::AnyList::Reader l) {
+    const std::uint64_t n = l.size();
+    switch (l.getElementSize()) {
+      case capnp::ElementSize::VOID: return 0;
+      case capnp::ElementSize::BIT: return (n + 63) / 64;
+      case capnp::ElementSize::BYTE: return (n * 8 + 63) / 64;
+      case capnp::ElementSize::TWO_BYTES: return (n * 16 + 63) / 64;
+      case capnp::ElementSize::FOUR_BYTES: return (n * 32 + 63) / 64;
+      case capnp::ElementSize::EIGHT_BYTES:
+      case capnp::ElementSize::POINTER: return n;
+      case capnp::ElementSize::INLINE_COMPOSITE: break;
+    }
+    const auto elements = l.as<capnp::List<capnp::AnyStruct>>();
+    if (elements.size() == 0) return 1;  // the tag word
+    return 1 + n * struct_words(elements[0]);
   }
 
   // Each case reads the pointer the way the generated reader of that field
@@ -167,23 +237,44 @@ private:
   bool pointer(capnp::AnyPointer::Reader p, const pointer_plan& plan) {
     if (p.isNull()) return true;
     switch (plan.what) {
-      case pointer_plan::kind::unchecked: return true;
-      case pointer_plan::kind::text: (void)p.getAs<capnp::Text>(); return true;
-      case pointer_plan::kind::data: (void)p.getAs<capnp::Data>(); return true;
-      case pointer_plan::kind::structure: return spend() && structure(p.getAs<capnp::AnyStruct>(), *plan.target);
-      case pointer_plan::kind::struct_list:
-        for (const auto element : list(p, plan).as<capnp::List<capnp::AnyStruct>>()) {
+      case pointer_plan::kind::unchecked: return unread(p);
+      case pointer_plan::kind::text: return add((p.getAs<capnp::Text>().size() + 1 + 7) / 8);
+      case pointer_plan::kind::data: return add((p.getAs<capnp::Data>().size() + 7) / 8);
+      case pointer_plan::kind::structure: {
+        if (!spend()) return false;
+        const auto s = p.getAs<capnp::AnyStruct>();
+        return add(struct_words(s)) && structure(s, *plan.target);
+      }
+      case pointer_plan::kind::struct_list: {
+        const auto l = list(p, plan);
+        if (!add(list_words(l))) return false;
+        // Elements' own words are the list's; their pointers are counted below.
+        for (const auto element : l.as<capnp::List<capnp::AnyStruct>>()) {
           if (!spend() || !structure(element, *plan.target)) return false;
         }
         return true;
-      case pointer_plan::kind::pointer_list:
-        for (const auto element : list(p, plan).as<capnp::List<capnp::AnyPointer>>()) {
-          if (!spend() || !pointer(element, *plan.element)) return false;
+      }
+      case pointer_plan::kind::pointer_list: {
+        const auto l = list(p, plan);
+        // A list of pointers in struct-list form (allowed for upgrades) may
+        // carry more than the pointers read: size it as totalSize() does.
+        const bool composite = l.getElementSize() == capnp::ElementSize::INLINE_COMPOSITE;
+        if (!(composite ? add(l.totalSize()) : add(list_words(l)))) return false;
+        if (composite) ++counting_off_;
+        bool ok = true;
+        for (const auto element : l.as<capnp::List<capnp::AnyPointer>>()) {
+          if (!spend() || !pointer(element, *plan.element)) {
+            ok = false;
+            break;
+          }
         }
-        return true;
+        if (composite) --counting_off_;
+        return ok;
+      }
       case pointer_plan::kind::value_list:
-        (void)list(p, plan);  // bounds and element size are all there is to check
-        return true;
+        // Bounds and element size are all there is to check; a struct-list
+        // form may carry pointers, which totalSize() sizes.
+        return add(list(p, plan).totalSize());
     }
     return true;
   }
@@ -195,12 +286,17 @@ private:
   }
 
   std::uint64_t budget_;
+  std::uint64_t words_left_;
+  int counting_off_ = 0;  // > 0: inside a pointer list totalSize() already sized
+  structure_verdict verdict_ = structure_verdict::ok;
 };
 
 } // namespace
 
-bool check_structure(schema::Envelope::Reader root, std::uint64_t budget) {
-  return walker(budget).structure(capnp::AnyStruct::Reader(root), plans().root());
+structure_verdict check_structure(schema::Envelope::Reader root, std::uint64_t message_words) {
+  walker w(message_words);
+  (void)w.root(capnp::AnyStruct::Reader(root), plans().root());
+  return w.verdict();
 }
 
 } // namespace storemesh::events::envelope

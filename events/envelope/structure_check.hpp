@@ -19,13 +19,27 @@
 
 namespace storemesh::events::envelope {
 
+/// What check_structure() found.
+enum class structure_verdict : std::uint8_t {
+  ok,
+  too_many_elements,  // more structs, list elements and pointers than the budget
+  overlap,            // reachable objects add up to more words than the message
+  capabilities,       // a capability pointer somewhere in the message
+};
+
 /// Reads every known pointer field of `root`, recursively (for unions, only
 /// the active member; unknown members and fields of newer schemas are not
-/// interpreted). Throws kj::Exception where a generated reader would.
-/// Returns false when more than `budget` structs, list elements and pointers
-/// were visited: a legitimate message has at least one word per visit, so a
-/// caller passing the message's size in words refuses lists of zero-sized
-/// elements (2^29 of them fit in one word) instead of iterating them.
-[[nodiscard]] bool check_structure(schema::Envelope::Reader root, std::uint64_t budget);
+/// interpreted, but their targets are sized like Cap'n Proto's totalSize()).
+/// Throws kj::Exception where a generated reader would.
+///
+/// One walk does what totalSize() and the field reads did in two: it adds up
+/// the words of every reachable object and stops with `overlap` as soon as
+/// they exceed `message_words` (in a well-formed message every object has its
+/// own words, so more means pointers share targets: an attacker multiplying
+/// the cost of reading), and it counts visits against the same bound: a
+/// legitimate message has at least one word per visit, so lists of
+/// zero-sized elements (2^29 of them fit in one word) give
+/// `too_many_elements` instead of being iterated.
+[[nodiscard]] structure_verdict check_structure(schema::Envelope::Reader root, std::uint64_t message_words);
 
 } // namespace storemesh::events::envelope

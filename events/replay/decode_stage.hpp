@@ -1,0 +1,80 @@
+#pragma once
+// Internal to verified_replay: decodes and hashes one poll()'s records, on two
+// threads. The records are cut into chunks; the worker thread and the calling
+// thread both claim chunks until none is left, and the caller consumes them in
+// order as they complete (consume() returns a chunk only once it is done), so
+// the ordered checks of chunk k overlap with the decoding of the chunks after it.
+
+#include "events/crypto/hashing.hpp"
+#include "events/envelope/decoded_envelope.hpp"
+#include "events/event_log.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace storemesh::events::replay {
+
+/// One record, decoded and hashed.
+struct decoded_record {
+  envelope::decoded_envelope envelope;  // empty when decoding failed
+  bool decoded = false;
+  std::string error;                    // why not, when !decoded
+  crypto::digest hash{};                // record_hash of the value (not computed for seals)
+  std::uint64_t entity_hash = 0;        // hash of (entityKind, entityId), when decoded
+};
+
+/// A 64-bit hash of an entity's (kind, id), as decode_stage computes it.
+[[nodiscard]] std::uint64_t entity_hash(std::string_view kind, std::string_view id);
+
+/// Not thread-safe itself: one caller thread drives it (start, then next()
+/// until it returns nullptr, then start again). The worker is joined on
+/// destruction.
+class decode_stage {
+public:
+  explicit decode_stage(bool parallel);
+  ~decode_stage();
+  decode_stage(const decode_stage&) = delete;
+  decode_stage& operator=(const decode_stage&) = delete;
+
+  /// Starts on a batch; `records` must stay valid (and unchanged) until next()
+  /// has returned nullptr.
+  void start(const std::vector<record_view>& records);
+
+  /// The next record in order, decoded and hashed (helping with the work
+  /// while waiting), or nullptr once the batch is done; the pointer is valid
+  /// until the next start().
+  [[nodiscard]] decoded_record* next();
+
+private:
+  static constexpr std::size_t chunk = 64;
+
+  void work();                       // worker thread
+  bool help();                       // claims and processes one chunk; false when none is left
+  void process(std::size_t c);
+
+  const std::vector<record_view>* records_ = nullptr;
+  std::vector<std::unique_ptr<decoded_record>> slots_;  // reused; pointers stable across growth
+  std::unique_ptr<std::atomic<std::uint8_t>[]> done_;   // per chunk
+  std::size_t done_capacity_ = 0;
+  std::size_t chunks_ = 0;
+  std::atomic<std::size_t> next_chunk_{0};
+  std::size_t cursor_ = 0;  // next record next() returns
+
+  // Hand-off to the worker: a new batch is generation_ + 1; the worker stores
+  // the generation it finished into idle_ before it may be reused.
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::uint64_t generation_ = 0;
+  bool stopping_ = false;
+  std::atomic<std::uint64_t> idle_{0};
+  std::thread worker_;
+};
+
+} // namespace storemesh::events::replay

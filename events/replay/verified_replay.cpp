@@ -1,0 +1,184 @@
+#include "events/replay/verified_replay.hpp"
+
+#include "events/crypto/batch_seal.hpp"
+#include "events/envelope/envelope_builder.hpp"
+#include "events/log_errc.hpp"
+#include "events/replay/decode_stage.hpp"
+
+#include "schemas/envelope.capnp.h"
+
+#include <cstring>
+#include <deque>
+#include <unordered_map>
+
+namespace storemesh::events::replay {
+namespace {
+
+using envelope::as_string_view;
+using schema::Envelope;
+
+/// An entity, by views into storage the chain book owns, with its hash.
+struct entity_key {
+  std::uint64_t hash;
+  std::string_view kind;
+  std::string_view id;
+  friend bool operator==(const entity_key& a, const entity_key& b) {
+    return a.hash == b.hash && a.id == b.id && a.kind == b.kind;
+  }
+};
+struct prehashed {
+  std::size_t operator()(const entity_key& k) const noexcept { return static_cast<std::size_t>(k.hash); }
+};
+
+/// Where one entity's chain stands.
+struct chain {
+  std::uint64_t sequence = 0;
+  crypto::digest last = crypto::zero_digest;
+};
+
+/// Entity chains, entities interned: a lookup hashes nothing (the decode
+/// stage did) and allocates nothing; a new entity copies its name once.
+class chain_book {
+public:
+  chain_book() { index_.reserve(1 << 14); }
+
+  chain& find(std::uint64_t hash, std::string_view kind, std::string_view id) {
+    if (const auto it = index_.find(entity_key{hash, kind, id}); it != index_.end()) return chains_[it->second];
+    const std::string& name = names_.emplace_back(std::string(kind) + std::string(id));
+    const entity_key stable{hash, std::string_view(name).substr(0, kind.size()),
+                            std::string_view(name).substr(kind.size())};
+    index_.emplace(stable, chains_.size());
+    return chains_.emplace_back();
+  }
+
+private:
+  std::deque<std::string> names_;  // deque: the keys' views never move
+  std::deque<chain> chains_;
+  std::unordered_map<entity_key, std::size_t, prehashed> index_;
+};
+
+class verifier {
+public:
+  verifier(std::string_view topic, partition_id p, const crypto::trusted_keys& keys, const event_callback& on_event,
+           replay_report& report)
+      : topic_(topic), partition_(p), keys_(keys), on_event_(on_event), report_(report) {
+    pending_.reserve(4096);
+  }
+
+  void check(const record_view& r, const decoded_record& d) {
+    ++report_.records;
+    if (!d.decoded) {
+      cover(r, d.hash);
+      return flag(r, "undecodable record: " + d.error);
+    }
+    const auto& env = d.envelope;
+    if (env.payload_which() == Envelope::Payload::SEAL) return seal(r, env);
+    cover(r, d.hash);
+    const auto integrity = env.reader().getIntegrity();
+    if (!integrity.isEvent()) return flag(r, "a record without an event link in an events topic");
+    link(r, d, integrity.getEvent().getPrevHash());
+    ++report_.events;
+    if (on_event_) on_event_(r, env, d.hash);
+  }
+
+  void finish() {
+    if (!pending_.empty()) {
+      flag(first_pending_, std::to_string(pending_.size()) + " records from offset " +
+                               std::to_string(first_pending_.value) + " are not sealed");
+    }
+  }
+
+  void flag(offset at, std::string what) {
+    report_.violations.push_back(violation{std::string(topic_), partition_, at, std::move(what)});
+  }
+
+private:
+  void flag(const record_view& r, std::string what) { flag(r.off, std::move(what)); }
+
+  void cover(const record_view& r, const crypto::digest& hash) {
+    if (pending_.empty()) first_pending_ = r.off;
+    pending_.push_back(hash);
+  }
+
+  static std::string name(const envelope::decoded_envelope& env) {
+    return std::string(env.entity_kind()) + "/" + std::string(env.entity_id());
+  }
+
+  void link(const record_view& r, const decoded_record& d, capnp::Data::Reader prev) {
+    const auto& env = d.envelope;
+    if (r.key != env.entity_id()) flag(r, "record key is not the entity id of " + name(env));
+    chain& c = chains_.find(d.entity_hash, env.entity_kind(), env.entity_id());
+    const std::uint64_t sequence = env.reader().getSequence();
+    if (sequence != c.sequence + 1) {
+      flag(r, "sequence " + std::to_string(sequence) + " of " + name(env) + " follows " +
+                  std::to_string(c.sequence));
+    }
+    if (prev.size() != c.last.size() || std::memcmp(prev.begin(), c.last.data(), c.last.size()) != 0) {
+      flag(r, "prevHash of " + name(env) + " seq " + std::to_string(sequence) +
+                  " is not the hash of its previous event");
+    }
+    // Resynchronise on this event: one break is one violation, not a cascade.
+    c.sequence = sequence;
+    c.last = d.hash;
+  }
+
+  void seal(const record_view& r, const envelope::decoded_envelope& env) {
+    ++report_.seals;
+    const auto seal = env.reader().getPayload().getSeal();
+    auto key = crypto::public_key::from_bytes(as_string_view(seal.getPublicKey()));
+    if (env.entity_kind() != "seal") {
+      flag(r, "a seal with entityKind \"" + std::string(env.entity_kind()) + "\"");
+    } else if (!key || !keys_.contains(key.value())) {
+      flag(r, "seal by an untrusted key");
+    } else if (seal.getCount() != pending_.size()) {
+      flag(r, "seal covers " + std::to_string(seal.getCount()) + " records but " + std::to_string(pending_.size()) +
+                  " precede it unsealed");
+    } else if (!crypto::verify_seal(topic_, partition_.value, pending_, key.value(),
+                                    as_string_view(seal.getSignature()))) {
+      flag(r, "seal signature does not match the records " + std::to_string(first_pending_.value) + ".." +
+                  std::to_string(r.off.value - 1));
+    }
+    pending_.clear();
+  }
+
+  std::string_view topic_;
+  partition_id partition_;
+  const crypto::trusted_keys& keys_;
+  const event_callback& on_event_;
+  replay_report& report_;
+  chain_book chains_;
+  std::vector<crypto::digest> pending_;  // hashes of the records since the last seal
+  offset first_pending_;
+};
+
+} // namespace
+
+result<replay_report> verified_replay(event_log& log, std::string_view topic, partition_id p,
+                                      const crypto::trusted_keys& daemon_keys, const event_callback& on_event,
+                                      const replay_options& options) {
+  replay_report report;
+  SM_TRY(auto reader, log.read(topic, p, offset{0}));
+  verifier v(topic, p, daemon_keys, on_event, report);
+  std::vector<record_view> batch;
+  batch.reserve(1 << 13);
+  decode_stage stage(options.parallel);  // after `batch` and `reader`: its worker stops first
+  for (;;) {
+    batch.clear();
+    auto polled = reader->poll(batch, options.poll_bytes);
+    if (!polled) {
+      if (polled.error().code != make_error_code(log_errc::corrupt_record)) return std::move(polled).error();
+      // Nothing after a corrupt record is served: the partition ends here.
+      v.flag(reader->position(), "corrupt record: " + polled.error().message());
+      report.end = reader->position();
+      return report;
+    }
+    if (polled.value() == 0) break;
+    stage.start(batch);
+    for (const record_view& r : batch) v.check(r, *stage.next());
+  }
+  v.finish();
+  report.end = reader->position();
+  return report;
+}
+
+} // namespace storemesh::events::replay

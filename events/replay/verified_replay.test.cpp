@@ -1,0 +1,164 @@
+#include "events/replay/verified_replay.hpp"
+
+#include "events/replay/test_log.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+namespace storemesh::events::replay {
+namespace {
+
+using testing::event_writer;
+using testing::memory_log;
+
+struct fixture {
+  crypto::key_pair sealer = crypto::key_pair::generate();
+  crypto::trusted_keys trusted{sealer.public_key()};
+  memory_log log;
+  event_writer w{log, sealer};
+
+  replay_report run(bool parallel = true, std::size_t poll_bytes = 4096) {
+    replay_options o;
+    o.parallel = parallel;
+    o.poll_bytes = poll_bytes;
+    auto r = verified_replay(log, "t", partition_id{0}, trusted, {}, o);
+    BOOST_REQUIRE(r.has_value());
+    return std::move(r).value();
+  }
+};
+
+/// The violations as "offset: what" lines, for readable failures.
+std::string describe(const replay_report& r) {
+  std::string s;
+  for (const auto& v : r.violations) s += std::to_string(v.at.value) + ": " + v.what + "\n";
+  return s;
+}
+
+void require_one(const replay_report& r, std::int64_t at, const std::string& what) {
+  BOOST_TEST_REQUIRE(r.violations.size() == 1u, describe(r));
+  BOOST_TEST(r.violations[0].at.value == at, describe(r));
+  BOOST_TEST(r.violations[0].what.find(what) != std::string::npos, describe(r));
+  BOOST_TEST(r.violations[0].topic == "t");
+}
+
+BOOST_FIXTURE_TEST_SUITE(verified_replay_tests, fixture)
+
+BOOST_AUTO_TEST_CASE(a_good_log_passes_and_events_arrive_in_order) {
+  // 40 batches of 50 over 7 entities: many chunks and polls, both threads busy.
+  for (int b = 0; b < 40; ++b) {
+    std::vector<std::pair<std::string, std::string>> values;
+    for (int i = 0; i < 50; ++i) {
+      const std::string e = "host-" + std::to_string((b * 50 + i) % 7);
+      values.emplace_back(e, w.event(e));
+    }
+    w.batch(values);
+  }
+  // One poll of many chunks (both threads share it) and many small polls.
+  for (const auto& [parallel, poll_bytes] : {std::pair{true, std::size_t{1} << 20}, std::pair{true, std::size_t{10'000}},
+                                             std::pair{false, std::size_t{1} << 20}}) {
+    std::vector<std::int64_t> offsets;
+    std::uint64_t sequences = 0;
+    replay_options o;
+    o.parallel = parallel;
+    o.poll_bytes = poll_bytes;
+    auto r = verified_replay(
+        log, "t", partition_id{0}, trusted,
+        [&](const record_view& rec, const envelope::decoded_envelope& env, const crypto::digest& hash) {
+          offsets.push_back(rec.off.value);
+          sequences += env.reader().getSequence();
+          BOOST_TEST((hash == crypto::record_hash(rec.value)));
+        },
+        o);
+    BOOST_REQUIRE(r.has_value());
+    BOOST_TEST(r.value().clean(), describe(r.value()));
+    BOOST_TEST(r.value().records == 2040u);
+    BOOST_TEST(r.value().events == 2000u);
+    BOOST_TEST(r.value().seals == 40u);
+    BOOST_TEST(r.value().end.value == 2040);
+    BOOST_TEST_REQUIRE(offsets.size() == 2000u);
+    bool ordered = true;
+    for (std::size_t i = 1; i < offsets.size(); ++i) ordered = ordered && offsets[i] > offsets[i - 1];
+    BOOST_TEST(ordered);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_broken_link_is_reported_at_its_offset_once) {
+  const auto a1 = w.event("a");
+  const auto a2 = w.event("a", {}, crypto::digest{1});
+  const auto a3 = w.event("a");  // links to a2 as stored: the replay resynchronises
+  w.batch({{"a", a1}, {"a", a2}, {"a", a3}});
+  require_one(run(), 1, "prevHash of host/a seq 2");
+}
+
+BOOST_AUTO_TEST_CASE(a_sequence_gap_is_reported) {
+  const auto a1 = w.event("a");
+  const auto b1 = w.event("b");
+  const auto a3 = w.event("a", 3);
+  w.batch({{"a", a1}, {"b", b1}, {"a", a3}});
+  require_one(run(false), 2, "sequence 3 of host/a follows 1");
+}
+
+BOOST_AUTO_TEST_CASE(a_seal_with_a_wrong_count_is_reported) {
+  const auto a1 = w.event("a");
+  w.batch({{"a", a1}});
+  const auto a2 = w.event("a");
+  const auto a3 = w.event("a");
+  w.batch({{"a", a2}, {"a", a3}}, 1);
+  require_one(run(), 4, "seal covers 1 records but 2 precede it");
+}
+
+BOOST_AUTO_TEST_CASE(a_seal_with_a_wrong_signature_is_reported) {
+  const auto a1 = w.event("a");
+  w.batch({{"a", a1}});
+  // Tamper with the first event after sealing: its hash no longer matches.
+  auto& stored = log.records[0];
+  char* bytes = reinterpret_cast<char*>(stored.words.data());
+  const auto value = std::string(stored.value());
+  const auto at = value.find("test");
+  BOOST_REQUIRE(at != std::string::npos);
+  bytes[at] = 'b';
+  require_one(run(), 1, "seal signature does not match the records 0..0");
+}
+
+BOOST_AUTO_TEST_CASE(a_seal_by_an_untrusted_key_is_reported) {
+  const auto stranger = crypto::key_pair::generate();
+  const auto a1 = w.event("a");
+  w.batch({{"a", a1}}, {}, &stranger);
+  require_one(run(), 1, "untrusted key");
+}
+
+BOOST_AUTO_TEST_CASE(unsealed_tail_records_are_reported_from_the_first) {
+  const auto a1 = w.event("a");
+  w.batch({{"a", a1}});
+  log.add("a", w.event("a"));
+  log.add("a", w.event("a"));
+  require_one(run(), 2, "2 records from offset 2 are not sealed");
+}
+
+BOOST_AUTO_TEST_CASE(an_undecodable_record_is_reported_and_the_replay_goes_on) {
+  const auto a1 = w.event("a");
+  w.batch({{"a", a1}});
+  log.add("x", std::string(24, '\x7f'));
+  const auto a2 = w.event("a");
+  log.add("a", a2);
+  const std::vector<crypto::digest> hashes{crypto::record_hash(log.records[2].value()), crypto::record_hash(a2)};
+  log.add("daemon", w.seal(hashes, {}, sealer));
+  const auto r = run();
+  require_one(r, 2, "undecodable record");
+  BOOST_TEST(r.events == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(a_corrupt_record_is_one_violation_and_ends_the_partition) {
+  for (int b = 0; b < 3; ++b) {
+    const auto e = w.event("a");
+    w.batch({{"a", e}});
+  }
+  log.corrupt_at = 3;
+  const auto r = run();
+  require_one(r, 3, "corrupt record");
+  BOOST_TEST(r.records == 3u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace
+} // namespace storemesh::events::replay
