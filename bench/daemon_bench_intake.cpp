@@ -116,6 +116,20 @@ std::map<int, std::pair<std::string, double>> thread_cpu() {
   return out;
 }
 
+/// Context switches of one thread: {voluntary (it waited), nonvoluntary
+/// (preempted while runnable)}.
+std::pair<long, long> context_switches(int tid) {
+  std::ifstream in("/proc/self/task/" + std::to_string(tid) + "/status");
+  std::pair<long, long> out{0, 0};
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("voluntary_ctxt_switches:", 0) == 0) out.first = std::stol(line.substr(24));
+    if (line.rfind("nonvoluntary_ctxt_switches:", 0) == 0) out.second = std::stol(line.substr(27));
+  }
+  return out;
+}
+
+int intake_tid = 0;  // sm.intake, once identified
+
 std::string thread_cpu_delta(const std::map<int, std::pair<std::string, double>>& before,
                              const std::map<int, std::pair<std::string, double>>& after, double wall) {
   std::vector<std::pair<double, std::string>> busy;
@@ -146,6 +160,7 @@ bool name_daemon_threads(const std::map<int, std::pair<std::string, double>>& be
   name(unnamed[0], "sm.writer");
   name(unnamed[1], "sm.pool");
   name(unnamed.back(), "sm.intake");
+  intake_tid = unnamed.back();
   return true;
 }
 
@@ -214,6 +229,7 @@ run_result pipelined_run(events::event_log& log, const actors::topics& names, st
   });
 
   const auto cpu0 = thread_cpu();
+  const auto cs0 = intake_tid ? context_switches(intake_tid) : std::pair<long, long>{0, 0};
   rusage ru0{};
   ::getrusage(RUSAGE_SELF, &ru0);
   const auto t0 = clock::now();
@@ -240,6 +256,7 @@ run_result pipelined_run(events::event_log& log, const actors::topics& names, st
   while (outcomes < n && clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   give_up = true;
   const auto cpu1 = thread_cpu();
+  const auto cs1 = intake_tid ? context_switches(intake_tid) : std::pair<long, long>{0, 0};
   rusage ru1{};
   ::getrusage(RUSAGE_SELF, &ru1);
   monitor.join();
@@ -262,6 +279,12 @@ run_result pipelined_run(events::event_log& log, const actors::topics& names, st
   char mon[64];
   std::snprintf(mon, sizeof mon, ", bench.monitor %.0f%%", 100.0 * monitor_cpu / seconds_since(t0));
   r.threads += mon;
+  if (intake_tid) {
+    char cs[128];
+    std::snprintf(cs, sizeof cs, "; sm.intake context switches: %ld voluntary (waited), %ld preempted",
+                  cs1.first - cs0.first, cs1.second - cs0.second);
+    r.threads += cs;
+  }
   return r;
 }
 
