@@ -59,6 +59,7 @@ void command_intake::run() {
 
   std::vector<events::record_view> batch;
   auto last_commit = std::chrono::steady_clock::now();
+  std::size_t idle_turn = 0;
   auto commit = [&] {
     for (auto& c : cursors) {
       const auto low = ctx_.tracker->low_watermark(c.p, c.reader->position());
@@ -85,10 +86,12 @@ void command_intake::run() {
     if (std::chrono::steady_clock::now() - last_commit > commit_every)
       commit();
     if (!any) {
-      // Appends come from other processes (the CLI): wait on partition 0 with
-      // a short timeout, so no partition waits long either way.
-      (void)ctx_.log->wait_beyond(topic, cursors.front().p, cursors.front().reader->position(),
-                                  std::chrono::milliseconds(20));
+      // Nothing anywhere: wait on one partition at a time, in turn, for a
+      // slice of 20 ms, so a command on any partition waits at most a slice
+      // (waiting on partition 0 alone cost partition 1 a full 20 ms).
+      auto& c = cursors[idle_turn++ % cursors.size()];
+      const auto slice = std::max<std::int64_t>(2, 20 / static_cast<std::int64_t>(cursors.size()));
+      (void)ctx_.log->wait_beyond(topic, c.p, c.reader->position(), std::chrono::milliseconds(slice));
     }
     ctx_.tracker->wait_below(max_in_flight);
   }
