@@ -85,18 +85,55 @@ void decode_stage::process(std::size_t c) {
   }
 }
 
+void decode_stage::defer(std::function<void()> job) {
+  if (!worker_.joinable()) return job();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    jobs_.push_back(std::move(job));
+  }
+  wake_.notify_one();
+}
+
+bool decode_stage::side_job() {
+  std::function<void()> job;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (jobs_.empty()) return false;
+    job = std::move(jobs_.front());
+    jobs_.pop_front();
+    running_jobs_.fetch_add(1, std::memory_order_relaxed);
+  }
+  job();
+  running_jobs_.fetch_sub(1, std::memory_order_release);
+  return true;
+}
+
+void decode_stage::drain() {
+  while (side_job()) {
+  }
+  while (running_jobs_.load(std::memory_order_acquire) != 0) std::this_thread::yield();
+}
+
 void decode_stage::work() {
   std::uint64_t seen = 0;
   for (;;) {
+    bool batch = false;
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
+      wake_.wait(lock, [&] { return stopping_ || generation_ != seen || !jobs_.empty(); });
       if (stopping_) return;
-      seen = generation_;
+      if (generation_ != seen) {
+        seen = generation_;
+        batch = true;
+      }
     }
-    while (help()) {
+    if (batch) {
+      while (help()) {
+      }
+      idle_.store(seen, std::memory_order_release);
     }
-    idle_.store(seen, std::memory_order_release);
+    // One side job at a time: a new batch's chunks come first.
+    (void)side_job();
   }
 }
 

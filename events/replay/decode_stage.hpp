@@ -13,6 +13,8 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -52,12 +54,22 @@ public:
   /// until the next start().
   [[nodiscard]] decoded_record* next();
 
+  /// Runs `job` on whichever thread is idle first: the worker takes side jobs
+  /// when it has no chunk to decode (e.g. while the caller polls the next
+  /// batch). Without a worker it runs here and now. Jobs must not touch the
+  /// batch (it changes under them).
+  void defer(std::function<void()> job);
+
+  /// Runs the side jobs nobody has taken, then waits for those running.
+  void drain();
+
 private:
   static constexpr std::size_t chunk = 64;
 
   void work();                       // worker thread
   bool help();                       // claims and processes one chunk; false when none is left
   void process(std::size_t c);
+  bool side_job();                   // runs one side job; false when none is queued
 
   const std::vector<record_view>* records_ = nullptr;
   std::vector<std::unique_ptr<decoded_record>> slots_;  // reused; pointers stable across growth
@@ -74,6 +86,8 @@ private:
   std::uint64_t generation_ = 0;
   bool stopping_ = false;
   std::atomic<std::uint64_t> idle_{0};
+  std::deque<std::function<void()>> jobs_;  // under mutex_
+  std::atomic<int> running_jobs_{0};
   std::thread worker_;
 };
 
