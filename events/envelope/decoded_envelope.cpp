@@ -7,6 +7,7 @@
 #include <capnp/schema.h>
 #include <kj/exception.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -22,11 +23,27 @@ capnp::ReaderOptions reader_options() {
   return o;
 }
 
-std::string_view as_chars(capnp::Text::Reader t) { return {t.begin(), t.size()}; }
-
 std::size_t known_payload_count() {
   static const std::size_t count = capnp::Schema::from<schema::Envelope::Payload>().getUnionFields().size();
   return count;
+}
+
+/// The pointer slots of the Envelope fields decode() keeps (check_structure
+/// hands their contents over by slot).
+struct envelope_slots {
+  std::size_t id, entity_kind, entity_id;
+};
+const envelope_slots& root_slots() {
+  static const envelope_slots slots = [] {
+    const auto s = capnp::Schema::from<schema::Envelope>();
+    const auto slot = [&](const char* name) {
+      const auto offset = s.getFieldByName(name).getProto().getSlot().getOffset();
+      if (offset >= root_blobs::slots) std::abort();  // the schema moved: structure_check must keep more slots
+      return static_cast<std::size_t>(offset);
+    };
+    return envelope_slots{slot("id"), slot("entityKind"), slot("entityId")};
+  }();
+  return slots;
 }
 
 error malformed(std::string detail) { return make_error(envelope_errc::malformed, std::move(detail)); }
@@ -85,7 +102,8 @@ result<void> decoded_envelope::decode_into(std::string_view bytes, decoded_envel
       return fail(malformed(std::to_string((d.words_.end() - d.message_->getEnd()) * word_size) +
                             " trailing bytes after the message"));
     }
-    switch (check_structure(d.root_, word_count)) {
+    root_blobs blobs;
+    switch (check_structure(d.root_, word_count, &blobs)) {
       case structure_verdict::ok: break;
       case structure_verdict::capabilities: return fail(malformed("message carries capabilities"));
       case structure_verdict::overlap:
@@ -95,15 +113,15 @@ result<void> decoded_envelope::decode_into(std::string_view bytes, decoded_envel
         return fail(malformed("lists of more elements than the message has words"));
     }
 
-    const auto id = d.root_.getId();
+    const std::string_view id = blobs.by_slot[root_slots().id];
     if (id.size() != d.id_.size()) {
       return fail(
           make_error(envelope_errc::missing_field, "id is " + std::to_string(id.size()) + " bytes, expected 16"));
     }
-    std::memcpy(d.id_.data(), id.begin(), d.id_.size());
-    d.entity_kind_ = as_chars(d.root_.getEntityKind());
+    std::memcpy(d.id_.data(), id.data(), d.id_.size());
+    d.entity_kind_ = blobs.by_slot[root_slots().entity_kind];
     if (d.entity_kind_.empty()) return fail(make_error(envelope_errc::missing_field, "entityKind is empty"));
-    d.entity_id_ = as_chars(d.root_.getEntityId());
+    d.entity_id_ = blobs.by_slot[root_slots().entity_id];
     if (d.entity_id_.empty()) return fail(make_error(envelope_errc::missing_field, "entityId is empty"));
     if (!is_valid_entity_id(d.entity_id_)) {
       std::string detail =

@@ -127,7 +127,8 @@ const plan_set& plans() {
 
 class walker {
 public:
-  explicit walker(std::uint64_t message_words) : budget_(message_words), words_left_(message_words) {}
+  walker(std::uint64_t message_words, root_blobs* blobs)
+      : budget_(message_words), words_left_(message_words), blobs_(blobs) {}
 
   /// The root: its own words, then its fields.
   bool root(capnp::AnyStruct::Reader s, const struct_plan& plan) {
@@ -144,18 +145,35 @@ private:
   // The fields of `s` (whose own words the caller counted), then every
   // pointer no field plan read, sized as totalSize() would.
   bool structure(capnp::AnyStruct::Reader s, const struct_plan& plan) {
-    const auto pointers = s.getPointerSection();
+    const pointer_section pointers(s);
+    const depth_guard nested(depth_);
     std::uint64_t read = 0;  // pointer slots the plan read (slot i < 64: bit i)
     if (!fields(s, pointers, plan, read)) return false;
-    const std::uint32_t n = pointers.size();
+    const std::uint32_t n = pointers.list.size();
     for (std::uint32_t i = 0; i < n; ++i) {
       if (i < 64 && (read >> i & 1) != 0) continue;
-      if (!unread(pointers[i])) return false;
+      if (!pointers.is_null(i) && !add(pointers.list[i].targetSize())) return false;
     }
     return true;
   }
 
-  bool fields(capnp::AnyStruct::Reader s, capnp::List<capnp::AnyPointer>::Reader pointers,
+  /// A struct's pointers, and their raw words when the section's address is
+  /// known: testing a pointer for null is then a load, not a library call.
+  struct pointer_section {
+    capnp::List<capnp::AnyPointer>::Reader list;
+    const std::uint64_t* raw = nullptr;
+
+    explicit pointer_section(capnp::AnyStruct::Reader s) : list(s.getPointerSection()) {
+      // Cap'n Proto lays a struct out as its data words, then its pointers
+      // (a struct whose data is not whole words, a list element of 1-32
+      // bits, has no pointers and keeps the library call).
+      const auto data = s.getDataSection();
+      if (data.size() % 8 == 0) raw = reinterpret_cast<const std::uint64_t*>(data.begin() + data.size());
+    }
+    [[nodiscard]] bool is_null(std::uint32_t i) const { return raw != nullptr ? raw[i] == 0 : list[i].isNull(); }
+  };
+
+  bool fields(capnp::AnyStruct::Reader s, const pointer_section& pointers,
               const struct_plan& plan, std::uint64_t& read) {
     for (const member_plan& m : plan.fields) {
       if (!member(s, pointers, m, read)) return false;
@@ -197,19 +215,21 @@ private:
     return add(size.wordCount);
   }
 
-  // A pointer the plans do not interpret: only its size matters.
-  bool unread(capnp::AnyPointer::Reader p) { return p.isNull() || add(p.targetSize()); }
 
-  bool member(capnp::AnyStruct::Reader s, capnp::List<capnp::AnyPointer>::Reader pointers, const member_plan& m,
+  bool member(capnp::AnyStruct::Reader s, const pointer_section& pointers, const member_plan& m,
               std::uint64_t& read) {
     switch (m.what) {
       case member_plan::kind::none: return true;
       case member_plan::kind::group: return fields(s, pointers, *m.group, read);
       case member_plan::kind::pointer:
         // A pointer section shorter than the schema's reads as null pointers.
-        if (m.pointer_index >= pointers.size()) return true;
+        if (m.pointer_index >= pointers.list.size()) return true;
         if (m.pointer_index < 64) read |= std::uint64_t{1} << m.pointer_index;
-        return pointer(pointers[m.pointer_index], m.pointer);
+        if (pointers.is_null(m.pointer_index)) return true;
+        if (depth_ == 1 && blobs_ != nullptr && m.pointer_index < root_blobs::slots) {
+          return root_blob(pointers.list[m.pointer_index], m.pointer, blobs_->by_slot[m.pointer_index]);
+        }
+        return pointer(pointers.list[m.pointer_index], m.pointer);
     }
     return true;
   }
@@ -232,12 +252,32 @@ private:
     return 1 + n * struct_words(elements[0]);
   }
 
-  // Each case reads the pointer the way the generated reader of that field
-  // type does, so it throws where that reader would.
+  struct depth_guard {
+    int& depth;
+    explicit depth_guard(int& d) : depth(++d) {}
+    ~depth_guard() { --depth; }
+  };
+
+  // A field of the root: text and data are kept for decode().
+  bool root_blob(capnp::AnyPointer::Reader p, const pointer_plan& plan, std::string_view& out) {
+    if (plan.what == pointer_plan::kind::text) {
+      const auto t = p.getAs<capnp::Text>();
+      out = {t.begin(), t.size()};
+      return add((t.size() + 1 + 7) / 8);
+    }
+    if (plan.what == pointer_plan::kind::data) {
+      const auto d = p.getAs<capnp::Data>();
+      out = {reinterpret_cast<const char*>(d.begin()), d.size()};
+      return add((d.size() + 7) / 8);
+    }
+    return pointer(p, plan);
+  }
+
+  // Each case reads the (non-null) pointer the way the generated reader of
+  // that field type does, so it throws where that reader would.
   bool pointer(capnp::AnyPointer::Reader p, const pointer_plan& plan) {
-    if (p.isNull()) return true;
     switch (plan.what) {
-      case pointer_plan::kind::unchecked: return unread(p);
+      case pointer_plan::kind::unchecked: return add(p.targetSize());  // only its size matters
       case pointer_plan::kind::text: return add((p.getAs<capnp::Text>().size() + 1 + 7) / 8);
       case pointer_plan::kind::data: return add((p.getAs<capnp::Data>().size() + 7) / 8);
       case pointer_plan::kind::structure: {
@@ -263,7 +303,7 @@ private:
         if (composite) ++counting_off_;
         bool ok = true;
         for (const auto element : l.as<capnp::List<capnp::AnyPointer>>()) {
-          if (!spend() || !pointer(element, *plan.element)) {
+          if (!spend() || (!element.isNull() && !pointer(element, *plan.element))) {
             ok = false;
             break;
           }
@@ -287,14 +327,16 @@ private:
 
   std::uint64_t budget_;
   std::uint64_t words_left_;
-  int counting_off_ = 0;  // > 0: inside a pointer list totalSize() already sized
+  int counting_off_ = 0;
+  int depth_ = 0;  // structs entered: 1 = the root
+  root_blobs* blobs_;  // > 0: inside a pointer list totalSize() already sized
   structure_verdict verdict_ = structure_verdict::ok;
 };
 
 } // namespace
 
-structure_verdict check_structure(schema::Envelope::Reader root, std::uint64_t message_words) {
-  walker w(message_words);
+structure_verdict check_structure(schema::Envelope::Reader root, std::uint64_t message_words, root_blobs* blobs) {
+  walker w(message_words, blobs);
   (void)w.root(capnp::AnyStruct::Reader(root), plans().root());
   return w.verdict();
 }

@@ -15,7 +15,10 @@
 
 #include "schemas/envelope.capnp.h"
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 namespace storemesh::events::envelope {
 
@@ -40,6 +43,15 @@ enum class structure_verdict : std::uint8_t {
 /// legitimate message has at least one word per visit, so lists of
 /// zero-sized elements (2^29 of them fit in one word) give
 /// `too_many_elements` instead of being iterated.
-[[nodiscard]] structure_verdict check_structure(schema::Envelope::Reader root, std::uint64_t message_words);
+/// The Text and Data fields of the root struct as the walk read them, by
+/// pointer slot (empty when null or beyond the first 16 slots): so decode()
+/// does not read id, entityKind and entityId a second time.
+struct root_blobs {
+  static constexpr std::size_t slots = 16;
+  std::array<std::string_view, slots> by_slot{};
+};
+
+[[nodiscard]] structure_verdict check_structure(schema::Envelope::Reader root, std::uint64_t message_words,
+                                                root_blobs* blobs = nullptr);
 
 } // namespace storemesh::events::envelope

@@ -3,6 +3,7 @@
 #include "schemas/envelope.capnp.h"
 
 #include <algorithm>
+#include <cstring>
 #include <functional>
 
 namespace storemesh::events::replay {
@@ -82,6 +83,15 @@ void decode_stage::process(std::size_t c) {
     if (env.payload_which() == schema::Envelope::Payload::SEAL) continue;
     out.hash = crypto::record_hash(value);
     out.entity_hash = entity_hash(env.entity_kind(), env.entity_id());
+    out.key_is_entity = records[i].key == env.entity_id();
+    const auto root = env.reader();
+    const auto integrity = root.getIntegrity();
+    out.event = integrity.isEvent();
+    if (!out.event) continue;
+    out.sequence = root.getSequence();
+    const auto prev = integrity.getEvent().getPrevHash();
+    out.prev_hash_sized = prev.size() == out.prev_hash.size();
+    if (out.prev_hash_sized) std::memcpy(out.prev_hash.data(), prev.begin(), prev.size());
   }
 }
 

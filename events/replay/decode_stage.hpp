@@ -30,6 +30,12 @@ struct decoded_record {
   std::string error;                    // why not, when !decoded
   crypto::digest hash{};                // record_hash of the value (not computed for seals)
   std::uint64_t entity_hash = 0;        // hash of (entityKind, entityId), when decoded
+  // What the ordered chain check reads, extracted here (decoded non-seals only):
+  bool event = false;                   // integrity is an event link
+  bool key_is_entity = false;           // the record key is the entity id
+  std::uint64_t sequence = 0;
+  bool prev_hash_sized = false;         // prevHash is 32 bytes (then in prev_hash)
+  crypto::digest prev_hash{};
 };
 
 /// A 64-bit hash of an entity's (kind, id), as decode_stage computes it.

@@ -96,9 +96,8 @@ public:
     const auto& env = d.envelope;
     if (env.payload_which() == Envelope::Payload::SEAL) return seal(r, env);
     cover(r, d.hash);
-    const auto integrity = env.reader().getIntegrity();
-    if (!integrity.isEvent()) return flag(r, "a record without an event link in an events topic");
-    link(r, d, integrity.getEvent().getPrevHash());
+    if (!d.event) return flag(r, "a record without an event link in an events topic");
+    link(r, d);
     ++report_.events;
     if (on_event_) on_event_(r, env, d.hash);
   }
@@ -146,16 +145,16 @@ private:
     return std::string(env.entity_kind()) + "/" + std::string(env.entity_id());
   }
 
-  void link(const record_view& r, const decoded_record& d, capnp::Data::Reader prev) {
+  void link(const record_view& r, const decoded_record& d) {
     const auto& env = d.envelope;
-    if (r.key != env.entity_id()) flag(r, "record key is not the entity id of " + name(env));
+    if (!d.key_is_entity) flag(r, "record key is not the entity id of " + name(env));
     chain& c = chains_.find(d.entity_hash, env.entity_kind(), env.entity_id());
-    const std::uint64_t sequence = env.reader().getSequence();
+    const std::uint64_t sequence = d.sequence;
     if (sequence != c.sequence + 1) {
       flag(r, "sequence " + std::to_string(sequence) + " of " + name(env) + " follows " +
                   std::to_string(c.sequence));
     }
-    if (prev.size() != c.last.size() || std::memcmp(prev.begin(), c.last.data(), c.last.size()) != 0) {
+    if (!d.prev_hash_sized || d.prev_hash != c.last) {
       flag(r, "prevHash of " + name(env) + " seq " + std::to_string(sequence) +
                   " is not the hash of its previous event");
     }

@@ -97,6 +97,13 @@ BOOST_AUTO_TEST_CASE(a_sequence_gap_is_reported) {
   require_one(run(false), 2, "sequence 3 of host/a follows 1");
 }
 
+BOOST_AUTO_TEST_CASE(an_event_keyed_by_another_entity_is_reported) {
+  const auto a1 = w.event("a");
+  const auto b1 = w.event("b");
+  w.batch({{"a", a1}, {"a", b1}});
+  require_one(run(), 1, "record key is not the entity id of host/b");
+}
+
 BOOST_AUTO_TEST_CASE(a_seal_with_a_wrong_count_is_reported) {
   const auto a1 = w.event("a");
   w.batch({{"a", a1}});
