@@ -145,7 +145,8 @@ void command_intake::reject(const std::string& topic, partition_id p, const even
   ctx_.tracker->start(p, r.off);
   auto tracker = ctx_.tracker;
   auto rejected = ctx_.rejected;
-  auto id_key = cmd_id == std::array<std::uint8_t, 16>{} ? std::string() : message_id_key(cmd_id);
+  // Intake rejections never claim the id (see rejection_claims_id).
+  std::string id_key;
   const auto at = r.off;
   ctx_.writer->submit({append_part{ctx_.names.rejected(), events::partition_for(key, n), {std::move(rec)}}},
                       [tracker, rejected, id_key, p, at, fatal = ctx_.fatal](result<std::vector<offset>> done) {

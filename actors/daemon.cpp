@@ -77,7 +77,8 @@ result<void> daemon::start() {
     if (env && env.value().reader().getPayload().isRejection()) {
       const auto rej = env.value().reader().getPayload().getRejection();
       const auto id = as_string_view(env.value().reader().getCausationId());
-      const bool no_id = id.find_first_not_of('\0') == std::string_view::npos;
+      const bool no_id = id.find_first_not_of('\0') == std::string_view::npos ||
+                         !rejection_claims_id(rej.getCode().cStr());
       p->rejected.add(no_id ? std::string() : std::string(id), partition_id{rej.getCommandPartition()},
                       rej.getCommandOffset());
     }

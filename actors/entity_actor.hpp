@@ -135,7 +135,7 @@ private:
     auto reject = [&](std::string_view code, std::string_view reason) {
       rejections.push_back(make_rejection_record(Entity::kind, id_, code, reason, c.topic, c.partition, c.at.value,
                                                  c.bytes, env.id(), ctx_->producer));
-      rejected_ids.emplace_back(cmd_key, c.at.value);
+      rejected_ids.emplace_back(rejection_claims_id(code) ? cmd_key : std::string(), c.at.value);
     };
     if (!failure_.empty())
       return reject("unavailable", "entity could not be recovered: " + failure_);
@@ -144,6 +144,14 @@ private:
         reject("duplicate", "command id already accepted (command offset " + std::to_string(seen->second) + ")");
       return;  // same offset: redelivered after a restart, its outcome is in the log
     }
+    // A replay of a command this entity refused: refused again, whatever the
+    // state now (the index holds refusals already durable, rejected_ids this
+    // batch's).
+    if (auto refused = ctx_->rejected->find(cmd_key); refused && *refused != c.at.value)
+      return reject("duplicate", "command id already rejected (command offset " + std::to_string(*refused) + ")");
+    for (const auto& [id, off] : rejected_ids)
+      if (id == cmd_key && off != c.at.value)
+        return reject("duplicate", "command id already rejected (command offset " + std::to_string(off) + ")");
     auto command = Entity::read_command(env.reader());
     if (!command)
       return reject("malformed", command.error().message());

@@ -14,9 +14,23 @@
 #include <set>
 #include <utility>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 namespace storemesh::actors {
+
+/// Whether a rejection with this code is the decision of the command's entity
+/// on a command that really was the operator's. Only those claim the command's
+/// id: an id seen on a forged, malformed or duplicate record proves nothing
+/// (anyone can copy an id), so such rejections claim only their position.
+[[nodiscard]] inline bool rejection_claims_id(std::string_view code) {
+  for (std::string_view intake : {"malformed", "unknown_type", "unsigned_command", "malformed_signature",
+                                  "unknown_key", "bad_signature", "malformed_command", "unknown_kind", "bad_key",
+                                  "duplicate", "unavailable"})
+    if (code == intake)
+      return false;
+  return true;
+}
 
 class rejected_index {
 public:

@@ -26,8 +26,10 @@ struct auditor {
   void violation(std::string what) { report.violations.push_back(std::move(what)); }
 
   // Reads one partition; f(record, envelope) for each record that decodes.
+  // `untrusted`: the topic holds outside input (commands), where a record that
+  // does not decode was refused at intake and is counted, not a violation.
   template <class F>
-  void each_record(const std::string& topic, partition_id p, F&& f) {
+  void each_record(const std::string& topic, partition_id p, F&& f, bool untrusted = false) {
     // Read until the reader has nothing more, not just to end_offset(): a
     // read-only log ends its partitions before a damaged batch, and the
     // reader is what reports that damage.
@@ -49,6 +51,11 @@ struct auditor {
           break;
         ++report.records;
         auto env = decoded_envelope::decode(r.value);
+        if (!env && untrusted) {
+          ++report.commands;
+          ++report.commands_malformed;
+          continue;
+        }
         if (!env) {
           violation(fmt::format("{}/{}@{}: {}", topic, p.value, r.off.value, env.error().message()));
           continue;
@@ -73,7 +80,7 @@ struct auditor {
         auto [slot, fresh] = command_ok.try_emplace(std::string(as_string_view(env.reader().getId())), ok);
         if (!fresh)
           slot->second = slot->second || ok;
-      });
+      }, /*untrusted=*/true);
   }
 
   // A sealed topic: every record belongs to a batch closed by a valid seal.

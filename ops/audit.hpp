@@ -33,6 +33,7 @@ struct audit_report {
   std::uint64_t commands = 0;
   std::uint64_t commands_signed_ok = 0;
   std::uint64_t commands_refused_signature = 0;  ///< not a violation: the intake rejects them
+  std::uint64_t commands_malformed = 0;          ///< likewise: undecodable records on the commands topic
   std::uint64_t events = 0;
   std::uint64_t seals = 0;
   std::uint64_t rejections = 0;

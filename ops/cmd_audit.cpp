@@ -71,15 +71,16 @@ void audit(audit_cli& cli) {
     for (const auto& v : r.violations)
       violations.push_back("\"" + json_escape(v) + "\"");
     fmt::print("{{\"verdict\":\"{}\",\"records\":{},\"commands\":{},\"commands_signed_ok\":{},"
-               "\"commands_refused_signature\":{},\"events\":{},\"seals\":{},\"rejections\":{},\"snapshots\":{},"
+               "\"commands_refused_signature\":{},\"commands_malformed\":{},\"events\":{},\"seals\":{},\"rejections\":{},\"snapshots\":{},"
                "\"entities\":{{{}}},\"violations\":[{}]}}\n",
                r.ok() ? "ok" : "violated", r.records, r.commands, r.commands_signed_ok,
-               r.commands_refused_signature, r.events, r.seals, r.rejections, r.snapshots, fmt::join(entities, ","),
+               r.commands_refused_signature, r.commands_malformed, r.events, r.seals, r.rejections, r.snapshots, fmt::join(entities, ","),
                fmt::join(violations, ","));
   } else {
     fmt::print("records    {}\n", r.records);
-    fmt::print("commands   {} ({} validly signed by a trusted key, {} not: rejected at intake)\n", r.commands,
-               r.commands_signed_ok, r.commands_refused_signature);
+    fmt::print("commands   {} ({} validly signed by a trusted key; {} unsigned or untrusted and {} malformed, "
+               "rejected at intake)\n",
+               r.commands, r.commands_signed_ok, r.commands_refused_signature, r.commands_malformed);
     fmt::print("events     {}\nseals      {} (every appended batch sealed and verified)\n", r.events, r.seals);
     for (const auto& [k, n] : r.entities)
       fmt::print("entities   {} {} rebuilt\n", n, k);

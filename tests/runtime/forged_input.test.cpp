@@ -171,13 +171,12 @@ BOOST_FIXTURE_TEST_CASE(truncated_envelope_is_rejected_as_malformed, forged_fixt
     expect_refused("h1", whole.substr(0, size), "malformed", false);
 }
 
-// KNOWN BUG (ops/audit.cpp): each_record() reports every record that does not
+// Regression, fixed in ops/audit.cpp: each_record() reports every record that does not
 // decode as a violation, in the commands topic too, so anyone who can append a
 // command can fail the audit with garbage the intake rightly rejected. A
 // malformed command should be counted (like a bad signature), not be a
-// violation. Remove the decorator once fixed.
-BOOST_FIXTURE_TEST_CASE(malformed_command_in_the_commands_topic_is_not_an_audit_violation, forged_fixture,
-                        *boost::unit_test::expected_failures(1)) {
+// violation.
+BOOST_FIXTURE_TEST_CASE(malformed_command_in_the_commands_topic_is_not_an_audit_violation, forged_fixture) {
   const auto refused = wait_for_outcome(append_command("h1", garbage_bytes()));
   BOOST_REQUIRE(joined(refused.rejections) == "malformed");
   const auto report = audit();

@@ -60,15 +60,14 @@ BOOST_FIXTURE_TEST_CASE(replay_of_an_accepted_command_in_the_same_batch_is_a_dup
   expect_clean_audit();
 }
 
-// KNOWN BUG (actors/entity_actor.hpp, decide_one): a rejected command's id
+// Regression, fixed in actors/entity_actor.hpp, decide_one: a rejected command's id
 // reaches the rejected index only once its rejection is durable, and the
 // entity checks only its `processed` map (accepted ids). A replayed copy that
 // the intake admits before then -- here: in the same batch -- is decided
 // afresh, and accepted if the state changed in between. Fix: in decide_one,
 // treat an id found in ctx_->rejected (at another offset) or among this
-// batch's rejected_ids as a duplicate. Remove the decorator once fixed.
-BOOST_FIXTURE_TEST_CASE(replay_of_a_rejected_command_in_the_same_batch_is_a_duplicate, modelled_fixture,
-                        *boost::unit_test::expected_failures(1)) {
+// batch's rejected_ids as a duplicate.
+BOOST_FIXTURE_TEST_CASE(replay_of_a_rejected_command_in_the_same_batch_is_a_duplicate, modelled_fixture) {
   send("h4", set_state_cmd(host_state::draining));  // unknown_host
   send("h4", register_cmd());
   replay(sent_log[0]);  // would be accepted if decided afresh
@@ -180,17 +179,16 @@ BOOST_FIXTURE_TEST_CASE(redelivery_after_lost_intake_offsets_doubles_no_event_an
   expect_clean_audit(true);
 }
 
-// KNOWN BUG (actors/command_intake.cpp + the rejected index): the `duplicate`
+// Regression, fixed in actors/command_intake.cpp + the rejected index: the `duplicate`
 // rejection of a replayed copy puts the command id into the rejected index,
 // although that id's outcome was an acceptance. When the original is read
 // again (redelivery after a crash), the intake finds its id "already
 // rejected" and appends a second outcome for it: `duplicate`, after its event.
-// Fix: index an id as rejected only when its first outcome was a rejection
+// Fixed: index an id as rejected only when its first outcome was a rejection
 // (not for `duplicate`, nor for records whose signature did not verify), in
 // the intake, in entity_actor's on_appended and in daemon::start's scan.
-// Remove the decorator once fixed.
-BOOST_FIXTURE_TEST_CASE(redelivered_original_of_a_refused_replay_keeps_its_single_outcome, modelled_fixture,
-                        *boost::unit_test::expected_failures(1)) {
+//
+BOOST_FIXTURE_TEST_CASE(redelivered_original_of_a_refused_replay_keeps_its_single_outcome, modelled_fixture) {
   start_daemon();
   send("h0", register_cmd());
   wait_for_all();
