@@ -2,12 +2,12 @@
 
 #include "ops/audit.hpp"
 #include "ops/cli_context.hpp"
+#include "ops/config_file.hpp"
 
 #include "events/crypto/keys.hpp"
 
 #include <fmt/core.h>
 #include <fmt/ranges.h>
-#include <toml++/toml.h>
 
 namespace storemesh::ops {
 namespace {
@@ -35,17 +35,10 @@ std::string json_escape(const std::string& s) {
 }
 
 void audit(audit_cli& cli) {
-  if (!cli.data.config.empty()) {
-    try {
-      auto t = toml::parse_file(cli.data.config);
-      if (auto* keys = t["trust"].as_array())
-        for (const auto& k : *keys)
-          if (auto s = k.value<std::string>())
-            cli.trust.push_back(*s);
-    } catch (const toml::parse_error& e) {
-      throw cli_error(fmt::format("config {}: {}", cli.data.config, e.description()));
-    }
-  }
+  auto config = read_config_file(cli.data.config);
+  cli.trust.insert(cli.trust.end(), config.trust.begin(), config.trust.end());
+  if (config.topic_prefix)
+    cli.data.names.prefix = *config.topic_prefix;
   audit_options o;
   o.names = cli.data.names;
   for (const auto& k : cli.trust)

@@ -2,10 +2,10 @@
 
 #include "actors/daemon.hpp"
 #include "ops/cli_context.hpp"
+#include "ops/config_file.hpp"
 
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
-#include <toml++/toml.h>
 
 #include <atomic>
 #include <csignal>
@@ -25,25 +25,15 @@ struct serve_options {
   double idle_seconds = 30;
 };
 
-// A config file may list trusted keys and tunables; flags add to / override it.
+// Flags add to the config's trust list and override the rest.
 void read_config(serve_options& o) {
-  if (o.data.config.empty())
-    return;
-  toml::table t;
-  try {
-    t = toml::parse_file(o.data.config);
-  } catch (const toml::parse_error& e) {
-    throw cli_error(fmt::format("config {}: {}", o.data.config, e.description()));
-  }
-  if (auto* keys = t["trust"].as_array())
-    for (const auto& k : *keys)
-      if (auto s = k.value<std::string>())
-        o.trust.push_back(*s);
-  o.partitions = t["partitions"].value_or(o.partitions);
-  o.snapshot_every = t["snapshot_every"].value_or(o.snapshot_every);
-  o.idle_seconds = t["idle_seconds"].value_or(o.idle_seconds);
-  if (auto prefix = t["topic_prefix"].value<std::string>())
-    o.data.names.prefix = *prefix;
+  auto c = read_config_file(o.data.config);
+  o.trust.insert(o.trust.begin(), c.trust.begin(), c.trust.end());
+  o.partitions = c.partitions.value_or(o.partitions);
+  o.snapshot_every = c.snapshot_every.value_or(o.snapshot_every);
+  o.idle_seconds = c.idle_seconds.value_or(o.idle_seconds);
+  if (c.topic_prefix)
+    o.data.names.prefix = *c.topic_prefix;
 }
 
 void serve(serve_options& o) {

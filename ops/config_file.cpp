@@ -1,0 +1,36 @@
+#include "ops/config_file.hpp"
+
+#include "ops/cli_context.hpp"
+
+#include <fmt/core.h>
+#include <toml++/toml.h>
+
+namespace storemesh::ops {
+
+config_file read_config_file(const std::string& path) {
+  config_file c;
+  if (path.empty())
+    return c;
+  toml::table t;
+  try {
+    t = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    throw cli_error(fmt::format("config {}: {}", path, e.description()));
+  }
+  if (auto* keys = t["trust"].as_array())
+    for (const auto& k : *keys) {
+      auto s = k.value<std::string>();
+      if (!s)
+        throw cli_error(fmt::format("config {}: trust must list strings (hex keys or .pub paths)", path));
+      c.trust.push_back(*s);
+    }
+  if (auto v = t["partitions"].value<std::int64_t>())
+    c.partitions = static_cast<std::int32_t>(*v);
+  if (auto v = t["snapshot_every"].value<std::int64_t>())
+    c.snapshot_every = static_cast<std::uint64_t>(*v);
+  c.idle_seconds = t["idle_seconds"].value<double>();
+  c.topic_prefix = t["topic_prefix"].value<std::string>();
+  return c;
+}
+
+} // namespace storemesh::ops

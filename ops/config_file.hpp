@@ -1,0 +1,29 @@
+#pragma once
+// The optional TOML config shared by `serve` and `audit`:
+//   trust = ["<hex>", "/path/key.pub"]   operator keys whose commands count
+//   partitions = 2                        for topics the daemon creates
+//   snapshot_every = 1000
+//   idle_seconds = 30
+//   topic_prefix = "storemesh"
+// Flags add to the trust list and override the rest.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace storemesh::ops {
+
+struct config_file {
+  std::vector<std::string> trust;
+  std::optional<std::int32_t> partitions;
+  std::optional<std::uint64_t> snapshot_every;
+  std::optional<double> idle_seconds;
+  std::optional<std::string> topic_prefix;
+};
+
+/// An empty path gives an empty config; a file that does not parse throws
+/// cli_error naming the file and the problem.
+[[nodiscard]] config_file read_config_file(const std::string& path);
+
+} // namespace storemesh::ops
