@@ -120,13 +120,13 @@ public:
   void finish(bool at_end) {
     stage_.drain();
     collect();
-    // Seal checks finish out of order with the rest: report in log order.
-    std::stable_sort(report_.violations.begin(), report_.violations.end(),
-                     [](const violation& a, const violation& b) { return a.at < b.at; });
     if (at_end && !pending_.empty()) {
       flag(first_pending_, std::to_string(pending_.size()) + " records from offset " +
                                std::to_string(first_pending_.value) + " are not sealed");
     }
+    // Seal checks finish out of order with the rest: report in log order.
+    std::stable_sort(report_.violations.begin(), report_.violations.end(),
+                     [](const violation& a, const violation& b) { return a.at < b.at; });
   }
 
   void flag(offset at, std::string what) {
