@@ -13,6 +13,8 @@
 
 #include "bench/daemon_bench.hpp"
 
+#include "bench/machine_info.hpp"
+
 #include <sodium.h>
 #include <sys/statfs.h>
 #include <sys/utsname.h>
@@ -98,37 +100,6 @@ std::string command_line(int argc, char** argv) {
   return s;
 }
 
-std::string cpu_model() {
-  std::ifstream in("/proc/cpuinfo");
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  return "unknown";
-}
-
-std::string first_line(const char* file) {
-  std::ifstream in(file);
-  std::string line;
-  std::getline(in, line);
-  return line;
-}
-
-std::string fs_type(const fs::path& dir) {
-  struct statfs s{};
-  if (::statfs(dir.c_str(), &s) != 0) return "unknown";
-  switch (static_cast<unsigned long>(s.f_type)) {
-    case 0xEF53: return "ext4";
-    case 0x58465342: return "xfs";
-    case 0x9123683E: return "btrfs";
-    case 0x01021994: return "tmpfs (fsync is free: latency figures mean nothing)";
-    case 0x794C7630: return "overlayfs";
-    default: {
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "0x%lx", static_cast<unsigned long>(s.f_type));
-      return buf;
-    }
-  }
-}
-
 } // namespace
 
 int main(int argc, char** argv) {
@@ -170,8 +141,8 @@ int main(int argc, char** argv) {
   std::printf("storemesh bench_daemon\n");
   std::printf("command: %s\n", command_line(argc, argv).c_str());
   std::printf("machine: nproc %ld, %s, Linux %s; load average at start %s\n", ::sysconf(_SC_NPROCESSORS_ONLN),
-              cpu_model().c_str(), u.release, first_line("/proc/loadavg").c_str());
-  std::printf("dir: %s (%s)\n", o.dir.c_str(), fs_type(o.dir).c_str());
+              storemesh::bench::cpu_model().c_str(), u.release, storemesh::bench::first_line("/proc/loadavg").c_str());
+  std::printf("dir: %s (%s)\n", o.dir.c_str(), storemesh::bench::fs_type(o.dir).c_str());
 #ifdef NDEBUG
   const char* build = "optimised (NDEBUG)";
 #else
@@ -186,7 +157,7 @@ int main(int argc, char** argv) {
   if (only.empty() || only == "recovery") recovery_group(o);
 
   std::printf("\nload average at end %s (other processes on these cores disturb the figures)\n",
-              first_line("/proc/loadavg").c_str());
+              storemesh::bench::first_line("/proc/loadavg").c_str());
   fs::remove_all(o.dir, ec);
   return 0;
 }
