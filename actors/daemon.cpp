@@ -44,6 +44,7 @@ struct daemon::parts {
   completion_tracker tracker;
   rejected_index rejected;
   snapshot_index snapshots;
+  entity_index entities;
   std::unique_ptr<blocking_pool> pool;
   std::unique_ptr<offset_store> offsets;
   runtime_context ctx;
@@ -93,6 +94,14 @@ result<void> daemon::start() {
     return success();
   }));
 
+  // Where each entity's history starts: keys only, no decoding.
+  for (const auto& kind : entity_kinds())
+    SM_TRYV(events::scan_topic(log_, options_.names.events(kind.kind),
+                               [&](partition_id, const events::record_view& r) -> result<void> {
+      p->entities.put_if_absent(kind.kind, std::string(r.key), r.off);
+      return success();
+    }));
+
   SM_TRY(auto event_partitions, log_.partitions(options_.names.events(entity_kinds().front().kind)));
   p->writer = std::make_unique<log_writer>(log_, options_.names, std::move(key), options_.producer);
   p->pool = std::make_unique<blocking_pool>(1);
@@ -103,6 +112,7 @@ result<void> daemon::start() {
   p->ctx.tracker = &p->tracker;
   p->ctx.rejected = &p->rejected;
   p->ctx.snapshots = &p->snapshots;
+  p->ctx.entities = &p->entities;
   p->ctx.pool = p->pool.get();
   p->ctx.producer = options_.producer;
   p->ctx.event_partitions = event_partitions;

@@ -184,6 +184,8 @@ private:
       return;
     }
     if (batch_events_ > 0) {
+      if (ctx_->entities != nullptr)
+        ctx_->entities->put_if_absent(std::string(Entity::kind), id_, a.outcome->value().front());
       working_.last_event_offset = a.outcome->value().front().value + static_cast<std::int64_t>(batch_events_) - 1;
       working_.since_snapshot += batch_events_;
     }

@@ -62,6 +62,11 @@ template <class Entity>
   if (auto where = ctx.snapshots->find(std::string(Entity::kind), id)) {
     SM_TRY(image, read_snapshot<Entity>(ctx, id, *where));
     from = offset{image.last_event_offset + 1};
+  } else if (ctx.entities != nullptr) {
+    auto first = ctx.entities->first_event(std::string(Entity::kind), id);
+    if (!first)
+      return image;  // no history: a new entity
+    from = *first;
   }
   SM_TRY(auto reader, ctx.log->read(topic, p, from));
   std::vector<events::record_view> batch;

@@ -61,6 +61,28 @@ private:
   std::set<std::pair<std::int32_t, std::int64_t>> at_;
 };
 
+/// entity -> offset of its first event in its events partition. Lets the
+/// recovery of an entity start where its history starts, and skip the log
+/// entirely for an entity that has none (its first command).
+class entity_index {
+public:
+  void put_if_absent(const std::string& kind, const std::string& id, offset first) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    first_.emplace(kind + '\0' + id, first);
+  }
+  [[nodiscard]] std::optional<offset> first_event(const std::string& kind, const std::string& id) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = first_.find(kind + '\0' + id);
+    if (it == first_.end())
+      return std::nullopt;
+    return it->second;
+  }
+
+private:
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, offset> first_;
+};
+
 struct snapshot_location {
   partition_id partition;
   offset at;

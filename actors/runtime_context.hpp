@@ -23,6 +23,7 @@ struct runtime_context {
   completion_tracker* tracker = nullptr;
   rejected_index* rejected = nullptr;
   snapshot_index* snapshots = nullptr;
+  entity_index* entities = nullptr;  ///< optional: without it recovery scans from offset 0
   blocking_pool* pool = nullptr;
   std::string producer;
   std::int32_t event_partitions = 1;
