@@ -42,6 +42,7 @@ struct passivate_request {
 };
 
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
+using idle_check_atom = caf::atom_constant<caf::atom("idlecheck")>;
 
 } // namespace storemesh::actors
 
