@@ -35,15 +35,6 @@ using namespace storemesh::bench;
   std::exit(code);
 }
 
-std::string command_line(int argc, char** argv) {
-  std::string s;
-  for (int i = 0; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (i > 0) s += ' ';
-    s += a.find_first_of(" \t'\"$") == std::string::npos && !a.empty() ? a : "'" + a + "'";
-  }
-  return s;
-}
 
 } // namespace
 
@@ -83,7 +74,7 @@ int main(int argc, char** argv) {
   utsname u{};
   ::uname(&u);
   std::printf("storemesh bench_log\n");
-  std::printf("command: %s\n", command_line(argc, argv).c_str());
+  std::printf("command: %s\n", storemesh::bench::command_line(argc, argv).c_str());
   std::printf("machine: nproc %ld, %s, Linux %s; load average at start %s\n", ::sysconf(_SC_NPROCESSORS_ONLN),
               storemesh::bench::cpu_model().c_str(), u.release, storemesh::bench::first_line("/proc/loadavg").c_str());
   std::printf("dir: %s (%s)\n", o.dir.c_str(), storemesh::bench::fs_type(o.dir).c_str());

@@ -41,4 +41,14 @@ std::string fs_type(const fs::path& dir) {
   }
 }
 
+std::string command_line(int argc, char** argv) {
+  std::string s;
+  for (int i = 0; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (i > 0) s += ' ';
+    s += a.find_first_of(" \t'\"$") == std::string::npos && !a.empty() ? a : "'" + a + "'";
+  }
+  return s;
+}
+
 } // namespace storemesh::bench

@@ -13,5 +13,7 @@ namespace storemesh::bench {
 [[nodiscard]] std::string first_line(const char* file);
 /// The file system under `dir`, with a warning where fsync figures mean nothing.
 [[nodiscard]] std::string fs_type(const std::filesystem::path& dir);
+/// The command line, quoted so that it can be pasted back into a shell.
+[[nodiscard]] std::string command_line(int argc, char** argv);
 
 } // namespace storemesh::bench
