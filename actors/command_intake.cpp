@@ -138,9 +138,6 @@ void command_intake::reject(const std::string& topic, partition_id p, const even
                             std::string_view kind, std::string_view id, const std::array<std::uint8_t, 16>& cmd_id,
                             std::string_view code, const std::string& reason) {
   const std::string key = id.empty() ? "unknown" : std::string(id);
-  std::int32_t n = 1;
-  if (auto count = ctx_.log->partitions(ctx_.names.rejected()))
-    n = count.value();
   auto rec = make_rejection_record(kind, key, code, reason, topic, p, r.off.value, r.value, cmd_id, ctx_.producer);
   ctx_.tracker->start(p, r.off);
   auto tracker = ctx_.tracker;
@@ -148,7 +145,7 @@ void command_intake::reject(const std::string& topic, partition_id p, const even
   // Intake rejections never claim the id (see rejection_claims_id).
   std::string id_key;
   const auto at = r.off;
-  ctx_.writer->submit({append_part{ctx_.names.rejected(), events::partition_for(key, n), {std::move(rec)}}},
+  ctx_.writer->submit({append_part{ctx_.names.rejected(), events::partition_for(key, ctx_.rejected_partitions), {std::move(rec)}}},
                       [tracker, rejected, id_key, p, at, fatal = ctx_.fatal](result<std::vector<offset>> done) {
                         if (!done) {
                           fatal->store(true);

@@ -103,6 +103,8 @@ result<void> daemon::start() {
     }));
 
   SM_TRY(auto event_partitions, log_.partitions(options_.names.events(entity_kinds().front().kind)));
+  SM_TRY(auto rejected_partitions, log_.partitions(options_.names.rejected()));
+  SM_TRY(auto snapshot_partitions, log_.partitions(options_.names.snapshots()));
   p->writer = std::make_unique<log_writer>(log_, options_.names, std::move(key), options_.producer);
   p->pool = std::make_unique<blocking_pool>(1);
   p->offsets = std::make_unique<offset_store>(options_.state_dir / "offsets");
@@ -116,6 +118,8 @@ result<void> daemon::start() {
   p->ctx.pool = p->pool.get();
   p->ctx.producer = options_.producer;
   p->ctx.event_partitions = event_partitions;
+  p->ctx.rejected_partitions = rejected_partitions;
+  p->ctx.snapshot_partitions = snapshot_partitions;
   p->ctx.snapshot_every = options_.snapshot_every;
   p->ctx.idle_after = options_.idle_after;
   p->ctx.fatal = &fatal_;

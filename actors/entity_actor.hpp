@@ -126,10 +126,8 @@ private:
     if (!event_records.empty())
       parts.push_back(append_part{events_topic_, partition_, std::move(event_records)});
     if (!rejections.empty()) {
-      std::int32_t n = 1;
-      if (auto count = ctx_->log->partitions(ctx_->names.rejected()))
-        n = count.value();
-      parts.push_back(append_part{ctx_->names.rejected(), events::partition_for(id_, n), std::move(rejections)});
+      parts.push_back(append_part{ctx_->names.rejected(), events::partition_for(id_, ctx_->rejected_partitions),
+                                  std::move(rejections)});
     }
     appending_ = true;
     auto self = caf::actor_cast<caf::actor>(this);
@@ -222,10 +220,7 @@ private:
     if (image_.since_snapshot < ctx_->snapshot_every || image_.seq == 0)
       return;
     image_.since_snapshot = 0;
-    std::int32_t n = 1;
-    if (auto count = ctx_->log->partitions(ctx_->names.snapshots()))
-      n = count.value();
-    const auto p = events::partition_for(id_, n);
+    const auto p = events::partition_for(id_, ctx_->snapshot_partitions);
     auto rec = make_snapshot_record(Entity::kind, id_, image_.seq, image_.last_hash, events_topic_, partition_,
                                     image_.last_event_offset, Entity::write_state(image_.state), image_.processed,
                                     ctx_->producer);

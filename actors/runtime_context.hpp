@@ -26,7 +26,11 @@ struct runtime_context {
   entity_index* entities = nullptr;  ///< optional: without it recovery scans from offset 0
   blocking_pool* pool = nullptr;
   std::string producer;
+  // Partition counts, read once at start: a topic keeps its count, and a
+  // KafkaLog would pay a metadata round trip per lookup.
   std::int32_t event_partitions = 1;
+  std::int32_t rejected_partitions = 1;
+  std::int32_t snapshot_partitions = 1;
   std::uint64_t snapshot_every = 1000;          ///< events between two snapshots of an entity
   std::chrono::milliseconds idle_after{30000};  ///< an entity idle this long is passivated
   std::atomic<bool>* fatal = nullptr;           ///< set when the log refuses an append
