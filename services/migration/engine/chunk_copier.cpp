@@ -1,0 +1,120 @@
+#include "services/migration/engine/chunk_copier.hpp"
+
+#include "services/migration/engine/file_io.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace storemesh::services::migration::engine_detail {
+namespace {
+
+result<void> check_source(const copy_files& f) {
+  SM_TRY(const auto now, identity_of(f.source, f.spec.source));
+  if (now != f.spec.expect)
+    return make_error(engine_errc::source_changed,
+                      f.spec.source.string() + ": size " + std::to_string(now.size) + ", mtime " +
+                          std::to_string(now.mtime_ns) + " ns; the job started with size " +
+                          std::to_string(f.spec.expect.size) + ", mtime " + std::to_string(f.spec.expect.mtime_ns));
+  return success();
+}
+
+error ended_early(const copy_files& f, std::uint64_t at) {
+  return make_error(engine_errc::source_changed, f.spec.source.string() + ": ends at " + std::to_string(at) +
+                                                     ", the job started with size " + std::to_string(f.spec.expect.size));
+}
+
+void throttle(const copy_files& f, std::uint64_t n) {
+  if (f.bucket != nullptr) f.bucket->acquire(n);
+}
+
+} // namespace
+
+std::uint64_t piece_size(std::uint64_t max_rate) {
+  // 16 steps a second when throttled: smooth on the wire, and a 250 ms
+  // progress report always has fresh bytes to show. Never below a page.
+  constexpr std::uint64_t steps_per_second = 16;
+  constexpr std::uint64_t min_piece = 4096;
+  if (max_rate == 0) return io_block;
+  return std::clamp(max_rate / steps_per_second, min_piece, io_block);
+}
+
+hashing_copier::hashing_copier(const copy_files& files, unsigned workers)
+    : files_(files), piece_(piece_size(files.spec.max_rate)) {
+  for (unsigned w = 0; w < workers; ++w) {
+    buffers_.emplace_back(piece_);
+    hashers_.push_back(std::make_unique<sha256_stream>());
+  }
+}
+
+result<std::optional<chunk_hash>> hashing_copier::operator()(unsigned worker, std::uint64_t chunk,
+                                                             std::atomic<std::uint64_t>& copied) {
+  SM_TRYV(check_source(files_));
+  std::byte* const buf = buffers_[worker].data();
+  sha256_stream& hash = *hashers_[worker];
+  const std::uint64_t begin = files_.plan.offset(chunk);
+  const std::uint64_t length = files_.plan.length(chunk);
+  for (std::uint64_t done = 0; done < length;) {
+    const std::uint64_t n = std::min(piece_, length - done);
+    throttle(files_, n);
+    SM_TRY(const auto got, pread_full(files_.source, buf, n, begin + done, files_.spec.source,
+                                      engine_errc::source_unreadable));
+    if (got < n) return ended_early(files_, begin + done + got);
+    hash.update(buf, n);
+    SM_TRYV(pwrite_full(files_.temp, buf, n, begin + done, files_.spec.temp));
+    done += n;
+    copied.store(done);
+  }
+  // Start writing the chunk to the disk now, while later chunks are copied,
+  // so that finalize's fdatasync finds little left to do. Advice only: a
+  // failure here shows up in that fdatasync.
+  (void)::sync_file_range(files_.temp, static_cast<off_t>(begin), static_cast<off_t>(length), SYNC_FILE_RANGE_WRITE);
+  return std::optional<chunk_hash>(hash.finish());
+}
+
+plain_copier::plain_copier(const copy_files& files) : files_(files), piece_(piece_size(files.spec.max_rate)) {}
+
+result<std::uint64_t> plain_copier::copy_piece(std::uint64_t pos, std::uint64_t n) {
+  if (!fallback_) {
+    auto in = static_cast<off_t>(pos);
+    auto out = static_cast<off_t>(pos);
+    ssize_t r;
+    do
+      r = ::copy_file_range(files_.source, &in, files_.temp, &out, n, 0);
+    while (r < 0 && errno == EINTR);
+    if (r >= 0) return static_cast<std::uint64_t>(r);
+    // Different file systems (or ones that cannot): copy through user space.
+    if (errno != EXDEV && errno != EOPNOTSUPP && errno != ENOSYS && errno != EINVAL)
+      return io_failure(errno, "copy_file_range to", files_.spec.temp);
+    fallback_.emplace(piece_);
+  }
+  const std::uint64_t m = std::min<std::uint64_t>(n, fallback_->size());
+  SM_TRY(const auto got, pread_full(files_.source, fallback_->data(), m, pos, files_.spec.source,
+                                    engine_errc::source_unreadable));
+  SM_TRYV(pwrite_full(files_.temp, fallback_->data(), got, pos, files_.spec.temp));
+  return std::uint64_t{got};
+}
+
+result<std::optional<chunk_hash>> plain_copier::operator()(unsigned, std::uint64_t chunk,
+                                                           std::atomic<std::uint64_t>& copied) {
+  SM_TRYV(check_source(files_));
+  const std::uint64_t begin = files_.plan.offset(chunk);
+  const std::uint64_t length = files_.plan.length(chunk);
+  // Unthrottled, the whole chunk goes to the kernel in one call.
+  const std::uint64_t step = files_.bucket != nullptr ? piece_ : length;
+  for (std::uint64_t done = 0; done < length;) {
+    const std::uint64_t n = std::min(step, length - done);
+    throttle(files_, n);
+    for (std::uint64_t moved = 0; moved < n;) {
+      SM_TRY(const auto r, copy_piece(begin + done + moved, n - moved));
+      if (r == 0) return ended_early(files_, begin + done + moved);
+      moved += r;
+    }
+    done += n;
+    copied.store(done);
+  }
+  return std::optional<chunk_hash>();
+}
+
+} // namespace storemesh::services::migration::engine_detail

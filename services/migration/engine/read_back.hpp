@@ -1,0 +1,27 @@
+#pragma once
+// Reading a written file back and comparing its chunks with the source's
+// hashes: finalize's verification. Internal to the engine.
+
+#include "events/error.hpp"
+#include "services/migration/engine/chunk_hash.hpp"
+#include "services/migration/engine/chunk_plan.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <vector>
+
+namespace storemesh::services::migration::engine_detail {
+
+/// The chunks among `which` whose bytes in `fd` do not hash to expected[i]
+/// (a chunk cut short by the file's end differs). Drops the file's cached
+/// pages first, so that the bytes compared are those the storage returns, not
+/// those we wrote. Chunks are hashed side by side on worker_count() threads.
+[[nodiscard]] result<std::vector<std::uint64_t>> mismatched_chunks(int fd, const std::filesystem::path& file,
+                                                                   const chunk_plan& plan,
+                                                                   const std::vector<chunk_hash>& expected,
+                                                                   const std::vector<std::uint64_t>& which);
+
+/// 0, 1, ..., plan.count() - 1.
+[[nodiscard]] std::vector<std::uint64_t> all_chunks(const chunk_plan& plan);
+
+} // namespace storemesh::services::migration::engine_detail
