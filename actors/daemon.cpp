@@ -1,6 +1,10 @@
 #include "actors/daemon.hpp"
 
 #include "actors/command_intake.hpp"
+#include "actors/command_sink.hpp"
+#include "actors/copy_agent.hpp"
+#include "actors/fleet_rebuild.hpp"
+#include "actors/reaction_feed.hpp"
 #include "actors/entity_kinds.hpp"
 #include "actors/entity_router.hpp"
 #include "actors/messages.hpp"
@@ -47,9 +51,13 @@ struct daemon::parts {
   entity_index entities;
   std::unique_ptr<blocking_pool> pool;
   std::unique_ptr<offset_store> offsets;
+  fleet_board fleet;
   runtime_context ctx;
   caf::actor router;
   std::unique_ptr<command_intake> intake;
+  std::unique_ptr<command_sink> sink;
+  std::unique_ptr<reaction_feed> reactions;
+  std::unique_ptr<copy_agent> agent;
 };
 
 daemon::daemon(events::event_log& log, daemon_options options) : log_(log), options_(std::move(options)) {
@@ -69,6 +77,7 @@ result<void> daemon::start() {
   std::filesystem::create_directories(options_.state_dir, ec);
   SM_TRY(auto key, events::crypto::load_or_create_key_pair(options_.state_dir / "daemon.key"));
   sealing_pub_ = key.public_key();
+  options_.trusted.add(sealing_pub_);
 
   auto p = std::make_unique<parts>();
   // Rejected commands and snapshot locations: rebuilt from their topics.
@@ -102,9 +111,12 @@ result<void> daemon::start() {
       return success();
     }));
 
+  SM_TRYV(rebuild_fleet(log_, options_.names, p->fleet));
+
   SM_TRY(auto event_partitions, log_.partitions(options_.names.events(entity_kinds().front().kind)));
   SM_TRY(auto rejected_partitions, log_.partitions(options_.names.rejected()));
   SM_TRY(auto snapshot_partitions, log_.partitions(options_.names.snapshots()));
+  SM_TRY(auto command_partitions, log_.partitions(options_.names.commands()));
   p->writer = std::make_unique<log_writer>(log_, options_.names, std::move(key), options_.producer);
   p->pool = std::make_unique<blocking_pool>(1);
   p->offsets = std::make_unique<offset_store>(options_.state_dir / "offsets");
@@ -116,6 +128,7 @@ result<void> daemon::start() {
   p->ctx.snapshots = &p->snapshots;
   p->ctx.entities = &p->entities;
   p->ctx.pool = p->pool.get();
+  p->ctx.fleet = &p->fleet;
   p->ctx.producer = options_.producer;
   p->ctx.event_partitions = event_partitions;
   p->ctx.rejected_partitions = rejected_partitions;
@@ -127,6 +140,13 @@ result<void> daemon::start() {
   p->router = p->system->spawn(entity_router, &p->ctx);
   p->intake = std::make_unique<command_intake>(p->ctx, options_.trusted, *p->offsets, p->router);
   p->intake->start();
+  p->sink = std::make_unique<command_sink>(*p->writer, options_.names, command_partitions, options_.producer);
+  p->reactions = std::make_unique<reaction_feed>(p->ctx, *p->sink, options_.state_dir / "reactions");
+  p->reactions->start();
+  if (options_.run_agents) {
+    p->agent = std::make_unique<copy_agent>(p->ctx, *p->sink, options_.agent_hosts);
+    p->agent->start();
+  }
   parts_ = std::move(p);
   return success();
 }
@@ -135,6 +155,9 @@ void daemon::stop() {
   if (!parts_)
     return;
   auto& p = *parts_;
+  if (p.agent)
+    p.agent->stop();
+  p.reactions->stop();
   p.intake->stop();
   // Let commands already handed to entities reach the log (bounded: a stuck
   // command is simply redelivered after the restart).

@@ -3,10 +3,13 @@
 // command intake and the entity router, wired together.
 //
 //   created -> starting -> running -> stopping -> stopped
-// start(): open topics, load the sealing key, rebuild the rejected and
-//          snapshot indexes, spawn the router, start the intake.
-// stop():  stop reading commands, let in-flight commands finish (bounded),
-//          commit intake offsets, drain the writer, stop the actors.
+// start(): open topics, load the sealing key (and trust it: the daemon's own
+//          reactions and agents sign their commands with it), rebuild the
+//          rejected and snapshot indexes and the fleet view, spawn the router,
+//          start the intake, the reaction feed and the host agents.
+// stop():  stop the agents (their runs resume after a restart) and the
+//          reactions, stop reading commands, let in-flight commands finish
+//          (bounded), commit intake offsets, drain the writer, stop the actors.
 
 #include "actors/runtime_context.hpp"
 #include "events/crypto/keys.hpp"
@@ -17,6 +20,8 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <set>
+#include <string>
 
 namespace storemesh::actors {
 
@@ -28,6 +33,10 @@ struct daemon_options {
   std::uint64_t snapshot_every = 1000;
   std::chrono::milliseconds idle_after{30000};
   std::string producer;                   ///< defaults to daemon@<hostname>
+  /// Run host agents (copy engines) here: for every host (the embedded
+  /// default), or only for `agent_hosts` when it is not empty.
+  bool run_agents = true;
+  std::set<std::string> agent_hosts;
 };
 
 class daemon {

@@ -16,6 +16,7 @@
 // with stop, which we obey once nothing is queued or in flight.
 
 #include "actors/entity_recovery.hpp"
+#include "actors/entity_traits.hpp"
 #include "actors/messages.hpp"
 #include "actors/records.hpp"
 #include "actors/runtime_context.hpp"
@@ -34,6 +35,7 @@ template <class Entity>
 class entity_actor : public caf::event_based_actor {
 public:
   using image_type = entity_image<Entity>;
+  using decision_type = services::decision<typename Entity::event_type>;
 
   entity_actor(caf::actor_config& cfg, const runtime_context* ctx, std::string id, caf::actor router)
       : caf::event_based_actor(cfg), ctx_(ctx), id_(std::move(id)), router_(std::move(router)) {
@@ -106,6 +108,7 @@ private:
     if (recovering_ || appending_ || queue_.empty())
       return;
     working_ = image_;
+    fleet_view_.reset();  // one snapshot per batch
     std::vector<events::record> event_records;
     std::vector<events::record> rejections;
     std::vector<std::pair<std::string, std::int64_t>> rejected_ids;
@@ -163,7 +166,7 @@ private:
     auto command = Entity::read_command(env.reader());
     if (!command)
       return reject("malformed", command.error().message());
-    auto decision = Entity::decide(working_.state, command.value());
+    auto decision = decide(working_.state, command.value());
     if (!decision.accepted())
       return reject(decision.why().code, decision.why().reason);
     cause why;
@@ -182,6 +185,24 @@ private:
     working_.processed[cmd_key] = c.at.value;
   }
 
+  /// Deciders that span entities (placement) also read the fleet view.
+  decision_type decide(const typename Entity::state_type& s, const typename Entity::command_type& c) {
+    if constexpr (uses_fleet<Entity>::value) {
+      if (!fleet_view_)
+        fleet_view_ = ctx_->fleet != nullptr ? ctx_->fleet->view() : std::make_shared<const services::fleet::view>();
+      return Entity::decide(s, c, *fleet_view_);
+    } else {
+      return Entity::decide(s, c);
+    }
+  }
+
+  /// Entities the fleet view follows tell it their state once it is durable.
+  void publish() {
+    if constexpr (publishes<Entity>::value)
+      if (ctx_->fleet != nullptr)
+        ctx_->fleet->update([&](services::fleet::view& f) { Entity::publish(f, id_, image_.state); });
+  }
+
   void on_appended(const append_done& a) {
     appending_ = false;
     if (!*a.outcome) {
@@ -198,6 +219,8 @@ private:
       working_.since_snapshot += batch_events_;
     }
     image_ = std::move(working_);
+    if (batch_events_ > 0)
+      publish();
     for (const auto& [id, off] : batch_rejected_ids_)
       ctx_->rejected->add(id, batch_.front()->partition, off);  // one entity: one commands partition
     maybe_snapshot();
@@ -255,6 +278,7 @@ private:
   std::vector<command_ptr> batch_;
   std::size_t batch_events_ = 0;
   std::vector<std::pair<std::string, std::int64_t>> batch_rejected_ids_;
+  std::shared_ptr<const services::fleet::view> fleet_view_;
 };
 
 } // namespace storemesh::actors

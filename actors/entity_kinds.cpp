@@ -2,6 +2,8 @@
 
 #include "actors/entity_actor.hpp"
 #include "services/host/host_codec.hpp"
+#include "services/migration/copy_job_codec.hpp"
+#include "services/migration/migration_codec.hpp"
 
 namespace storemesh::actors {
 namespace {
@@ -20,7 +22,9 @@ entity_kind describe() {
 } // namespace
 
 const std::vector<entity_kind>& entity_kinds() {
-  static const std::vector<entity_kind> kinds{describe<services::host::entity>()};
+  static const std::vector<entity_kind> kinds{describe<services::host::entity>(),
+                                              describe<services::copy_job::entity>(),
+                                              describe<services::migration::entity>()};
   return kinds;
 }
 

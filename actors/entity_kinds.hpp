@@ -4,6 +4,7 @@
 // adding one line to entity_kinds().
 
 #include "actors/entity_fold.hpp"
+#include "actors/entity_traits.hpp"
 #include "actors/runtime_context.hpp"
 
 #include <caf/actor.hpp>
@@ -24,6 +25,9 @@ public:
   [[nodiscard]] virtual result<void> fold(const std::string& id, schema::Envelope::Reader env,
                                           std::string_view value, std::int64_t at) = 0;
   [[nodiscard]] virtual std::size_t entities() const = 0;
+  /// Tells the fleet view what these entities' states say (a no-op for kinds
+  /// the fleet does not follow).
+  virtual void publish(services::fleet::view& fleet) const = 0;
 };
 
 template <class Entity>
@@ -34,6 +38,11 @@ public:
     return fold_event(images_[id], env, value, at);
   }
   std::size_t entities() const override { return images_.size(); }
+  void publish(services::fleet::view& fleet) const override {
+    if constexpr (publishes<Entity>::value)
+      for (const auto& [id, image] : images_)
+        Entity::publish(fleet, id, image.state);
+  }
   [[nodiscard]] const std::map<std::string, entity_image<Entity>>& images() const { return images_; }
 
 private:

@@ -1,5 +1,6 @@
 #include "actors/records.hpp"
 
+#include "events/crypto/command_signing.hpp"
 #include "events/envelope/envelope_builder.hpp"
 
 #include <capnp/message.h>
@@ -29,6 +30,24 @@ events::record make_event_record(std::string_view kind, std::string_view id, std
   env.setCommandOffset(c.command_offset);
   env.getIntegrity().initEvent().setPrevHash(as_data(prev_hash));
   fill(env);
+  return events::record{std::string(id), to_bytes(message), ts};
+}
+
+result<events::record> make_command_record(std::string_view kind, std::string_view id, const command_header& h,
+                                           const events::crypto::key_pair& signer,
+                                           const std::function<void(schema::Envelope::Builder)>& fill) {
+  capnp::MallocMessageBuilder message(256);
+  auto env = message.initRoot<schema::Envelope>();
+  env.setId(as_data(h.id));
+  env.setEntityKind(std::string(kind));
+  env.setEntityId(std::string(id));
+  env.setCausationId(as_data(std::string_view(h.causation_id)));
+  env.setCorrelationId(h.correlation_id.empty() ? as_data(h.id) : as_data(std::string_view(h.correlation_id)));
+  const auto ts = now_ns();
+  env.setTimestampNs(ts);
+  env.setProducer(h.producer);
+  fill(env);
+  SM_TRYV(events::crypto::sign_command(env, signer));
   return events::record{std::string(id), to_bytes(message), ts};
 }
 

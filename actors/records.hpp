@@ -3,6 +3,7 @@
 // rejections, seals and snapshots, each as an Envelope.
 
 #include "events/crypto/hashing.hpp"
+#include "events/crypto/keys.hpp"
 #include "events/event_log.hpp"
 #include "schemas/envelope.capnp.h"
 
@@ -36,6 +37,21 @@ struct cause {
                                                    std::int64_t command_offset, std::string_view command_bytes,
                                                    const std::array<std::uint8_t, 16>& command_id,
                                                    std::string_view producer);
+
+/// Who sends a command and in answer to what.
+struct command_header {
+  std::array<std::uint8_t, 16> id{};
+  std::string causation_id;    ///< bytes; empty for an operator's command
+  std::string correlation_id;  ///< bytes; empty: the command's own id
+  std::string producer;
+};
+
+/// A command for entity (kind, id), signed by `signer`, timestamped now.
+/// The CLI and the daemon's own reactions and agents build theirs alike.
+[[nodiscard]] result<events::record> make_command_record(std::string_view kind, std::string_view id,
+                                                         const command_header& h,
+                                                         const events::crypto::key_pair& signer,
+                                                         const std::function<void(schema::Envelope::Builder)>& fill);
 
 [[nodiscard]] std::string message_id_key(const std::array<std::uint8_t, 16>& id);
 

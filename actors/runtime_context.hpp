@@ -4,6 +4,7 @@
 
 #include "actors/blocking_pool.hpp"
 #include "actors/completion_tracker.hpp"
+#include "actors/fleet_board.hpp"
 #include "actors/indexes.hpp"
 #include "actors/log_writer.hpp"
 #include "actors/topics.hpp"
@@ -25,6 +26,7 @@ struct runtime_context {
   snapshot_index* snapshots = nullptr;
   entity_index* entities = nullptr;  ///< optional: without it recovery scans from offset 0
   blocking_pool* pool = nullptr;
+  fleet_board* fleet = nullptr;      ///< hosts and where jobs run, for deciders that span entities
   std::string producer;
   // Partition counts, read once at start: a topic keeps its count, and a
   // KafkaLog would pay a metadata round trip per lookup.

@@ -48,5 +48,7 @@ void register_serve(CLI::App& app);
 void register_host(CLI::App& app);
 void register_events(CLI::App& app);
 void register_audit(CLI::App& app);
+void register_copy(CLI::App& app);
+void register_demo(CLI::App& app);
 
 } // namespace storemesh::ops

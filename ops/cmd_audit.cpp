@@ -50,8 +50,12 @@ void audit(audit_cli& cli) {
     if (std::filesystem::exists(own))
       cli.trust_daemon.push_back(own.string());
   }
-  for (const auto& k : cli.trust_daemon)
-    o.daemon_keys.add(must(events::crypto::parse_public_key(k), "--trust-daemon " + k));
+  for (const auto& k : cli.trust_daemon) {
+    const auto key = must(events::crypto::parse_public_key(k), "--trust-daemon " + k);
+    o.daemon_keys.add(key);
+    // A daemon also signs commands: its process managers' and agents'.
+    o.command_keys.add(key);
+  }
   if (cli.until >= 0)
     o.until = offset{cli.until};
   auto log = open_log(cli.data, true);

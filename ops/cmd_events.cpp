@@ -30,6 +30,10 @@ std::string_view payload_name(schema::Envelope::Payload::Which w) {
     case W::SNAPSHOT: return "snapshot";
     case W::HOST_COMMAND: return "hostCommand";
     case W::HOST_EVENT: return "hostEvent";
+    case W::COPY_JOB_COMMAND: return "copyJobCommand";
+    case W::COPY_JOB_EVENT: return "copyJobEvent";
+    case W::MIGRATION_COMMAND: return "migrationCommand";
+    case W::MIGRATION_EVENT: return "migrationEvent";
   }
   return "unknown-type";
 }

@@ -4,7 +4,7 @@
 #include "events/envelope/decoded_envelope.hpp"
 #include "events/topic_scan.hpp"
 #include "ops/cli_context.hpp"
-#include "ops/command_client.hpp"
+#include "ops/inject.hpp"
 #include "services/host/host_codec.hpp"
 
 #include <fmt/core.h>
@@ -14,40 +14,6 @@ namespace storemesh::ops {
 namespace {
 
 namespace host = services::host;
-
-struct inject_options {
-  data_options data;
-  std::string key;
-  bool no_wait = false;
-  double timeout_seconds = 30;
-};
-
-void add_inject_options(CLI::App& cmd, inject_options& o) {
-  add_data_options(cmd, o.data);
-  if (const char* env = std::getenv("STOREMESH_KEY"))
-    o.key = env;
-  cmd.add_option("--key", o.key, "private key that signs the command (default $STOREMESH_KEY)");
-  cmd.add_flag("--no-wait", o.no_wait, "append the command and return without waiting for its outcome");
-  cmd.add_option("--timeout", o.timeout_seconds, "seconds to wait for the outcome");
-}
-
-void inject(const inject_options& o, const std::string& id, const host::command& c) {
-  auto key = load_signing_key(o.key);
-  auto log = open_log(o.data, false);
-  command_client client(*log, o.data.names, key);
-  auto outcome = client.submit({std::string(host::entity::kind), id,
-                                [&](schema::Envelope::Builder b) { host::entity::write_command(c, b); }},
-                               !o.no_wait, std::chrono::milliseconds(static_cast<std::int64_t>(o.timeout_seconds * 1000)));
-  if (o.no_wait) {
-    fmt::print("submitted\n");
-    return;
-  }
-  if (!outcome.accepted)
-    throw cli_error(fmt::format("rejected ({}): {}", outcome.code, outcome.reason));
-  fmt::print("accepted\n");
-  for (const auto& e : outcome.event_json)
-    fmt::print("  {}\n", e);
-}
 
 struct list_options {
   data_options data;
@@ -117,7 +83,7 @@ void register_host(CLI::App& app) {
       host::register_host c;
       for (const auto& s : *specs)
         c.datastores.push_back(parse_datastore(s));
-      inject(*o, *id, c);
+      inject<host::entity>(*o, *id, c);
     });
   }
   for (auto [name, to, help] : {std::tuple{"drain", host::host_state::draining, "stop giving the host work and move its work away"},
@@ -130,7 +96,7 @@ void register_host(CLI::App& app) {
     cmd->add_option("ID", *id, "host id")->required();
     cmd->add_option("--reason", *reason, "why, for the record");
     add_inject_options(*cmd, *o);
-    cmd->callback([o, id, reason, to = to] { inject(*o, *id, host::set_state{to, *reason}); });
+    cmd->callback([o, id, reason, to = to] { inject<host::entity>(*o, *id, host::set_state{to, *reason}); });
   }
   {
     auto o = std::make_shared<list_options>();

@@ -23,6 +23,8 @@ struct serve_options {
   std::int32_t partitions = 2;
   std::uint64_t snapshot_every = 1000;
   double idle_seconds = 30;
+  std::vector<std::string> agents;
+  bool no_agents = false;
 };
 
 // Flags add to the config's trust list and override the rest.
@@ -48,6 +50,8 @@ void serve(serve_options& o) {
   d.partitions = o.partitions;
   d.snapshot_every = o.snapshot_every;
   d.idle_after = std::chrono::milliseconds(static_cast<std::int64_t>(o.idle_seconds * 1000));
+  d.run_agents = !o.no_agents;
+  d.agent_hosts.insert(o.agents.begin(), o.agents.end());
   auto log = open_log(o.data, false);
   actors::daemon daemon(*log, std::move(d));
   must(daemon.start(), "starting the daemon");
@@ -74,6 +78,9 @@ void register_serve(CLI::App& app) {
   cmd->add_option("--trust", o->trust, "public key (hex or .pub file) whose commands are accepted; repeatable");
   cmd->add_option("--partitions", o->partitions, "partitions of the topics this daemon creates")->check(CLI::Range(1, 1024));
   cmd->add_option("--snapshot-every", o->snapshot_every, "events between two snapshots of an entity")->check(CLI::Range(1, 1000000000));
+  cmd->add_option("--agent", o->agents,
+                  "run the copy engine only for this host (repeatable; default: every host, as on one machine)");
+  cmd->add_flag("--no-agents", o->no_agents, "run no copy engine here (control plane only)");
   cmd->add_option("--idle", o->idle_seconds, "seconds before an idle entity actor is passivated");
   cmd->callback([o] { serve(*o); });
 }

@@ -1,20 +1,18 @@
 #include "ops/command_client.hpp"
 
 #include "actors/daemon.hpp"
-#include "events/crypto/command_signing.hpp"
+#include "actors/records.hpp"
 #include "events/envelope/decoded_envelope.hpp"
 #include "events/envelope/envelope_builder.hpp"
 #include "events/envelope/envelope_json.hpp"
 #include "ops/cli_context.hpp"
 
-#include <capnp/message.h>
 #include <unistd.h>
 
 #include <cstdlib>
 
 namespace storemesh::ops {
 
-using events::envelope::as_data;
 using events::envelope::as_string_view;
 
 events::crypto::key_pair load_signing_key(const std::string& path) {
@@ -40,19 +38,12 @@ std::string producer_name() {
 command_outcome command_client::submit(const command_request& request, bool wait,
                                        std::chrono::milliseconds timeout) {
   must(actors::create_topics(log_, names_, 2), "creating topics");
-  capnp::MallocMessageBuilder message;
-  auto env = message.initRoot<schema::Envelope>();
-  const auto id = events::envelope::new_message_id();
-  env.setId(as_data(id));
-  env.setEntityKind(request.kind);
-  env.setEntityId(request.entity_id);
-  env.setCorrelationId(as_data(id));
-  const auto ts = events::envelope::now_ns();
-  env.setTimestampNs(ts);
-  env.setProducer(producer_name());
-  request.fill(env);
-  must(events::crypto::sign_command(env, key_), "signing the command");
-  auto bytes = events::envelope::to_bytes(message);
+  actors::command_header header;
+  header.id = events::envelope::new_message_id();
+  header.producer = producer_name();
+  const auto& id = header.id;
+  auto rec = must(actors::make_command_record(request.kind, request.entity_id, header, key_, request.fill),
+                  "signing the command");
 
   // Where the outcome will appear, noted before the command exists so that it
   // cannot be missed however fast the daemon is.
@@ -63,7 +54,7 @@ command_outcome command_client::submit(const command_request& request, bool wait
   const auto rej_from = must(log_.end_offset(names_.rejected(), rej_p), "rejected");
 
   const auto cmd_p = events::partition_for(request.entity_id, must(log_.partitions(names_.commands()), "commands"));
-  must(log_.append(names_.commands(), cmd_p, {events::record{request.entity_id, bytes, ts}}), "appending the command");
+  must(log_.append(names_.commands(), cmd_p, {std::move(rec)}), "appending the command");
   command_outcome outcome;
   if (!wait)
     return outcome;

@@ -15,6 +15,8 @@ int main(int argc, char** argv) {
   register_host(app);
   register_events(app);
   register_audit(app);
+  register_copy(app);
+  register_demo(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

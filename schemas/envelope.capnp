@@ -12,6 +12,8 @@ $Cxx.namespace("storemesh::schema");
 
 using Log = import "log.capnp";
 using Host = import "host.capnp";
+using CopyJob = import "copy_job.capnp";
+using Migration = import "migration.capnp";
 
 struct Envelope {
   id @0 :Data;               # 16 random bytes, unique per message
@@ -38,6 +40,10 @@ struct Envelope {
     snapshot @14 :Log.Snapshot;
     hostCommand @15 :Host.Command;
     hostEvent @16 :Host.Event;
+    copyJobCommand @18 :CopyJob.Command;
+    copyJobEvent @19 :CopyJob.Event;
+    migrationCommand @20 :Migration.Command;
+    migrationEvent @21 :Migration.Event;
   }
 }
 

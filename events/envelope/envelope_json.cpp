@@ -44,6 +44,8 @@ codec& thread_codec() {
   return c;
 }
 
+} // namespace
+
 std::string json_string(std::string_view s) {
   std::string out = "\"";
   for (const char c : s) {
@@ -58,8 +60,6 @@ std::string json_string(std::string_view s) {
   }
   return out + "\"";
 }
-
-} // namespace
 
 std::string to_json(schema::Envelope::Reader envelope) {
   try {

@@ -7,6 +7,7 @@
 #include "schemas/envelope.capnp.h"
 
 #include <string>
+#include <string_view>
 
 namespace storemesh::events::envelope {
 
@@ -15,5 +16,8 @@ namespace storemesh::events::envelope {
 /// member is left out. Never throws: should Cap'n Proto refuse the message,
 /// the result is {"error":"<why>"}.
 [[nodiscard]] std::string to_json(schema::Envelope::Reader envelope);
+
+/// S as a JSON string literal, quotes included (control characters become spaces).
+[[nodiscard]] std::string json_string(std::string_view s);
 
 } // namespace storemesh::events::envelope

@@ -93,6 +93,18 @@ std::vector<std::pair<std::string, std::string>> every_payload_kind() {
         changed.setReason("power");
         break;
       }
+      case schema::Envelope::Payload::COPY_JOB_COMMAND:
+        payload.initCopyJobCommand().initMigrate().setTo("host-b");
+        break;
+      case schema::Envelope::Payload::COPY_JOB_EVENT:
+        payload.initCopyJobEvent().initProgressed().setOffset(8388608);
+        break;
+      case schema::Envelope::Payload::MIGRATION_COMMAND:
+        payload.initMigrationCommand().initObservePortion().setOffset(8388608);
+        break;
+      case schema::Envelope::Payload::MIGRATION_EVENT:
+        payload.initMigrationEvent().initResumed().setEpoch(2);
+        break;
     }
     out.emplace_back(std::string(kinds[k].getProto().getName().cStr()), to_bytes(msg));
   }
@@ -103,7 +115,7 @@ std::vector<std::pair<std::string, std::string>> every_payload_kind() {
 
 BOOST_AUTO_TEST_CASE(every_payload_kind_renders_as_json) {
   const auto kinds = every_payload_kind();
-  BOOST_TEST(kinds.size() == 6u);  // a new member needs a case in every_payload_kind()
+  BOOST_TEST(kinds.size() == 10u);  // a new member needs a case in every_payload_kind()
   for (const auto& [name, bytes] : kinds) {
     const aligned_bytes aligned(bytes);
     auto d = decoded_envelope::decode(aligned.view());

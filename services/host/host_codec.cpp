@@ -1,10 +1,7 @@
 #include "services/host/host_codec.hpp"
 
 #include "services/codec_errc.hpp"
-
-#include <capnp/message.h>
-#include <capnp/serialize.h>
-#include <kj/exception.h>
+#include "services/state_bytes.hpp"
 
 namespace storemesh::services::host {
 namespace {
@@ -109,33 +106,21 @@ result<event> entity::read_event(schema::Envelope::Reader e) {
 }
 
 std::string entity::write_state(const state& s) {
-  capnp::MallocMessageBuilder message;
-  auto root = message.initRoot<schema::host::State>();
-  root.setRegistered(s.registered);
-  root.setState(to_schema(s.status));
-  write_datastores(s.datastores, root.initDatastores(static_cast<unsigned>(s.datastores.size())));
-  auto words = capnp::messageToFlatArray(message);
-  auto bytes = words.asBytes();
-  return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+  return state_to_bytes<schema::host::State>([&](schema::host::State::Builder root) {
+    root.setRegistered(s.registered);
+    root.setState(to_schema(s.status));
+    write_datastores(s.datastores, root.initDatastores(static_cast<unsigned>(s.datastores.size())));
+  });
 }
 
 result<state> entity::read_state(std::string_view bytes) {
-  if (bytes.size() % sizeof(capnp::word) != 0)
-    return make_error(codec_errc::malformed, "host state is not a whole number of words");
-  // Snapshot bytes come out of a Data field and need not be aligned: copy.
-  kj::Array<capnp::word> words = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
-  std::memcpy(words.begin(), bytes.data(), bytes.size());
-  try {
-    capnp::FlatArrayMessageReader reader(words);
-    auto root = reader.getRoot<schema::host::State>();
+  return state_from_bytes<schema::host::State>(bytes, "host", [](schema::host::State::Reader root) -> result<state> {
     state s;
     s.registered = root.getRegistered();
     SM_TRY(s.status, from_schema(root.getState()));
     s.datastores = read_datastores(root.getDatastores());
     return s;
-  } catch (const kj::Exception& ex) {
-    return make_error(codec_errc::malformed, std::string("host state: ") + ex.getDescription().cStr());
-  }
+  });
 }
 
 } // namespace storemesh::services::host

@@ -4,6 +4,7 @@
 
 #include "events/error.hpp"
 #include "schemas/envelope.capnp.h"
+#include "services/fleet/fleet.hpp"
 #include "services/host/host.hpp"
 
 #include <string>
@@ -31,6 +32,8 @@ struct entity {
 
   static state evolve(state s, const event& e) { return host::evolve(std::move(s), e); }
   static decision<event> decide(const state& s, const command& c) { return host::decide(s, c); }
+  /// What the fleet view learns from a host's state: status and datastores.
+  static void publish(fleet::view& f, const std::string& id, const state& s) { f.put_host(id, s); }
 };
 
 } // namespace storemesh::services::host

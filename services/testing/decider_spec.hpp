@@ -6,17 +6,38 @@
 //     .given({registered{{ds}}})
 //     .when(set_state{host_state::draining, "maintenance"})
 //     .then({state_changed{host_state::up, host_state::draining, "maintenance"}});
+//
+// A decider that reads the fleet view (its entity declares
+// `static constexpr bool uses_fleet = true`) is called as
+// Entity::decide(state, command, fleet), with the fleet given by with_fleet()
+// (an empty view if none is given):
+//
+//   spec<copy_job::entity>()
+//     .with_fleet(two_up_hosts)
+//     .when(submit{src, dst, ""})
+//     .then({submitted{src, dst}, assigned{"a", 1, 0, 0}});
+//
+// The fleet view is a plain value: holding one needs services/fleet/fleet.hpp
+// (header only here), not fleet.cpp, so host tests do not link the fleet.
 
 #include "services/decision.hpp"
+#include "services/fleet/fleet.hpp"
 
 #include <boost/test/unit_test.hpp>
 
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 namespace storemesh::services::testing {
+
+/// Whether Entity::decide also takes the fleet view.
+template <class Entity, class = void>
+struct uses_fleet : std::false_type {};
+template <class Entity>
+struct uses_fleet<Entity, std::enable_if_t<Entity::uses_fleet>> : std::true_type {};
 
 template <class Entity>
 class spec {
@@ -31,6 +52,13 @@ public:
     return *this;
   }
 
+  /// The fleet view decide() reads; only for entities that use one.
+  spec& with_fleet(fleet::view f) {
+    static_assert(uses_fleet<Entity>::value, "this entity's decide() does not read the fleet view");
+    fleet_ = std::move(f);
+    return *this;
+  }
+
   spec& when(command c) {
     command_ = std::move(c);
     return *this;
@@ -40,20 +68,20 @@ public:
   /// on the resulting state yields no event.
   void then(const std::vector<event>& expected) {
     BOOST_REQUIRE(command_.has_value());
-    auto d = Entity::decide(state_, *command_);
-    BOOST_REQUIRE_MESSAGE(d.accepted(), "rejected: " << (d.accepted() ? "" : d.why().reason));
+    auto d = decide(state_, *command_);
+    BOOST_REQUIRE_MESSAGE(d.accepted(), "rejected: " << (d.accepted() ? "" : d.why().code + ": " + d.why().reason));
     BOOST_CHECK_MESSAGE(d.events == expected, "decided events differ from the expected ones");
     auto after = state_;
     for (const auto& e : d.events)
       after = Entity::evolve(std::move(after), e);
-    auto again = Entity::decide(after, *command_);
+    auto again = decide(after, *command_);
     BOOST_CHECK_MESSAGE(again.events.empty(), "deciding the same command again yields new events");
   }
 
   /// The command is refused with this code, and the reason says something.
   void then_rejected(const std::string& code) {
     BOOST_REQUIRE(command_.has_value());
-    auto d = Entity::decide(state_, *command_);
+    auto d = decide(state_, *command_);
     BOOST_REQUIRE_MESSAGE(!d.accepted(), "expected a rejection with code " << code);
     BOOST_CHECK_EQUAL(d.why().code, code);
     BOOST_CHECK(!d.why().reason.empty());
@@ -63,7 +91,15 @@ public:
   [[nodiscard]] const state& current() const { return state_; }
 
 private:
+  decision<event> decide(const state& s, const command& c) const {
+    if constexpr (uses_fleet<Entity>::value)
+      return Entity::decide(s, c, fleet_);
+    else
+      return Entity::decide(s, c);
+  }
+
   state state_{};
+  fleet::view fleet_;
   std::optional<command> command_;
 };
 

@@ -1,0 +1,245 @@
+#include "actors/copy_agent.hpp"
+
+#include "actors/topic_follower.hpp"
+#include "events/envelope/decoded_envelope.hpp"
+#include "services/migration/copy_job_codec.hpp"
+#include "services/migration/engine/copy_engine.hpp"
+#include "services/migration/engine/datastore_path.hpp"
+#include "services/migration/engine/engine_errc.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace storemesh::actors {
+
+namespace job = services::copy_job;
+namespace engine = services::migration;
+
+/// Why a run stops before its end.
+enum class halt : int { none, hand_over, abandon };
+
+struct copy_agent::run {
+  std::uint32_t epoch = 0;
+  std::atomic<bool> stop{false};
+  std::atomic<int> why{static_cast<int>(halt::none)};
+  std::atomic<bool> done{false};
+  std::thread thread;
+
+  void halt_for(halt h) {
+    why = static_cast<int>(h);
+    stop = true;
+  }
+};
+
+namespace {
+
+/// The code a failure is recorded under: the engine's condition name.
+std::string failure_code(const error& e) {
+  if (e.code.category() != engine::engine_category())
+    return "io_error";
+  switch (static_cast<engine::engine_errc>(e.code.value())) {
+    case engine::engine_errc::bad_path: return "bad_path";
+    case engine::engine_errc::path_escapes_datastore: return "path_escapes_datastore";
+    case engine::engine_errc::not_found: return "source_missing";
+    case engine::engine_errc::source_unreadable: return "source_unreadable";
+    case engine::engine_errc::source_changed: return "source_changed";
+    case engine::engine_errc::disk_full: return "disk_full";
+    case engine::engine_errc::io_error: return "io_error";
+    case engine::engine_errc::verification_failed: return "verification_failed";
+    case engine::engine_errc::stopped: return "stopped";
+  }
+  return "io_error";
+}
+
+/// Where a job's files are on HOST: the datastore roots it mounts.
+result<engine::copy_spec> resolve_spec(const services::fleet::view& fleet, const std::string& host,
+                                       const std::string& job_id, const job::state& s) {
+  auto h = fleet.hosts.find(host);
+  auto root = [&](const std::string& ds) -> result<std::filesystem::path> {
+    if (h == fleet.hosts.end() || h->second.datastores.count(ds) == 0)
+      return make_error(engine::engine_errc::not_found, "host " + host + " does not mount datastore " + ds);
+    return std::filesystem::path(h->second.datastores.at(ds));
+  };
+  engine::copy_spec spec;
+  SM_TRY(auto src_root, root(s.source.datastore));
+  SM_TRY(auto dst_root, root(s.destination.datastore));
+  SM_TRY(spec.source, engine::resolve_in_datastore(src_root, s.source.path, true));
+  SM_TRY(spec.destination, engine::resolve_in_datastore(dst_root, s.destination.path, false));
+  // Beside the destination, so the final rename is atomic; named after the job
+  // so that host B finds host A's temp file.
+  spec.temp = spec.destination;
+  spec.temp += ".storemesh-" + job_id + ".part";
+  spec.chunk_size = s.chunk_size;
+  spec.max_rate = s.max_rate;
+  return spec;
+}
+
+} // namespace
+
+copy_agent::copy_agent(runtime_context& ctx, command_sink& sink, std::set<std::string> hosts)
+    : ctx_(ctx), sink_(sink), hosts_(std::move(hosts)) {}
+
+copy_agent::~copy_agent() { stop(); }
+
+void copy_agent::start() { thread_ = std::thread([this] { follow(); }); }
+
+void copy_agent::stop() {
+  stopping_ = true;
+  if (thread_.joinable())
+    thread_.join();
+}
+
+void copy_agent::follow() {
+  auto follower = topic_follower::open(*ctx_.log, {ctx_.names.events(job::entity::kind)},
+                                       [](const std::string&, partition_id) { return offset{0}; });
+  if (!follower) {
+    spdlog::critical("copy agent: cannot follow copy jobs: {}", follower.error().message());
+    if (ctx_.fatal)
+      ctx_.fatal->store(true);
+    return;
+  }
+  bool caught_up = false;
+  std::set<std::string> changed;
+  while (!stopping_) {
+    auto n = follower.value().poll([&](const std::string&, partition_id, const events::record_view& r) {
+      auto env = events::envelope::decoded_envelope::decode(r.value);
+      if (!env || env.value().entity_kind() != job::entity::kind)
+        return;
+      auto e = job::entity::read_event(env.value().reader());
+      if (!e)
+        return;
+      const std::string id(env.value().entity_id());
+      jobs_[id] = job::evolve(std::move(jobs_[id]), e.value());
+      changed.insert(id);
+    });
+    if (!n) {
+      spdlog::critical("copy agent: {}", n.error().message());
+      if (ctx_.fatal)
+        ctx_.fatal->store(true);
+      break;
+    }
+    // History first: acting on a half-read job would start copies that its
+    // later events have already finished or moved.
+    if (n.value() == 0)
+      caught_up = true;
+    if (caught_up) {
+      for (const auto& id : changed)
+        reconcile(id, jobs_[id]);
+      changed.clear();
+    }
+    reap();
+    if (n.value() == 0)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  for (auto& [id, r] : runs_)
+    r->halt_for(halt::abandon);
+  for (auto& [id, r] : runs_)
+    r->thread.join();
+  runs_.clear();
+}
+
+void copy_agent::reap() {
+  for (auto it = runs_.begin(); it != runs_.end();) {
+    if (it->second->done) {
+      it->second->thread.join();
+      const auto job_id = it->first;
+      it = runs_.erase(it);
+      // A run that ended for a reason the state already shows (a stop for a
+      // hand-over whose request came in while it ran) may have more to do.
+      if (auto j = jobs_.find(job_id); j != jobs_.end())
+        reconcile(job_id, j->second);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void copy_agent::reconcile(const std::string& id, const job::state& s) {
+  auto running = runs_.find(id);
+  const bool mine = !s.host.empty() && serves(s.host) && !s.finished();
+  if (running != runs_.end() && (!mine || running->second->epoch != s.epoch)) {
+    running->second->halt_for(halt::abandon);  // moved on without us: report nothing
+    return;
+  }
+  if (!mine)
+    return;
+  const bool stop_asked = s.status == job::job_status::stopping && s.stop_sent && !s.portion_done;
+  if (running != runs_.end()) {
+    if (stop_asked)
+      running->second->halt_for(halt::hand_over);
+    return;
+  }
+  if (auto r = reported_.find(id); r != reported_.end() && r->second == s.epoch)
+    return;  // our report of this epoch's end is on its way
+  if (stop_asked) {
+    // Request 2 arrived while nothing ran here (a restart): the portion done
+    // is what the recorded chunks cover.
+    reported_[id] = s.epoch;
+    sink_.send(services::issue<job::entity>(id, job::report_stopped{s.epoch, s.resume_offset(), {}}));
+    return;
+  }
+  if (s.status == job::job_status::running || s.status == job::job_status::stopping)
+    start_run(id, s);
+}
+
+void copy_agent::start_run(const std::string& id, const job::state& s) {
+  auto r = std::make_unique<run>();
+  r->epoch = s.epoch;
+  auto* self = r.get();
+  auto fleet = ctx_.fleet != nullptr ? ctx_.fleet->view() : std::make_shared<const services::fleet::view>();
+  reported_[id] = s.epoch;  // every run ends in exactly one report (or is abandoned)
+  r->thread = std::thread([this, self, id, s, fleet] {
+    auto send = [&](job::command c) { sink_.send(services::issue<job::entity>(id, std::move(c))); };
+    auto fail = [&](const error& e, const engine::copy_spec* spec) {
+      if (spec != nullptr)
+        engine::discard(*spec);
+      spdlog::warn("copy {} on {}: failed: {}", id, s.host, e.message());
+      send(job::report_failed{s.epoch, failure_code(e), e.message()});
+    };
+    auto body = [&]() {
+      auto spec = resolve_spec(*fleet, s.host, id, s);
+      if (!spec)
+        return fail(spec.error(), nullptr);
+      auto current = engine::stat_source(spec.value().source);
+      if (!current)
+        return fail(current.error(), &spec.value());
+      if (!s.started) {
+        spec.value().expect = current.value();
+        send(job::report_started{s.epoch, current.value().size, current.value().mtime_ns});
+      } else {
+        spec.value().expect = engine::source_identity{s.size, s.mtime_ns};
+        if (current.value() != spec.value().expect)
+          return fail(make_error(engine::engine_errc::source_changed,
+                                 "the source changed since the job started (size or modification time)"),
+                      &spec.value());
+      }
+      auto hashes = s.hashes;
+      const auto from = s.resume_offset();
+      spdlog::info("copy {} on {}: from offset {} (epoch {})", id, s.host, from, s.epoch);
+      auto ran = engine::copy_range(spec.value(), from, self->stop, [&](const engine::progress& p) {
+        hashes.insert(hashes.end(), p.new_hashes.begin(), p.new_hashes.end());
+        send(job::report_progress{s.epoch, p.offset, p.new_hashes});
+      });
+      if (!ran)
+        return fail(ran.error(), &spec.value());
+      const auto why = static_cast<halt>(self->why.load());
+      if (why == halt::abandon)
+        return;
+      if (why == halt::hand_over) {
+        send(job::report_stopped{s.epoch, ran.value().offset, {}});
+        return;
+      }
+      if (!ran.value().reached_end)
+        return;
+      auto digest = engine::finalize(spec.value(), hashes);
+      if (!digest)
+        return fail(digest.error(), &spec.value());
+      spdlog::info("copy {} on {}: verified, digest {}", id, s.host, engine::to_hex(digest.value()));
+      send(job::report_finished{s.epoch, digest.value()});
+    };
+    body();
+    self->done = true;
+  });
+  runs_[id] = std::move(r);
+}
+
+} // namespace storemesh::actors

@@ -1,0 +1,61 @@
+#pragma once
+// A host's data plane: runs the copy jobs assigned to the hosts it serves,
+// with the copy engine, and reports back as signed commands (report_started,
+// report_progress, report_stopped, report_finished, report_failed).
+//
+// A controller, not a chain of callbacks: it follows the copy_job events
+// topic from the beginning, folding every job's state, and reconciles each
+// job whose state changed with what runs here. So whatever a crash or a
+// restart cut short, the durable state says what to do next:
+//   running here, nothing running      -> run from the last recorded chunk
+//   stop requested here, nothing runs  -> report the portion done (request 2)
+//   stop requested here, a run going   -> stop it after the chunk in flight
+//   moved elsewhere, finished          -> stop any run here, report nothing
+//
+//   created -> running -> stopped     stop() abandons runs (they resume after a
+//                                      restart) and joins.
+
+#include "actors/command_sink.hpp"
+#include "actors/runtime_context.hpp"
+#include "services/migration/copy_job.hpp"
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+
+namespace storemesh::actors {
+
+class copy_agent {
+public:
+  /// hosts: the hosts whose datastores are mounted here; empty means every
+  /// host (the embedded daemon runs all agents itself).
+  copy_agent(runtime_context& ctx, command_sink& sink, std::set<std::string> hosts);
+  ~copy_agent();
+
+  void start();
+  void stop();
+
+private:
+  struct run;
+  void follow();
+  void reconcile(const std::string& job, const services::copy_job::state& s);
+  void start_run(const std::string& job, const services::copy_job::state& s);
+  void reap();
+  [[nodiscard]] bool serves(const std::string& host) const { return hosts_.empty() || hosts_.count(host) != 0; }
+
+  runtime_context& ctx_;
+  command_sink& sink_;
+  std::set<std::string> hosts_;
+  std::map<std::string, services::copy_job::state> jobs_;
+  std::map<std::string, std::unique_ptr<run>> runs_;
+  /// Job -> epoch whose end (stopped, finished, failed) was reported: not
+  /// acted on again until the job's state moves on.
+  std::map<std::string, std::uint32_t> reported_;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
+} // namespace storemesh::actors

@@ -1,0 +1,14 @@
+#include "actors/reactors.hpp"
+
+#include "services/migration/reactions.hpp"
+
+namespace storemesh::actors {
+
+const std::vector<reactor>& reactors() {
+  static const std::vector<reactor> all{
+      {"migration", services::migration::reaction_inputs(), &services::migration::react},
+  };
+  return all;
+}
+
+} // namespace storemesh::actors

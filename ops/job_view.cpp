@@ -1,0 +1,190 @@
+#include "ops/job_view.hpp"
+
+#include "events/envelope/decoded_envelope.hpp"
+#include "events/envelope/envelope_json.hpp"
+#include "events/topic_scan.hpp"
+#include "services/migration/copy_job_codec.hpp"
+#include "services/migration/engine/chunk_hash.hpp"
+#include "services/migration/migration_codec.hpp"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+
+namespace storemesh::ops {
+namespace {
+
+namespace job = services::copy_job;
+using events::envelope::json_string;
+namespace pm = services::migration;
+
+std::string describe(const job::event& e) {
+  return std::visit(services::overloaded{
+                        [](const job::submitted& x) {
+                          return fmt::format("submitted {}:{} -> {}:{} (chunk {}{})", x.source.datastore,
+                                             x.source.path, x.destination.datastore, x.destination.path,
+                                             human_bytes(static_cast<double>(x.chunk_size)),
+                                             x.max_rate ? ", max " + human_bytes(static_cast<double>(x.max_rate)) + "/s"
+                                                        : std::string());
+                        },
+                        [](const job::assigned& x) {
+                          return x.migration == 0
+                                     ? fmt::format("request 1: {} copies from 0 (epoch {})", x.host, x.epoch)
+                                     : fmt::format("request 3: {} copies the remainder from {} (epoch {})", x.host,
+                                                   x.from, x.epoch);
+                        },
+                        [](const job::started& x) {
+                          return fmt::format("source recorded: {} bytes", x.size);
+                        },
+                        [](const job::progressed& x) {
+                          return fmt::format("progress {} ({} chunk hashes)", human_bytes(static_cast<double>(x.offset)),
+                                             x.hashes.size());
+                        },
+                        [](const job::migration_requested& x) {
+                          return fmt::format("migration {}: {} -> {} selected{}", x.migration, x.from, x.to,
+                                             x.reason.empty() ? std::string() : " (" + x.reason + ")");
+                        },
+                        [](const job::stop_requested& x) {
+                          return fmt::format("request 2: {} stops after the chunk in flight", x.host);
+                        },
+                        [](const job::portion_completed& x) {
+                          return fmt::format("{} completed a first portion up to {} and stopped", x.host, x.offset);
+                        },
+                        [](const job::completed& x) {
+                          return "completed, verified; digest " + pm::to_hex(x.digest);
+                        },
+                        [](const job::failed& x) { return fmt::format("failed ({}): {}", x.code, x.reason); },
+                    },
+                    e);
+}
+
+std::string describe(const pm::event& e) {
+  return std::visit(services::overloaded{
+                        [](const pm::begun& x) { return fmt::format("begun {} -> {}", x.from, x.to); },
+                        [](const pm::portion_received& x) {
+                          return fmt::format("portion message received (offset {})", x.offset);
+                        },
+                        [](const pm::resumed& x) { return fmt::format("target took over (epoch {})", x.epoch); },
+                        [](const pm::ended& x) { return fmt::format("ended: job {}", pm::to_string(x.result)); },
+                    },
+                    e);
+}
+
+} // namespace
+
+double job_view::rate() const {
+  if (samples.size() < 2)
+    return 0;
+  const auto& last = samples.back();
+  // A window of about two seconds: recent enough to follow a throttle or a
+  // hand-over, long enough to smooth chunk granularity.
+  std::size_t i = samples.size() - 1;
+  while (i > 0 && last.timestamp_ns - samples[i - 1].timestamp_ns < 2'000'000'000)
+    --i;
+  if (i == samples.size() - 1)
+    --i;
+  const auto dt = static_cast<double>(last.timestamp_ns - samples[i].timestamp_ns) / 1e9;
+  const auto db = static_cast<double>(last.offset) - static_cast<double>(samples[i].offset);
+  return dt > 0 && db > 0 ? db / dt : 0;
+}
+
+std::map<std::string, job_view> read_jobs(events::event_log& log, const actors::topics& names,
+                                          const std::string& only) {
+  std::map<std::string, job_view> jobs;
+  auto scan = [&](std::string_view kind, auto&& on_event) {
+    const auto topic = names.events(kind);
+    if (!log.partitions(topic))
+      return;
+    (void)events::scan_topic(log, topic, [&](partition_id, const events::record_view& r) -> result<void> {
+      auto env = events::envelope::decoded_envelope::decode(r.value);
+      if (env && env.value().entity_kind() == kind)
+        on_event(std::string(env.value().entity_id()), env.value().reader());
+      return success();
+    });
+  };
+  scan(job::entity::kind, [&](const std::string& id, schema::Envelope::Reader env) {
+    if (!only.empty() && id != only)
+      return;
+    auto e = job::entity::read_event(env);
+    if (!e)
+      return;
+    auto& j = jobs[id];
+    const auto ts = env.getTimestampNs();
+    j.state = job::evolve(std::move(j.state), e.value());
+    if (std::holds_alternative<job::submitted>(e.value()))
+      j.submitted_ns = ts;
+    if (j.state.finished() && j.ended_ns == 0)
+      j.ended_ns = ts;
+    if (const auto* p = std::get_if<job::progressed>(&e.value()))
+      j.samples.push_back({ts, j.state.epoch, p->offset});
+    if (std::holds_alternative<job::portion_completed>(e.value()))
+      j.portion_ns = ts;
+    const auto* p = std::get_if<job::progressed>(&e.value());
+    j.timeline.push_back({ts, "copy_job", describe(e.value()), p != nullptr, p != nullptr ? p->offset : 0});
+  });
+  scan(pm::entity::kind, [&](const std::string& id, schema::Envelope::Reader env) {
+    auto parsed = pm::parse_migration_id(id);
+    if (!parsed || jobs.count(parsed->first) == 0)
+      return;
+    auto e = pm::entity::read_event(env);
+    if (e)
+      jobs[parsed->first].timeline.push_back(
+          {env.getTimestampNs(), "migration", "migration " + std::to_string(parsed->second) + " " + describe(e.value())});
+  });
+  for (auto& [id, j] : jobs)
+    std::stable_sort(j.timeline.begin(), j.timeline.end(),
+                     [](const timeline_entry& a, const timeline_entry& b) { return a.timestamp_ns < b.timestamp_ns; });
+  return jobs;
+}
+
+std::string human_bytes(double bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int u = 0;
+  while (bytes >= 1024 && u < 4) {
+    bytes /= 1024;
+    ++u;
+  }
+  return u == 0 ? fmt::format("{:.0f} B", bytes) : fmt::format("{:.1f} {}", bytes, units[u]);
+}
+
+std::string progress_line(const std::string& id, const job_view& j, bool bar) {
+  const auto& s = j.state;
+  const double total = static_cast<double>(s.size);
+  const double done = static_cast<double>(s.offset);
+  const double frac = total > 0 ? done / total : (s.status == job::job_status::completed ? 1.0 : 0.0);
+  const double rate = j.rate();
+  std::string eta = "-";
+  if (s.status == job::job_status::completed)
+    eta = fmt::format("done in {:.1f}s", static_cast<double>(j.ended_ns - j.submitted_ns) / 1e9);
+  else if (rate > 0 && total > done)
+    eta = fmt::format("ETA {:.0f}s", (total - done) / rate);
+  std::string graphic;
+  if (bar) {
+    const int width = 30;
+    const int filled = static_cast<int>(frac * width);
+    graphic = "[" + std::string(static_cast<std::size_t>(filled), '#') +
+              std::string(static_cast<std::size_t>(width - filled), '.') + "] ";
+  }
+  return fmt::format("{} {}{:3.0f}% {}/{} {}/s {} {} on {}", id, graphic, frac * 100, human_bytes(done),
+                     human_bytes(total), human_bytes(rate), eta, job::to_string(s.status),
+                     s.host.empty() ? (s.migrate_to.empty() ? "-" : "-> " + s.migrate_to) : s.host);
+}
+
+std::string job_json(const std::string& id, const job_view& j) {
+  const auto& s = j.state;
+  std::string hops;
+  for (const auto& h : s.hops)
+    hops += fmt::format("{}{{\"host\":{},\"epoch\":{},\"from\":{}}}", hops.empty() ? "" : ",", json_string(h.host), h.epoch,
+                        h.from);
+  return fmt::format(
+      "{{\"id\":{},\"state\":\"{}\",\"host\":{},\"source\":{},\"destination\":{},"
+      "\"bytes_done\":{},\"bytes_total\":{},\"rate_bytes_per_s\":{:.0f},\"chunk_size\":{},\"max_rate\":{},"
+      "\"migrations\":{},\"hosts\":[{}],\"digest\":\"{}\",\"failure\":{}}}",
+      json_string(id), job::to_string(s.status), json_string(s.host),
+      json_string(s.source.datastore + ":" + s.source.path),
+      json_string(s.destination.datastore + ":" + s.destination.path), s.offset, s.size, j.rate(), s.chunk_size, s.max_rate, s.migrations, hops,
+      s.status == job::job_status::completed ? pm::to_hex(s.digest) : "",
+      json_string(s.failure_code.empty() ? "" : s.failure_code + ": " + s.failure_reason));
+}
+
+} // namespace storemesh::ops

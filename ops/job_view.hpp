@@ -1,0 +1,52 @@
+#pragma once
+// Copy jobs as an operator sees them, rebuilt from the log: each job's state,
+// its rate and ETA from the timestamps of its progress events, and a timeline
+// of its events and its migrations' events.
+
+#include "actors/topics.hpp"
+#include "events/event_log.hpp"
+#include "services/migration/copy_job.hpp"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace storemesh::ops {
+
+struct timeline_entry {
+  std::int64_t timestamp_ns = 0;
+  std::string kind;  ///< "copy_job" or "migration"
+  std::string what;
+  bool progress = false;  ///< a progressed event (compact timelines fold runs of them)
+  std::uint64_t offset = 0;  ///< of a progressed event
+};
+
+struct job_view {
+  services::copy_job::state state;
+  std::int64_t submitted_ns = 0;
+  std::int64_t ended_ns = 0;
+  struct sample {
+    std::int64_t timestamp_ns = 0;
+    std::uint32_t epoch = 0;
+    std::uint64_t offset = 0;
+  };
+  std::vector<sample> samples;  ///< every progress event
+  std::int64_t portion_ns = 0;  ///< when the last "first portion completed" message was recorded
+  std::vector<timeline_entry> timeline;
+
+  /// Bytes per second over the last few seconds of progress (0 when unknown).
+  [[nodiscard]] double rate() const;
+};
+
+/// Every job (or only `only`, when not empty), in id order.
+[[nodiscard]] std::map<std::string, job_view> read_jobs(events::event_log& log, const actors::topics& names,
+                                                        const std::string& only = {});
+
+/// One line of a job: state, host, bytes, rate, ETA.
+[[nodiscard]] std::string progress_line(const std::string& id, const job_view& j, bool bar);
+/// The job's state as one JSON object.
+[[nodiscard]] std::string job_json(const std::string& id, const job_view& j);
+[[nodiscard]] std::string human_bytes(double bytes);
+
+} // namespace storemesh::ops

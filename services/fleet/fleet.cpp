@@ -1,0 +1,59 @@
+#include "services/fleet/fleet.hpp"
+
+namespace storemesh::services::fleet {
+
+void view::put_host(const std::string& id, const host::state& s) {
+  if (!s.registered)
+    return;
+  auto& h = hosts[id];
+  h.status = s.status;
+  h.datastores.clear();
+  for (const auto& ds : s.datastores)
+    h.datastores[ds.name] = ds.path;
+}
+
+void view::put_job(const std::string& job, const std::string& host) {
+  for (auto& [id, h] : hosts)
+    if (id != host)
+      h.jobs.erase(job);
+  if (!host.empty())
+    hosts[host].jobs.insert(job);
+}
+
+bool view::has_datastore(const std::string& name) const {
+  for (const auto& [id, h] : hosts)
+    if (h.datastores.count(name) != 0)
+      return true;
+  return false;
+}
+
+std::optional<rejection> check_target(const view& v, const std::string& host, const std::string& source_datastore,
+                                      const std::string& destination_datastore) {
+  auto it = v.hosts.find(host);
+  if (it == v.hosts.end() || it->second.datastores.empty())
+    return rejection{"unknown_host", "host '" + host + "' is not registered"};
+  if (it->second.status != host::host_state::up)
+    return rejection{"host_unavailable",
+                     "host '" + host + "' is " + std::string(host::to_string(it->second.status)) + ", not up"};
+  for (const auto* ds : {&source_datastore, &destination_datastore})
+    if (it->second.datastores.count(*ds) == 0)
+      return rejection{"unreachable_datastore", "host '" + host + "' does not mount datastore '" + *ds + "'"};
+  return std::nullopt;
+}
+
+std::optional<std::string> choose_host(const view& v, const std::string& source_datastore,
+                                       const std::string& destination_datastore, const std::string& exclude) {
+  std::optional<std::string> best;
+  std::size_t best_jobs = 0;
+  for (const auto& [id, h] : v.hosts) {  // ordered by id: ties go to the smallest
+    if (id == exclude || check_target(v, id, source_datastore, destination_datastore))
+      continue;
+    if (!best || h.jobs.size() < best_jobs) {
+      best = id;
+      best_jobs = h.jobs.size();
+    }
+  }
+  return best;
+}
+
+} // namespace storemesh::services::fleet

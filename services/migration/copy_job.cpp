@@ -1,0 +1,294 @@
+#include "services/migration/copy_job.hpp"
+
+#include "services/migration/engine/chunk_hash.hpp"
+#include "services/migration/engine/datastore_path.hpp"
+
+#include <algorithm>
+
+namespace storemesh::services::copy_job {
+
+bool submitted::operator==(const submitted& o) const {
+  return source == o.source && destination == o.destination && chunk_size == o.chunk_size && max_rate == o.max_rate;
+}
+bool assigned::operator==(const assigned& o) const { return host == o.host && epoch == o.epoch && from == o.from && migration == o.migration;
+}
+bool started::operator==(const started& o) const { return size == o.size && mtime_ns == o.mtime_ns; }
+bool progressed::operator==(const progressed& o) const { return offset == o.offset && hashes == o.hashes; }
+bool migration_requested::operator==(const migration_requested& o) const {
+  return migration == o.migration && from == o.from && to == o.to && reason == o.reason;
+}
+bool stop_requested::operator==(const stop_requested& o) const {
+  return migration == o.migration && host == o.host && epoch == o.epoch;
+}
+bool portion_completed::operator==(const portion_completed& o) const {
+  return host == o.host && epoch == o.epoch && offset == o.offset && migration == o.migration;
+}
+bool completed::operator==(const completed& o) const { return digest == o.digest && migration == o.migration; }
+bool failed::operator==(const failed& o) const {
+  return code == o.code && reason == o.reason && migration == o.migration;
+}
+bool hop::operator==(const hop& o) const { return host == o.host && epoch == o.epoch && from == o.from; }
+bool state::operator==(const state& o) const {
+  return status == o.status && source == o.source && destination == o.destination && chunk_size == o.chunk_size &&
+         max_rate == o.max_rate && host == o.host && epoch == o.epoch && started == o.started && size == o.size &&
+         mtime_ns == o.mtime_ns && offset == o.offset && hashes == o.hashes && migrations == o.migrations &&
+         migrate_to == o.migrate_to && stop_sent == o.stop_sent && portion_done == o.portion_done &&
+         hops == o.hops && digest == o.digest && failure_code == o.failure_code &&
+         failure_reason == o.failure_reason;
+}
+
+chunk_hash digest_of(const std::vector<chunk_hash>& hashes) { return migration::job_digest(hashes); }
+
+std::uint64_t chunk_count(std::uint64_t size, std::uint64_t chunk_size) {
+  return chunk_size == 0 ? 0 : (size + chunk_size - 1) / chunk_size;
+}
+
+std::string_view to_string(job_status s) {
+  switch (s) {
+    case job_status::none: return "none";
+    case job_status::running: return "running";
+    case job_status::stopping: return "migrating";
+    case job_status::completed: return "completed";
+    case job_status::failed: return "failed";
+  }
+  return "?";
+}
+
+state evolve(state s, const event& e) {
+  std::visit(overloaded{
+                 [&](const submitted& x) {
+                   s.source = x.source;
+                   s.destination = x.destination;
+                   s.chunk_size = x.chunk_size;
+                   s.max_rate = x.max_rate;
+                 },
+                 [&](const assigned& x) {
+                   s.status = job_status::running;
+                   s.host = x.host;
+                   s.epoch = x.epoch;
+                   s.migrate_to.clear();
+                   s.stop_sent = false;
+                   s.portion_done = false;
+                   s.hops.push_back(hop{x.host, x.epoch, x.from});
+                 },
+                 [&](const started& x) {
+                   s.started = true;
+                   s.size = x.size;
+                   s.mtime_ns = x.mtime_ns;
+                 },
+                 [&](const progressed& x) {
+                   s.offset = x.offset;
+                   s.hashes.insert(s.hashes.end(), x.hashes.begin(), x.hashes.end());
+                 },
+                 [&](const migration_requested& x) {
+                   s.status = job_status::stopping;
+                   s.migrations = x.migration;
+                   s.migrate_to = x.to;
+                 },
+                 [&](const stop_requested&) { s.stop_sent = true; },
+                 [&](const portion_completed& x) {
+                   s.portion_done = true;
+                   s.offset = x.offset;
+                   s.host.clear();
+                 },
+                 [&](const completed& x) {
+                   s.status = job_status::completed;
+                   s.digest = x.digest;
+                 },
+                 [&](const failed& x) {
+                   s.status = job_status::failed;
+                   s.failure_code = x.code;
+                   s.failure_reason = x.reason;
+                 },
+             },
+             e);
+  return s;
+}
+
+namespace {
+
+using D = decision<event>;
+
+D reject_status(const state& s) {
+  if (s.status == job_status::none)
+    return D::reject("unknown_job", "no such copy job");
+  return D::reject("finished", "the job is already " + std::string(to_string(s.status)));
+}
+
+std::optional<rejection> check_location(const location& l, const fleet::view& fleet, std::string_view what) {
+  if (auto why = migration::check_relative_path(l.path); !why.empty())
+    return rejection{"bad_path", std::string(what) + " path '" + l.path + "': " + why};
+  if (!fleet.has_datastore(l.datastore))
+    return rejection{"unknown_datastore", std::string(what) + " datastore '" + l.datastore + "' is not mounted by any host"};
+  return std::nullopt;
+}
+
+D decide_submit(const state& s, const submit& c, const fleet::view& fleet) {
+  if (s.status != job_status::none)
+    return D::reject("already_submitted", "a job with this id exists");
+  for (const auto& [l, what] : {std::pair{&c.source, "source"}, std::pair{&c.destination, "destination"}})
+    if (auto why = check_location(*l, fleet, what))
+      return D::reject(why->code, why->reason);
+  if (c.source == c.destination)
+    return D::reject("bad_path", "source and destination are the same file");
+  if (c.chunk_size < min_chunk_size || c.chunk_size > max_chunk_size)
+    return D::reject("invalid", "chunk size " + std::to_string(c.chunk_size) + " is outside [" +
+                                    std::to_string(min_chunk_size) + ", " + std::to_string(max_chunk_size) + "]");
+  std::string host = c.host;
+  if (host.empty()) {
+    auto chosen = fleet::choose_host(fleet, c.source.datastore, c.destination.datastore);
+    if (!chosen)
+      return D::reject("no_host", "no up host mounts both '" + c.source.datastore + "' and '" +
+                                      c.destination.datastore + "'");
+    host = *chosen;
+  } else if (auto why = fleet::check_target(fleet, host, c.source.datastore, c.destination.datastore)) {
+    return D::reject(why->code, why->reason);
+  }
+  return D::accept({submitted{c.source, c.destination, c.chunk_size, c.max_rate}, assigned{host, 1, 0, 0}});
+}
+
+D decide_migrate(const state& s, const migrate& c, const fleet::view& fleet) {
+  if (s.status == job_status::stopping)
+    return D::reject("already_migrating", "the job is already moving from '" + s.host + "' to '" + s.migrate_to + "'");
+  if (s.status != job_status::running)
+    return reject_status(s);
+  std::string to = c.to;
+  if (to.empty()) {
+    auto chosen = fleet::choose_host(fleet, s.source.datastore, s.destination.datastore, s.host);
+    if (!chosen)
+      return D::reject("no_host", "no other up host mounts both '" + s.source.datastore + "' and '" +
+                                      s.destination.datastore + "'");
+    to = *chosen;
+  }
+  if (to == s.host)
+    return D::reject("same_host", "the job already runs on '" + to + "'");
+  if (auto why = fleet::check_target(fleet, to, s.source.datastore, s.destination.datastore))
+    return D::reject(why->code, why->reason);
+  return D::accept(migration_requested{s.migrations + 1, s.host, to, c.reason});
+}
+
+D decide_request_stop(const state& s, const request_stop& c) {
+  if (s.status != job_status::stopping || c.migration != s.migrations || s.stop_sent)
+    return D::reject("stale", "migration " + std::to_string(c.migration) + " is not waiting to stop its source");
+  return D::accept(stop_requested{c.migration, s.host, s.epoch});
+}
+
+D decide_hand_over(const state& s, const hand_over& c, const fleet::view& fleet) {
+  if (s.status != job_status::stopping || c.migration != s.migrations || !s.portion_done)
+    return D::reject("stale", "migration " + std::to_string(c.migration) + " is not waiting for a hand-over");
+  // B was checked when selected; if it has gone since, the same policy picks
+  // another rather than leave the job with nobody.
+  std::string to = s.migrate_to;
+  if (fleet::check_target(fleet, to, s.source.datastore, s.destination.datastore)) {
+    auto chosen = fleet::choose_host(fleet, s.source.datastore, s.destination.datastore);
+    if (!chosen)
+      return D::reject("no_host", "host '" + to + "' can no longer take the job and no other up host can");
+    to = *chosen;
+  }
+  // A source copied to its end has a last partial chunk: resume at the end, not past it.
+  return D::accept(assigned{to, s.epoch + 1, std::min(s.resume_offset(), s.size), c.migration});
+}
+
+std::uint32_t in_migration(const state& s) { return s.status == job_status::stopping ? s.migrations : 0; }
+
+/// Reports come from the agent of the host holding the current epoch.
+std::optional<rejection> check_reporter(const state& s, std::uint32_t epoch) {
+  if (s.status != job_status::running && s.status != job_status::stopping)
+    return rejection{"stale", "the job is " + std::string(to_string(s.status))};
+  if (epoch != s.epoch || s.portion_done)
+    return rejection{"stale", "epoch " + std::to_string(epoch) + " has been handed over (current " +
+                                  std::to_string(s.epoch) + ")"};
+  return std::nullopt;
+}
+
+/// A report of progress must extend the chunk-hash chain consistently:
+/// after it, the hashes cover exactly the whole chunks below OFFSET (all of
+/// them once OFFSET reaches the end).
+std::optional<rejection> check_progress(const state& s, std::uint64_t offset, const std::vector<chunk_hash>& hashes) {
+  if (!s.started)
+    return rejection{"not_started", "progress before the source was recorded"};
+  if (offset > s.size)
+    return rejection{"bad_progress", "offset " + std::to_string(offset) + " beyond the source size " +
+                                         std::to_string(s.size)};
+  const auto whole = offset == s.size ? chunk_count(s.size, s.chunk_size) : offset / s.chunk_size;
+  if (s.hashes.size() + hashes.size() != whole)
+    return rejection{"bad_progress", std::to_string(s.hashes.size() + hashes.size()) + " chunk hashes for offset " +
+                                         std::to_string(offset) + " (expected " + std::to_string(whole) + ")"};
+  return std::nullopt;
+}
+
+D decide_started(const state& s, const report_started& c) {
+  if (auto why = check_reporter(s, c.epoch))
+    return D::reject(why->code, why->reason);
+  if (s.started)
+    return D::reject("stale", "the source was recorded already");
+  return D::accept(started{c.size, c.mtime_ns});
+}
+
+D decide_progress(const state& s, const report_progress& c) {
+  if (auto why = check_reporter(s, c.epoch))
+    return D::reject(why->code, why->reason);
+  // A repeat (a resumed run re-reporting chunks an earlier report, decided
+  // meanwhile, already covered) is stale, not wrong.
+  if (c.offset <= s.offset)
+    return D::reject("stale", "offset " + std::to_string(c.offset) + " is not beyond " + std::to_string(s.offset));
+  if (auto why = check_progress(s, c.offset, c.hashes))
+    return D::reject(why->code, why->reason);
+  return D::accept(progressed{c.offset, c.hashes});
+}
+
+D decide_stopped(const state& s, const report_stopped& c) {
+  if (auto why = check_reporter(s, c.epoch))
+    return D::reject(why->code, why->reason);
+  if (s.status != job_status::stopping || !s.stop_sent)
+    return D::reject("stale", "no stop was requested");
+  if (c.offset % s.chunk_size != 0 && c.offset != s.size)
+    return D::reject("bad_progress", "a portion ends on a chunk boundary or at the end of the source");
+  // Even a portion that adds nothing must agree with the hashes recorded: it
+  // cannot end below a chunk already hashed.
+  const bool advances = c.offset > s.offset || !c.hashes.empty();
+  if (advances || s.started)
+    if (auto why = check_progress(s, c.offset, c.hashes))
+      return D::reject(why->code, why->reason);
+  std::vector<event> out;
+  if (advances)
+    out.push_back(progressed{c.offset, c.hashes});
+  out.push_back(portion_completed{s.host, s.epoch, c.offset, s.migrations});
+  return D::accept(std::move(out));
+}
+
+D decide_finished(const state& s, const report_finished& c) {
+  if (auto why = check_reporter(s, c.epoch))
+    return D::reject(why->code, why->reason);
+  if (!s.started || s.offset != s.size || s.hashes.size() != chunk_count(s.size, s.chunk_size))
+    return D::reject("not_copied", "finished reported at offset " + std::to_string(s.offset) + " of " +
+                                       std::to_string(s.size));
+  if (c.digest != digest_of(s.hashes))
+    return D::reject("digest_mismatch", "the reported digest is not the hash over the recorded chunk hashes");
+  return D::accept(completed{c.digest, in_migration(s)});
+}
+
+D decide_failed(const state& s, const report_failed& c) {
+  if (auto why = check_reporter(s, c.epoch))
+    return D::reject(why->code, why->reason);
+  return D::accept(failed{c.code, c.reason, in_migration(s)});
+}
+
+} // namespace
+
+decision<event> decide(const state& s, const command& c, const fleet::view& fleet) {
+  return std::visit(overloaded{
+                        [&](const submit& x) { return decide_submit(s, x, fleet); },
+                        [&](const migrate& x) { return decide_migrate(s, x, fleet); },
+                        [&](const request_stop& x) { return decide_request_stop(s, x); },
+                        [&](const hand_over& x) { return decide_hand_over(s, x, fleet); },
+                        [&](const report_started& x) { return decide_started(s, x); },
+                        [&](const report_progress& x) { return decide_progress(s, x); },
+                        [&](const report_stopped& x) { return decide_stopped(s, x); },
+                        [&](const report_finished& x) { return decide_finished(s, x); },
+                        [&](const report_failed& x) { return decide_failed(s, x); },
+                    },
+                    c);
+}
+
+} // namespace storemesh::services::copy_job
