@@ -1,10 +1,12 @@
 #include "actors/blocking_pool.hpp"
+#include "actors/thread_name.hpp"
 
 namespace storemesh::actors {
 
 blocking_pool::blocking_pool(unsigned threads) {
   for (unsigned i = 0; i < threads; ++i)
     threads_.emplace_back([this] {
+      name_this_thread("sm.pool");
       for (;;) {
         std::function<void()> job;
         {

@@ -1,4 +1,5 @@
 #include "actors/command_intake.hpp"
+#include "actors/thread_name.hpp"
 
 #include "actors/entity_kinds.hpp"
 #include "actors/messages.hpp"
@@ -23,7 +24,10 @@ command_intake::command_intake(runtime_context& ctx, events::crypto::trusted_key
 
 command_intake::~command_intake() { stop(); }
 
-void command_intake::start() { thread_ = std::thread([this] { run(); }); }
+void command_intake::start() { thread_ = std::thread([this] {
+    name_this_thread("sm.intake");
+    run();
+  }); }
 
 void command_intake::stop() {
   stopping_ = true;
@@ -58,6 +62,24 @@ void command_intake::run() {
   }
 
   std::vector<events::record_view> batch;
+  std::vector<verdict> verdicts;
+  // Below this many records a hand-off to the checker costs more than it saves.
+  constexpr std::size_t split_at = 8;
+  auto check_batch = [this, split_at](const std::string& t, partition_id p, const std::vector<events::record_view>& b,
+                                      std::vector<verdict>& out) {
+    out.clear();
+    out.resize(b.size());
+    const std::size_t half = b.size() >= split_at ? b.size() / 2 : 0;
+    if (half > 0)
+      checker_.fork([&, half] {
+        for (std::size_t i = half; i < b.size(); ++i)
+          out[i] = check(t, p, b[i]);
+      });
+    for (std::size_t i = 0; i < (half > 0 ? half : b.size()); ++i)
+      out[i] = check(t, p, b[i]);
+    if (half > 0)
+      checker_.join();
+  };
   auto last_commit = std::chrono::steady_clock::now();
   std::size_t idle_turn = 0;
   auto commit = [&] {
@@ -79,8 +101,9 @@ void command_intake::run() {
         ctx_.fatal->store(true);
         return;
       }
-      for (const auto& r : batch)
-        admit(topic, c.p, r);
+      check_batch(topic, c.p, batch, verdicts);
+      for (std::size_t i = 0; i < batch.size(); ++i)
+        dispatch(topic, c.p, batch[i], std::move(verdicts[i]));
       any = any || n.value() > 0;
     }
     if (std::chrono::steady_clock::now() - last_commit > commit_every)
@@ -98,40 +121,54 @@ void command_intake::run() {
   commit();
 }
 
-void command_intake::admit(const std::string& topic, partition_id p, const events::record_view& r) {
-  ++read_;
-  if (ctx_.rejected->rejected_at(p, r.off.value))
-    return;  // redelivered after a restart: its rejection is already in the log
-  const std::array<std::uint8_t, 16> no_id{};
+command_intake::verdict command_intake::check(const std::string&, partition_id p,
+                                              const events::record_view& r) const {
+  verdict v;
+  if (ctx_.rejected->rejected_at(p, r.off.value)) {
+    v.redelivered = true;
+    return v;
+  }
   auto rec = std::make_shared<command_record>();
   rec->bytes.assign(r.value.data(), r.value.size());
-  rec->topic = topic;
-  rec->partition = p;
-  rec->at = r.off;
   auto env = events::envelope::decoded_envelope::decode(rec->bytes);
+  auto refuse = [&](std::string code, std::string reason) {
+    v.code = std::move(code);
+    v.reason = std::move(reason);
+    return v;
+  };
   if (!env)
-    return reject(topic, p, r, "", r.key, no_id, "malformed", env.error().message());
-  const auto kind = env.value().entity_kind();
-  const auto id = env.value().entity_id();
-  const auto cmd_id = env.value().id();
+    return refuse("malformed", env.error().message());
+  v.kind = env.value().entity_kind();
+  v.id = env.value().entity_id();
+  v.command_id = env.value().id();
   if (auto known = env.value().check_payload_known(); !known)
-    return reject(topic, p, r, kind, id, cmd_id, "unknown_type", known.error().message());
+    return refuse("unknown_type", known.error().message());
   auto signer = events::crypto::verify_command(env.value().reader(), trusted_);
   if (!signer)
-    return reject(topic, p, r, kind, id, cmd_id, events::crypto::code_name(
-                      static_cast<events::crypto::crypto_errc>(signer.error().code.value())),
+    return refuse(events::crypto::code_name(static_cast<events::crypto::crypto_errc>(signer.error().code.value())),
                   signer.error().message());
-  if (find_entity_kind(kind) == nullptr)
-    return reject(topic, p, r, kind, id, cmd_id, "unknown_kind", "no entity kind '" + std::string(kind) + "'");
-  if (id != r.key)
-    return reject(topic, p, r, kind, id, cmd_id, "bad_key", "record key differs from the command's entity id");
-  if (auto seen = ctx_.rejected->find(message_id_key(cmd_id))) {
-    return reject(topic, p, r, kind, id, cmd_id, "duplicate",
-                  "command id already rejected (command offset " + std::to_string(*seen) + ")");
-  }
+  if (find_entity_kind(v.kind) == nullptr)
+    return refuse("unknown_kind", "no entity kind '" + v.kind + "'");
+  if (v.id != r.key)
+    return refuse("bad_key", "record key differs from the command's entity id");
+  if (auto seen = ctx_.rejected->find(message_id_key(v.command_id)))
+    return refuse("duplicate", "command id already rejected (command offset " + std::to_string(*seen) + ")");
   rec->env.emplace(std::move(env).value());
+  v.command = std::move(rec);
+  return v;
+}
+
+void command_intake::dispatch(const std::string& topic, partition_id p, const events::record_view& r, verdict v) {
+  ++read_;
+  if (v.redelivered)
+    return;
+  if (!v.command)
+    return reject(topic, p, r, v.kind, v.id.empty() ? std::string(r.key) : v.id, v.command_id, v.code, v.reason);
+  v.command->topic = topic;
+  v.command->partition = p;
+  v.command->at = r.off;
   ctx_.tracker->start(p, r.off);
-  caf::anon_send(router_, command_ptr(std::move(rec)));
+  caf::anon_send(router_, command_ptr(std::move(v.command)));
 }
 
 void command_intake::reject(const std::string& topic, partition_id p, const events::record_view& r,

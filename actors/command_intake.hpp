@@ -9,6 +9,8 @@
 // durable (completion_tracker), so a restart resumes there.
 
 #include "actors/completion_tracker.hpp"
+#include "actors/helper_thread.hpp"
+#include "actors/messages.hpp"
 #include "actors/offset_store.hpp"
 #include "actors/runtime_context.hpp"
 #include "events/crypto/trusted_keys.hpp"
@@ -32,8 +34,20 @@ public:
   [[nodiscard]] std::uint64_t read_count() const { return read_.load(); }
 
 private:
+  /// What the checks (decode, payload, signature, kind, key, known refusal)
+  /// made of one record: a command to route, a rejection, or nothing to do.
+  struct verdict {
+    std::shared_ptr<command_record> command;  ///< admitted
+    std::string code, reason;                 ///< rejected
+    std::string kind, id;
+    std::array<std::uint8_t, 16> command_id{};
+    bool redelivered = false;                 ///< its rejection is already in the log
+  };
+
   void run();
-  void admit(const std::string& topic, partition_id p, const events::record_view& r);
+  /// Thread-safe: the signature checks of one batch run on two threads.
+  [[nodiscard]] verdict check(const std::string& topic, partition_id p, const events::record_view& r) const;
+  void dispatch(const std::string& topic, partition_id p, const events::record_view& r, verdict v);
   void reject(const std::string& topic, partition_id p, const events::record_view& r, std::string_view kind,
               std::string_view id, const std::array<std::uint8_t, 16>& cmd_id, std::string_view code,
               const std::string& reason);
@@ -44,6 +58,10 @@ private:
   caf::actor router_;
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> read_{0};
+  // Ed25519 verification is most of a command's cost on this thread; a second
+  // thread checks half of each batch, so intake is not capped at one core's
+  // verify rate.
+  helper_thread checker_{"sm.verify"};
   std::thread thread_;
 };
 

@@ -1,4 +1,5 @@
 #include "actors/copy_agent.hpp"
+#include "actors/thread_name.hpp"
 
 #include "actors/topic_follower.hpp"
 #include "events/envelope/decoded_envelope.hpp"
@@ -80,7 +81,10 @@ copy_agent::copy_agent(runtime_context& ctx, command_sink& sink, std::set<std::s
 
 copy_agent::~copy_agent() { stop(); }
 
-void copy_agent::start() { thread_ = std::thread([this] { follow(); }); }
+void copy_agent::start() { thread_ = std::thread([this] {
+    name_this_thread("sm.agent");
+    follow();
+  }); }
 
 void copy_agent::stop() {
   stopping_ = true;
@@ -188,6 +192,7 @@ void copy_agent::start_run(const std::string& id, const job::state& s) {
   auto fleet = ctx_.fleet != nullptr ? ctx_.fleet->view() : std::make_shared<const services::fleet::view>();
   reported_[id] = s.epoch;  // every run ends in exactly one report (or is abandoned)
   r->thread = std::thread([this, self, id, s, fleet] {
+    name_this_thread("sm.copy");
     auto send = [&](job::command c) { sink_.send(services::issue<job::entity>(id, std::move(c))); };
     auto fail = [&](const error& e, const engine::copy_spec* spec) {
       if (spec != nullptr)

@@ -2,6 +2,9 @@
 // The daemon's fleet view (services/fleet): written by host and copy-job
 // actors once their events are durable, read by deciders and reactions as an
 // immutable snapshot, so a reader never holds a lock while it decides.
+// Writes edit in place (every host event publishes: a copy per write would
+// cost O(hosts) on the command path); a snapshot is copied only when read
+// after a change.
 
 #include "services/fleet/fleet.hpp"
 
@@ -12,25 +15,26 @@ namespace storemesh::actors {
 
 class fleet_board {
 public:
-  fleet_board() : view_(std::make_shared<const services::fleet::view>()) {}
-
   [[nodiscard]] std::shared_ptr<const services::fleet::view> view() const {
     std::lock_guard<std::mutex> lock(mutex_);
-    return view_;
+    if (!snapshot_)
+      snapshot_ = std::make_shared<const services::fleet::view>(current_);
+    return snapshot_;
   }
 
-  /// f(services::fleet::view&) edits a copy that then replaces the view.
+  /// f(services::fleet::view&) edits the view; snapshots already handed out
+  /// keep what they saw.
   template <class F>
   void update(F&& f) {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto next = std::make_shared<services::fleet::view>(*view_);
-    f(*next);
-    view_ = std::move(next);
+    f(current_);
+    snapshot_.reset();
   }
 
 private:
   mutable std::mutex mutex_;
-  std::shared_ptr<const services::fleet::view> view_;
+  services::fleet::view current_;
+  mutable std::shared_ptr<const services::fleet::view> snapshot_;
 };
 
 } // namespace storemesh::actors

@@ -1,4 +1,5 @@
 #include "actors/log_writer.hpp"
+#include "actors/thread_name.hpp"
 
 #include "events/crypto/batch_seal.hpp"
 #include "events/crypto/hashing.hpp"
@@ -18,7 +19,10 @@ using events::envelope::as_data;
 log_writer::log_writer(events::event_log& log, topics names, events::crypto::key_pair sealing_key,
                        std::string producer)
     : log_(log), topics_(std::move(names)), key_(std::move(sealing_key)), producer_(std::move(producer)) {
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    name_this_thread("sm.writer");
+    run();
+  });
 }
 
 log_writer::~log_writer() { stop(); }

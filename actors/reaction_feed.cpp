@@ -1,4 +1,5 @@
 #include "actors/reaction_feed.hpp"
+#include "actors/thread_name.hpp"
 
 #include "actors/reactors.hpp"
 #include "actors/topic_follower.hpp"
@@ -19,7 +20,10 @@ reaction_feed::reaction_feed(runtime_context& ctx, command_sink& sink, std::file
 
 reaction_feed::~reaction_feed() { stop(); }
 
-void reaction_feed::start() { thread_ = std::thread([this] { run(); }); }
+void reaction_feed::start() { thread_ = std::thread([this] {
+    name_this_thread("sm.reactions");
+    run();
+  }); }
 
 void reaction_feed::stop() {
   stopping_ = true;

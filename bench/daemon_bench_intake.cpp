@@ -148,20 +148,19 @@ std::string thread_cpu_delta(const std::map<int, std::pair<std::string, double>>
   return s;
 }
 
-/// Names the daemon's own threads (unnamed: they carry the program's name) in
-/// the order daemon::start() creates them: log_writer, blocking_pool(1) first,
-/// the command intake last (after CAF's). Returns false if the guess does not fit.
+/// The daemon names its own threads (actors/thread_name.hpp); CAF's scheduler
+/// workers are the new threads still carrying the program's name. Returns
+/// false if the intake is not found.
 bool name_daemon_threads(const std::map<int, std::pair<std::string, double>>& before, const std::string& unnamed_comm) {
-  std::vector<int> unnamed;
-  for (const auto& [tid, v] : thread_cpu())
-    if (before.count(tid) == 0 && v.first == unnamed_comm) unnamed.push_back(tid);
-  if (unnamed.size() < 3) return false;
-  auto name = [](int tid, const char* n) { std::ofstream("/proc/self/task/" + std::to_string(tid) + "/comm") << n; };
-  name(unnamed[0], "sm.writer");
-  name(unnamed[1], "sm.pool");
-  name(unnamed.back(), "sm.intake");
-  intake_tid = unnamed.back();
-  return true;
+  for (const auto& [tid, v] : thread_cpu()) {
+    if (before.count(tid) != 0)
+      continue;
+    if (v.first == "sm.intake")
+      intake_tid = tid;
+    else if (v.first == unnamed_comm)
+      std::ofstream("/proc/self/task/" + std::to_string(tid) + "/comm") << "caf.worker";
+  }
+  return intake_tid != 0;
 }
 
 struct run_result {
