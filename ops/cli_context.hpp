@@ -50,5 +50,6 @@ void register_events(CLI::App& app);
 void register_audit(CLI::App& app);
 void register_copy(CLI::App& app);
 void register_demo(CLI::App& app);
+void register_command(CLI::App& app);
 
 } // namespace storemesh::ops

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   register_audit(app);
   register_copy(app);
   register_demo(app);
+  register_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

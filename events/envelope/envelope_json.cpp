@@ -1,6 +1,7 @@
 #include "events/envelope/envelope_json.hpp"
 
 #include "events/crypto/hashing.hpp"
+#include "events/envelope/envelope_errc.hpp"
 
 #include <capnp/compat/json.h>
 #include <kj/debug.h>
@@ -59,6 +60,23 @@ std::string json_string(std::string_view s) {
     }
   }
   return out + "\"";
+}
+
+result<void> payload_from_json(std::string_view json, schema::Envelope::Builder envelope) {
+  try {
+    // A strict codec of its own: a misspelt field must be an error, not a
+    // command that silently says less than its author meant.
+    hex_data_handler hex;
+    capnp::JsonCodec strict;
+    strict.addTypeHandler(hex);
+    strict.setRejectUnknownFields(true);
+    strict.decode(kj::ArrayPtr<const char>(json.data(), json.size()), envelope.getPayload());
+    if (envelope.getPayload().isUnknown())
+      return make_error(envelope_errc::malformed, "payload JSON names no message");
+    return success();
+  } catch (const kj::Exception& e) {
+    return make_error(envelope_errc::malformed, std::string("payload JSON: ") + e.getDescription().cStr());
+  }
 }
 
 std::string to_json(schema::Envelope::Reader envelope) {

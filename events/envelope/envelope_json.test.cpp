@@ -164,3 +164,27 @@ BOOST_AUTO_TEST_CASE(unknown_payload_member_renders_without_it) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(payload_json)
+
+BOOST_AUTO_TEST_CASE(a_payload_parses_from_the_json_to_json_writes) {
+  capnp::MallocMessageBuilder msg;
+  auto env = msg.initRoot<schema::Envelope>();
+  auto r = payload_from_json(R"({"hostCommand":{"setState":{"state":"draining","reason":"window"}}})", env);
+  BOOST_REQUIRE_MESSAGE(r.has_value(), (r ? std::string() : r.error().message()));
+  BOOST_REQUIRE(env.getPayload().isHostCommand());
+  BOOST_TEST((env.getPayload().getHostCommand().getSetState().getState() == schema::host::HostState::DRAINING));
+  BOOST_TEST(std::string(env.getPayload().getHostCommand().getSetState().getReason().cStr()) == "window");
+  const std::string json = to_json(env.asReader());
+  BOOST_TEST(json.find(R"("hostCommand":{"setState":{"state":"draining","reason":"window"}})") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(an_unknown_field_or_no_message_is_an_error) {
+  for (const char* bad : {R"({"hostCommand":{"bogus":1}})", "{}", "not json", R"({"hostCommand":)"}) {
+    capnp::MallocMessageBuilder msg;
+    auto r = payload_from_json(bad, msg.initRoot<schema::Envelope>());
+    BOOST_TEST(!r.has_value(), bad);
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
