@@ -1,0 +1,126 @@
+#include "events/kafka_log/kafka_client.hpp"
+
+#include "events/log_errc.hpp"
+
+#include <algorithm>
+#include <limits>
+
+namespace storemesh::events::kafka_detail {
+
+result<void> conf_set(rd_kafka_conf_t* conf, const char* name, const std::string& value) {
+  char errstr[512];
+  if (rd_kafka_conf_set(conf, name, value.c_str(), errstr, sizeof errstr) != RD_KAFKA_CONF_OK)
+    return make_error(log_errc::broker_error,
+                      std::string("librdkafka config ") + name + "=" + value + ": " + errstr);
+  return success();
+}
+
+result<conf_ptr> common_conf(const kafka_log_options& options, std::string_view client_suffix) {
+  if (options.bootstrap.empty())
+    return make_error(log_errc::broker_error, "kafka_log_options.bootstrap is empty");
+  conf_ptr conf(rd_kafka_conf_new());
+  SM_TRYV(conf_set(conf.get(), "bootstrap.servers", options.bootstrap));
+  SM_TRYV(conf_set(conf.get(), "client.id", options.client_id + std::string(client_suffix)));
+  // Topics are created by create_topic() only, never as a side effect of a
+  // metadata request for a typo (librdkafka's producer default is true).
+  SM_TRYV(conf_set(conf.get(), "allow.auto.create.topics", "false"));
+  // Brokers close idle connections (connections.max.idle.ms); that is normal,
+  // not worth a log line.
+  SM_TRYV(conf_set(conf.get(), "log.connection.close", "false"));
+  return conf;
+}
+
+result<client_ptr> new_client(rd_kafka_type_t type, conf_ptr conf) {
+  char errstr[512];
+  rd_kafka_t* rk = rd_kafka_new(type, conf.get(), errstr, sizeof errstr);
+  if (!rk)
+    return make_error(log_errc::broker_error, std::string("rd_kafka_new: ") + errstr);
+  (void)conf.release(); // ownership: rd_kafka_new took the configuration over
+  return client_ptr(rk);
+}
+
+result<topic_ptr> new_topic(rd_kafka_t* rk, const std::string& topic) {
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+  if (!rkt)
+    return kafka_error(rd_kafka_last_error(), "rd_kafka_topic_new " + topic);
+  return topic_ptr(rkt);
+}
+
+namespace {
+
+log_errc errc_of(rd_kafka_resp_err_t err) {
+  switch (err) {
+    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+    case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+      return log_errc::unknown_topic;
+    case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
+      return log_errc::unknown_partition;
+    case RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION:
+      return log_errc::bad_topic_name;
+    case RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE:
+    case RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET:
+      return log_errc::offset_out_of_range;
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_INVALID_RECORD:
+      return log_errc::bad_batch;
+    case RD_KAFKA_RESP_ERR__BAD_MSG:       // client-side CRC or framing check (check.crcs)
+    case RD_KAFKA_RESP_ERR_INVALID_MSG:    // the broker's CORRUPT_MESSAGE
+      return log_errc::corrupt_record;
+    default:
+      return log_errc::broker_error;
+  }
+}
+
+} // namespace
+
+error kafka_error(rd_kafka_resp_err_t err, const std::string& what) {
+  return make_error(errc_of(err), what + ": " + rd_kafka_err2str(err) + " (" + rd_kafka_err2name(err) + ")");
+}
+
+error kafka_error(const rd_kafka_error_t* err, const std::string& what) {
+  return make_error(errc_of(rd_kafka_error_code(err)),
+                    what + ": " + rd_kafka_error_string(err) + " (" + rd_kafka_error_name(err) + ")");
+}
+
+bool is_transient(rd_kafka_resp_err_t err) {
+  switch (err) {
+    case RD_KAFKA_RESP_ERR__TRANSPORT:
+    case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
+    case RD_KAFKA_RESP_ERR__RESOLVE:
+    case RD_KAFKA_RESP_ERR__TIMED_OUT:
+    case RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION:
+    case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+    case RD_KAFKA_RESP_ERR_NETWORK_EXCEPTION:
+    case RD_KAFKA_RESP_ERR_BROKER_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_REPLICA_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_FENCED_LEADER_EPOCH:
+    case RD_KAFKA_RESP_ERR_UNKNOWN_LEADER_EPOCH:
+    case RD_KAFKA_RESP_ERR_OFFSET_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_KAFKA_STORAGE_ERROR:
+      return true;
+    default:
+      return false;
+  }
+}
+
+result<void> validate_topic_name(std::string_view topic) {
+  const bool legal_chars = std::all_of(topic.begin(), topic.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+           c == '-';
+  });
+  if (topic.empty() || topic.size() > 249 || topic == "." || topic == ".." || !legal_chars)
+    return make_error(log_errc::bad_topic_name, "'" + std::string(topic.substr(0, 260)) + "'");
+  return success();
+}
+
+int to_ms(std::chrono::milliseconds d) {
+  return static_cast<int>(std::clamp<std::chrono::milliseconds::rep>(d.count(), 1, std::numeric_limits<int>::max()));
+}
+
+std::string where(std::string_view topic, std::int32_t partition) {
+  return std::string(topic) + "/" + std::to_string(partition);
+}
+
+} // namespace storemesh::events::kafka_detail
