@@ -1,6 +1,7 @@
 #include "ops/cli_context.hpp"
 
 #include "events/file_log/file_log.hpp"
+#include "events/kafka_log/kafka_log.hpp"
 
 #include <cstdlib>
 
@@ -9,12 +10,23 @@ namespace storemesh::ops {
 void add_data_options(CLI::App& app, data_options& opts) {
   if (const char* env = std::getenv("STOREMESH_DATA"))
     opts.data = env;
-  app.add_option("--data", opts.data, "data directory of the embedded log (default $STOREMESH_DATA)");
+  app.add_option("--data", opts.data,
+                 "data directory: the embedded log, or with --kafka the daemon's state (default $STOREMESH_DATA)");
+  if (const char* env = std::getenv("STOREMESH_KAFKA"))
+    opts.kafka = env;
+  app.add_option("--kafka", opts.kafka, "run on Apache Kafka at HOST:PORT[,...] (default $STOREMESH_KAFKA)");
 }
 
 std::filesystem::path state_dir(const data_options& opts) { return std::filesystem::path(opts.data) / "state"; }
 
 std::unique_ptr<events::event_log> open_log(const data_options& opts, bool read_only) {
+  if (!opts.kafka.empty()) {
+    events::kafka_log_options k;
+    k.bootstrap = opts.kafka;
+    k.replication_factor = opts.replication_factor;
+    auto log = must(events::kafka_log::open(k), "connecting to Kafka at " + opts.kafka);
+    return std::unique_ptr<events::event_log>(std::move(log));
+  }
   if (opts.data.empty())
     throw cli_error("no data directory: pass --data DIR or set STOREMESH_DATA", 2);
   const auto root = std::filesystem::path(opts.data) / "log";

@@ -22,15 +22,18 @@ struct cli_error : std::runtime_error {
 };
 
 struct data_options {
-  std::string data;  ///< --data DIR, default $STOREMESH_DATA
+  std::string data;   ///< --data DIR, default $STOREMESH_DATA
+  std::string kafka;  ///< --kafka HOST:PORT[,...], default $STOREMESH_KAFKA: the log is Kafka, DIR keeps only state
+  std::int16_t replication_factor = 1;
   std::string config;
   actors::topics names;
 };
 
-/// Adds --data (and --config) to a subcommand.
+/// Adds --data and --kafka to a subcommand.
 void add_data_options(CLI::App& app, data_options& opts);
 
-/// The embedded log under <data>/log. read_only never modifies a byte.
+/// The embedded log under <data>/log, or Kafka with --kafka. read_only never
+/// modifies a byte (the embedded log; Kafka readers never write anyway).
 [[nodiscard]] std::unique_ptr<events::event_log> open_log(const data_options& opts, bool read_only);
 [[nodiscard]] std::filesystem::path state_dir(const data_options& opts);
 

@@ -36,6 +36,10 @@ void read_config(serve_options& o) {
   o.idle_seconds = c.idle_seconds.value_or(o.idle_seconds);
   if (c.topic_prefix)
     o.data.names.prefix = *c.topic_prefix;
+  if (c.replication_factor)
+    o.data.replication_factor = *c.replication_factor;
+  if (c.kafka && o.data.kafka.empty())
+    o.data.kafka = *c.kafka;
 }
 
 void serve(serve_options& o) {
@@ -45,6 +49,11 @@ void serve(serve_options& o) {
     d.trusted.add(must(events::crypto::parse_public_key(k), "--trust " + k));
   if (d.trusted.empty())
     spdlog::warn("no trusted keys (--trust PUBKEY): every command will be rejected");
+  if (o.data.data.empty())
+    throw cli_error(o.data.kafka.empty() ? "no data directory: pass --data DIR or set STOREMESH_DATA"
+                                         : "--kafka keeps the log in Kafka, but the daemon still needs --data DIR "
+                                           "for its sealing key and read positions",
+                    2);
   d.state_dir = state_dir(o.data);
   d.names = o.data.names;
   d.partitions = o.partitions;
@@ -76,6 +85,8 @@ void register_serve(CLI::App& app) {
   add_data_options(*cmd, o->data);
   cmd->add_option("--config", o->data.config, "TOML config: trust = [...], partitions, snapshot_every, idle_seconds");
   cmd->add_option("--trust", o->trust, "public key (hex or .pub file) whose commands are accepted; repeatable");
+  cmd->add_option("--replication-factor", o->data.replication_factor,
+                  "Kafka: replicas of the topics this daemon creates")->check(CLI::Range(1, 32));
   cmd->add_option("--partitions", o->partitions, "partitions of the topics this daemon creates")->check(CLI::Range(1, 1024));
   cmd->add_option("--snapshot-every", o->snapshot_every, "events between two snapshots of an entity")->check(CLI::Range(1, 1000000000));
   cmd->add_option("--agent", o->agents,

@@ -30,6 +30,12 @@ config_file read_config_file(const std::string& path) {
     c.snapshot_every = static_cast<std::uint64_t>(*v);
   c.idle_seconds = t["idle_seconds"].value<double>();
   c.topic_prefix = t["topic_prefix"].value<std::string>();
+  if (auto v = t["replication_factor"].value<std::int64_t>()) {
+    if (*v < 1 || *v > 32)
+      throw cli_error(fmt::format("config {}: replication_factor must be 1..32", path));
+    c.replication_factor = static_cast<std::int16_t>(*v);
+  }
+  c.kafka = t["kafka"].value<std::string>();
   return c;
 }
 

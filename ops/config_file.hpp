@@ -20,6 +20,8 @@ struct config_file {
   std::optional<std::uint64_t> snapshot_every;
   std::optional<double> idle_seconds;
   std::optional<std::string> topic_prefix;
+  std::optional<std::int16_t> replication_factor;  ///< Kafka: replicas of the topics the daemon creates
+  std::optional<std::string> kafka;                ///< Kafka bootstrap servers
 };
 
 /// An empty path gives an empty config; a file that does not parse throws
