@@ -47,6 +47,7 @@ void command_intake::run() {
     partition_id p;
     std::unique_ptr<events::log_reader> reader;
     offset committed;
+    offset end_at_start;  ///< caught up once everything below it is decided
   };
   std::vector<cursor> cursors;
   for (std::int32_t i = 0; i < count.value(); ++i) {
@@ -58,7 +59,13 @@ void command_intake::run() {
       ctx_.fatal->store(true);
       return;
     }
-    cursors.push_back(cursor{p, std::move(reader).value(), from});
+    auto end = ctx_.log->end_offset(topic, p);
+    if (!end) {
+      spdlog::critical("intake: {}", end.error().message());
+      ctx_.fatal->store(true);
+      return;
+    }
+    cursors.push_back(cursor{p, std::move(reader).value(), from, end.value()});
   }
 
   std::vector<events::record_view> batch;
@@ -108,6 +115,12 @@ void command_intake::run() {
     }
     if (std::chrono::steady_clock::now() - last_commit > commit_every)
       commit();
+    if (!caught_up_) {
+      bool all = true;
+      for (const auto& c : cursors)
+        all = all && ctx_.tracker->low_watermark(c.p, c.reader->position()) >= c.end_at_start;
+      caught_up_ = all;
+    }
     if (!any) {
       // Nothing anywhere: wait on one partition at a time, in turn, for a
       // slice of 20 ms, so a command on any partition waits at most a slice

@@ -32,6 +32,10 @@ public:
   void stop();
   /// Commands read so far (all partitions), for the daemon's status line.
   [[nodiscard]] std::uint64_t read_count() const { return read_.load(); }
+  /// True once every command that was in the log when the intake started has
+  /// been decided: until then the log may still move under a reader of it
+  /// (the copy agent waits for this before it acts on job state).
+  [[nodiscard]] bool caught_up() const { return caught_up_.load(); }
 
 private:
   /// What the checks (decode, payload, signature, kind, key, known refusal)
@@ -58,6 +62,7 @@ private:
   caf::actor router_;
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> read_{0};
+  std::atomic<bool> caught_up_{false};
   // Ed25519 verification is most of a command's cost on this thread; a second
   // thread checks half of each batch, so intake is not capped at one core's
   // verify rate.

@@ -76,8 +76,9 @@ result<engine::copy_spec> resolve_spec(const services::fleet::view& fleet, const
 
 } // namespace
 
-copy_agent::copy_agent(runtime_context& ctx, command_sink& sink, std::set<std::string> hosts)
-    : ctx_(ctx), sink_(sink), hosts_(std::move(hosts)) {}
+copy_agent::copy_agent(runtime_context& ctx, command_sink& sink, std::set<std::string> hosts,
+                       std::function<bool()> ready)
+    : ctx_(ctx), sink_(sink), hosts_(std::move(hosts)), ready_(std::move(ready)) {}
 
 copy_agent::~copy_agent() { stop(); }
 
@@ -123,7 +124,7 @@ void copy_agent::follow() {
     }
     // History first: acting on a half-read job would start copies that its
     // later events have already finished or moved.
-    if (n.value() == 0)
+    if (n.value() == 0 && (!ready_ || ready_()))
       caught_up = true;
     if (caught_up) {
       for (const auto& id : changed)
@@ -219,21 +220,28 @@ void copy_agent::start_run(const std::string& id, const job::state& s) {
       }
       auto hashes = s.hashes;
       const auto from = s.resume_offset();
-      spdlog::info("copy {} on {}: from offset {} (epoch {})", id, s.host, from, s.epoch);
-      auto ran = engine::copy_range(spec.value(), from, self->stop, [&](const engine::progress& p) {
-        hashes.insert(hashes.end(), p.new_hashes.begin(), p.new_hashes.end());
-        send(job::report_progress{s.epoch, p.offset, p.new_hashes});
-      });
-      if (!ran)
-        return fail(ran.error(), &spec.value());
+      engine::run_outcome ran_to{from, true, 0};
+      // Every chunk recorded: only the finalize is left (a daemon killed during
+      // it, perhaps after the rename; finalize is idempotent). Copying "the
+      // rest" would create an empty temp and make finalize redo everything.
+      if (!(s.started && from == s.size)) {
+        spdlog::info("copy {} on {}: from offset {} (epoch {})", id, s.host, from, s.epoch);
+        auto ran = engine::copy_range(spec.value(), from, self->stop, [&](const engine::progress& p) {
+          hashes.insert(hashes.end(), p.new_hashes.begin(), p.new_hashes.end());
+          send(job::report_progress{s.epoch, p.offset, p.new_hashes});
+        });
+        if (!ran)
+          return fail(ran.error(), &spec.value());
+        ran_to = ran.value();
+      }
       const auto why = static_cast<halt>(self->why.load());
       if (why == halt::abandon)
         return;
       if (why == halt::hand_over) {
-        send(job::report_stopped{s.epoch, ran.value().offset, {}});
+        send(job::report_stopped{s.epoch, ran_to.offset, {}});
         return;
       }
-      if (!ran.value().reached_end)
+      if (!ran_to.reached_end)
         return;
       auto digest = engine::finalize(spec.value(), hashes);
       if (!digest)

@@ -20,6 +20,7 @@
 #include "services/migration/copy_job.hpp"
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -32,7 +33,10 @@ class copy_agent {
 public:
   /// hosts: the hosts whose datastores are mounted here; empty means every
   /// host (the embedded daemon runs all agents itself).
-  copy_agent(runtime_context& ctx, command_sink& sink, std::set<std::string> hosts);
+  /// ready(): true once the log has settled enough to act on (the intake has
+  /// decided the commands a previous run left in the log; else reports of a
+  /// killed predecessor, decided after we read the job, would overtake ours).
+  copy_agent(runtime_context& ctx, command_sink& sink, std::set<std::string> hosts, std::function<bool()> ready);
   ~copy_agent();
 
   void start();
@@ -49,6 +53,7 @@ private:
   runtime_context& ctx_;
   command_sink& sink_;
   std::set<std::string> hosts_;
+  std::function<bool()> ready_;
   std::map<std::string, services::copy_job::state> jobs_;
   std::map<std::string, std::unique_ptr<run>> runs_;
   /// Job -> epoch whose end (stopped, finished, failed) was reported: not

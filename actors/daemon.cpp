@@ -144,7 +144,9 @@ result<void> daemon::start() {
   p->reactions = std::make_unique<reaction_feed>(p->ctx, *p->sink, options_.state_dir / "reactions");
   p->reactions->start();
   if (options_.run_agents) {
-    p->agent = std::make_unique<copy_agent>(p->ctx, *p->sink, options_.agent_hosts);
+    auto* intake = p->intake.get();
+    p->agent = std::make_unique<copy_agent>(p->ctx, *p->sink, options_.agent_hosts,
+                                            [intake] { return intake->caught_up(); });
     p->agent->start();
   }
   parts_ = std::move(p);

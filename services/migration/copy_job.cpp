@@ -123,6 +123,22 @@ std::optional<rejection> check_location(const location& l, const fleet::view& fl
   return std::nullopt;
 }
 
+/// Where a job goes: ASKED if it qualifies, or with nothing asked the
+/// placement policy's choice (never EXCLUDE).
+std::variant<std::string, rejection> target_host(const fleet::view& fleet, const std::string& asked,
+                                                 const location& source, const location& destination,
+                                                 const std::string& exclude = {}) {
+  if (!asked.empty()) {
+    if (auto why = fleet::check_target(fleet, asked, source.datastore, destination.datastore))
+      return *why;
+    return asked;
+  }
+  if (auto chosen = fleet::choose_host(fleet, source.datastore, destination.datastore, exclude))
+    return *chosen;
+  return rejection{"no_host", "no " + std::string(exclude.empty() ? "" : "other ") + "up host mounts both '" +
+                                  source.datastore + "' and '" + destination.datastore + "'"};
+}
+
 D decide_submit(const state& s, const submit& c, const fleet::view& fleet) {
   if (s.status != job_status::none)
     return D::reject("already_submitted", "a job with this id exists");
@@ -134,37 +150,36 @@ D decide_submit(const state& s, const submit& c, const fleet::view& fleet) {
   if (c.chunk_size < min_chunk_size || c.chunk_size > max_chunk_size)
     return D::reject("invalid", "chunk size " + std::to_string(c.chunk_size) + " is outside [" +
                                     std::to_string(min_chunk_size) + ", " + std::to_string(max_chunk_size) + "]");
-  std::string host = c.host;
-  if (host.empty()) {
-    auto chosen = fleet::choose_host(fleet, c.source.datastore, c.destination.datastore);
-    if (!chosen)
-      return D::reject("no_host", "no up host mounts both '" + c.source.datastore + "' and '" +
-                                      c.destination.datastore + "'");
-    host = *chosen;
-  } else if (auto why = fleet::check_target(fleet, host, c.source.datastore, c.destination.datastore)) {
+  auto host = target_host(fleet, c.host, c.source, c.destination);
+  if (const auto* why = std::get_if<rejection>(&host))
     return D::reject(why->code, why->reason);
-  }
-  return D::accept({submitted{c.source, c.destination, c.chunk_size, c.max_rate}, assigned{host, 1, 0, 0}});
+  return D::accept({submitted{c.source, c.destination, c.chunk_size, c.max_rate},
+                    assigned{std::get<std::string>(host), 1, 0, 0}});
+}
+
+/// A job between hosts (its source stopped, the hand-over refused because the
+/// target went away and no other host could take it) goes where the operator
+/// says now: request 3 to that host, within the migration in progress.
+D decide_retarget(const state& s, const migrate& c, const fleet::view& fleet) {
+  auto to = target_host(fleet, c.to, s.source, s.destination);
+  if (const auto* why = std::get_if<rejection>(&to))
+    return D::reject(why->code, why->reason);
+  return D::accept(assigned{std::get<std::string>(to), s.epoch + 1, s.resume_offset(), s.migrations});
 }
 
 D decide_migrate(const state& s, const migrate& c, const fleet::view& fleet) {
+  if (s.status == job_status::stopping && s.portion_done)
+    return decide_retarget(s, c, fleet);
   if (s.status == job_status::stopping)
     return D::reject("already_migrating", "the job is already moving from '" + s.host + "' to '" + s.migrate_to + "'");
   if (s.status != job_status::running)
     return reject_status(s);
-  std::string to = c.to;
-  if (to.empty()) {
-    auto chosen = fleet::choose_host(fleet, s.source.datastore, s.destination.datastore, s.host);
-    if (!chosen)
-      return D::reject("no_host", "no other up host mounts both '" + s.source.datastore + "' and '" +
-                                      s.destination.datastore + "'");
-    to = *chosen;
-  }
-  if (to == s.host)
-    return D::reject("same_host", "the job already runs on '" + to + "'");
-  if (auto why = fleet::check_target(fleet, to, s.source.datastore, s.destination.datastore))
+  if (c.to == s.host)
+    return D::reject("same_host", "the job already runs on '" + c.to + "'");
+  auto to = target_host(fleet, c.to, s.source, s.destination, s.host);
+  if (const auto* why = std::get_if<rejection>(&to))
     return D::reject(why->code, why->reason);
-  return D::accept(migration_requested{s.migrations + 1, s.host, to, c.reason});
+  return D::accept(migration_requested{s.migrations + 1, s.host, std::get<std::string>(to), c.reason});
 }
 
 D decide_request_stop(const state& s, const request_stop& c) {
@@ -177,16 +192,15 @@ D decide_hand_over(const state& s, const hand_over& c, const fleet::view& fleet)
   if (s.status != job_status::stopping || c.migration != s.migrations || !s.portion_done)
     return D::reject("stale", "migration " + std::to_string(c.migration) + " is not waiting for a hand-over");
   // B was checked when selected; if it has gone since, the same policy picks
-  // another rather than leave the job with nobody.
-  std::string to = s.migrate_to;
-  if (fleet::check_target(fleet, to, s.source.datastore, s.destination.datastore)) {
-    auto chosen = fleet::choose_host(fleet, s.source.datastore, s.destination.datastore);
-    if (!chosen)
-      return D::reject("no_host", "host '" + to + "' can no longer take the job and no other up host can");
-    to = *chosen;
-  }
-  // A source copied to its end has a last partial chunk: resume at the end, not past it.
-  return D::accept(assigned{to, s.epoch + 1, std::min(s.resume_offset(), s.size), c.migration});
+  // another rather than leave the job with nobody. If none can, the job waits
+  // between hosts until an operator's `copy migrate` places it.
+  auto to = target_host(fleet, s.migrate_to, s.source, s.destination);
+  if (std::holds_alternative<rejection>(to))
+    to = target_host(fleet, "", s.source, s.destination);
+  if (const auto* why = std::get_if<rejection>(&to))
+    return D::reject(why->code, "host '" + s.migrate_to + "' can no longer take the job: " + why->reason +
+                                    "; `copy migrate` places it once a host can");
+  return D::accept(assigned{std::get<std::string>(to), s.epoch + 1, s.resume_offset(), c.migration});
 }
 
 std::uint32_t in_migration(const state& s) { return s.status == job_status::stopping ? s.migrations : 0; }
@@ -244,16 +258,19 @@ D decide_stopped(const state& s, const report_stopped& c) {
     return D::reject("stale", "no stop was requested");
   if (c.offset % s.chunk_size != 0 && c.offset != s.size)
     return D::reject("bad_progress", "a portion ends on a chunk boundary or at the end of the source");
-  // Even a portion that adds nothing must agree with the hashes recorded: it
-  // cannot end below a chunk already hashed.
-  const bool advances = c.offset > s.offset || !c.hashes.empty();
-  if (advances || s.started)
+  std::vector<event> out;
+  std::uint64_t portion = c.offset;
+  if (c.offset > s.offset || !c.hashes.empty()) {
     if (auto why = check_progress(s, c.offset, c.hashes))
       return D::reject(why->code, why->reason);
-  std::vector<event> out;
-  if (advances)
     out.push_back(progressed{c.offset, c.hashes});
-  out.push_back(portion_completed{s.host, s.epoch, c.offset, s.migrations});
+  } else {
+    // The log is ahead of the reporter: a restarted host whose predecessor's
+    // reports were decided after it had read the job. What the log records
+    // is copied; the portion is that.
+    portion = s.resume_offset();
+  }
+  out.push_back(portion_completed{s.host, s.epoch, portion, s.migrations});
   return D::accept(std::move(out));
 }
 

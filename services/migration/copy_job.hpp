@@ -132,8 +132,12 @@ struct state {
   std::string failure_code, failure_reason;
   bool operator==(const state&) const;
 
-  /// Where a resumed copy starts: the last chunk boundary whose hash is known.
-  [[nodiscard]] std::uint64_t resume_offset() const { return hashes.size() * chunk_size; }
+  /// Where a resumed copy starts: the last chunk boundary whose hash is known,
+  /// or the end of the source once every chunk is (the last may be partial).
+  [[nodiscard]] std::uint64_t resume_offset() const {
+    const auto covered = hashes.size() * chunk_size;
+    return started && covered > size ? size : covered;
+  }
   [[nodiscard]] bool finished() const { return status == job_status::completed || status == job_status::failed; }
 };
 
