@@ -21,11 +21,14 @@
 namespace storemesh::actors {
 
 result<void> create_topics(events::event_log& log, const topics& names, std::int32_t partitions) {
-  SM_TRYV(log.create_topic(names.commands(), partitions));
-  SM_TRYV(log.create_topic(names.rejected(), partitions));
-  SM_TRYV(log.create_topic(names.snapshots(), partitions));
+  std::vector<std::string> all{names.commands(), names.rejected(), names.snapshots()};
   for (const auto& k : entity_kinds())
-    SM_TRYV(log.create_topic(names.events(k.kind), partitions));
+    all.push_back(names.events(k.kind));
+  // Asking first is a metadata lookup; creating is an admin round trip per
+  // topic on Kafka, which every CLI command would otherwise pay.
+  for (const auto& t : all)
+    if (!log.partitions(t))
+      SM_TRYV(log.create_topic(t, partitions));
   return success();
 }
 

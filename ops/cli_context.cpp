@@ -15,6 +15,11 @@ void add_data_options(CLI::App& app, data_options& opts) {
   if (const char* env = std::getenv("STOREMESH_KAFKA"))
     opts.kafka = env;
   app.add_option("--kafka", opts.kafka, "run on Apache Kafka at HOST:PORT[,...] (default $STOREMESH_KAFKA)");
+  if (const char* env = std::getenv("STOREMESH_TOPIC_PREFIX"))
+    opts.names.prefix = env;
+  app.add_option("--topic-prefix", opts.names.prefix,
+                 "topic names start with this, so fleets can share a broker (default $STOREMESH_TOPIC_PREFIX or "
+                 "storemesh)");
 }
 
 std::filesystem::path state_dir(const data_options& opts) { return std::filesystem::path(opts.data) / "state"; }

@@ -1,6 +1,6 @@
 // What only the KafkaLog has: opening against no broker, topic configuration,
 // Kafka timestamps, transactions and the last stable offset, the partitioner
-// agreeing with librdkafka's. Against a real broker: STOREMESH_KAFKA
+// agreeing with librdkafka's. Against a real broker: STOREMESH_TEST_KAFKA
 // (test_support.hpp); without it the broker cases are skipped.
 
 #include "events/kafka_log/kafka_admin.hpp"

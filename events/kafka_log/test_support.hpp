@@ -1,11 +1,11 @@
 #pragma once
 // What the KafkaLog's tests share: the log under test (a fresh FileLog, or a
-// KafkaLog on the broker named by STOREMESH_KAFKA), topic names unique to the
+// KafkaLog on the broker named by STOREMESH_TEST_KAFKA), topic names unique to the
 // run (a broker keeps topics across runs), and the two case macros.
 //
 // LOG_CONFORMANCE_CASE(name) { body using `t` } runs the body twice: on a
 // FileLog in a temp dir and on a KafkaLog. KAFKA_ONLY_CASE(name) { body using
-// `options` } runs once on Kafka. Without STOREMESH_KAFKA (host:port, as
+// `options` } runs once on Kafka. Without STOREMESH_TEST_KAFKA (host:port, as
 // printed by `ops/kafka start`) every Kafka run is skipped with a message, so
 // the normal build passes without a broker. STOREMESH_KAFKA_RF=3 runs them on
 // replicated topics (`ops/kafka start --nodes 3`).
@@ -39,8 +39,10 @@ inline const partition_id p0{0};
 
 enum class log_kind { file, kafka };
 
+/// STOREMESH_TEST_KAFKA, as every suite that runs on a broker reads it
+/// (ops/test starts one and sets it).
 inline const char* kafka_bootstrap() {
-  const char* b = std::getenv("STOREMESH_KAFKA");
+  const char* b = std::getenv("STOREMESH_TEST_KAFKA");
   return b && *b ? b : nullptr;
 }
 
@@ -67,7 +69,7 @@ inline std::string unique_topic(const std::string& name) {
 /// The log under test: a fresh FileLog, or a KafkaLog on the test broker.
 class log_under_test {
 public:
-  /// nullptr when `kind` is kafka and STOREMESH_KAFKA is not set.
+  /// nullptr when `kind` is kafka and STOREMESH_TEST_KAFKA is not set.
   static std::unique_ptr<log_under_test> make(log_kind kind) {
     std::unique_ptr<log_under_test> t(new log_under_test(kind));
     if (kind == log_kind::file) {
@@ -152,7 +154,7 @@ inline double seconds_since(steady::time_point t0) { return std::chrono::duratio
     namespace klt = ::storemesh::events::kafka_log_testing;                                     \
     auto t = klt::log_under_test::make(klt::log_kind::kafka);                                   \
     if (!t) {                                                                                   \
-      BOOST_TEST_MESSAGE("skipped " #name "_on_kafka: set STOREMESH_KAFKA (ops/kafka start)");  \
+      BOOST_TEST_MESSAGE("skipped " #name "_on_kafka: set STOREMESH_TEST_KAFKA (ops/kafka start)");  \
       return;                                                                                   \
     }                                                                                           \
     name##_body(*t);                                                                            \
@@ -164,7 +166,7 @@ inline double seconds_since(steady::time_point t0) { return std::chrono::duratio
   BOOST_AUTO_TEST_CASE(name) {                                                                  \
     namespace klt = ::storemesh::events::kafka_log_testing;                                     \
     if (!klt::kafka_bootstrap()) {                                                              \
-      BOOST_TEST_MESSAGE("skipped " #name ": set STOREMESH_KAFKA (ops/kafka start)");           \
+      BOOST_TEST_MESSAGE("skipped " #name ": set STOREMESH_TEST_KAFKA (ops/kafka start)");           \
       return;                                                                                   \
     }                                                                                           \
     name##_body(klt::kafka_options());                                                          \

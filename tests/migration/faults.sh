@@ -204,16 +204,17 @@ echo "audit: $(grep -E '^(events|verdict)' audit.txt | tr -s ' ' | paste -sd ';'
 
 # No event doubled: each job's events are sequence 1..N, each chunk hash recorded once, one completed,
 # at most one portion per migration; each migration's events likewise, each step at most once.
-sm events tail --json --topic storemesh.events.copy_job --topic storemesh.events.migration \
-  --topic storemesh.rejected | python3 -c '
-import collections, json, sys
+prefix=${STOREMESH_TOPIC_PREFIX:-storemesh}
+sm events tail --json --topic "$prefix.events.copy_job" --topic "$prefix.events.migration" \
+  --topic "$prefix.rejected" | PREFIX="$prefix" python3 -c '
+import collections, json, os, sys
 seqs, kinds = collections.defaultdict(list), collections.defaultdict(collections.Counter)
 hashes, size, chunk = collections.defaultdict(int), {}, {}
 portions, refused = collections.Counter(), collections.Counter()
 for line in sys.stdin:
     r = json.loads(line)
     e = r["envelope"]
-    if r["topic"] == "storemesh.rejected":
+    if r["topic"] == os.environ["PREFIX"] + ".rejected":
         if "rejection" in e["payload"] and e["entityKind"] == "copy_job":
             refused[e["payload"]["rejection"]["code"]] += 1
         continue

@@ -153,8 +153,8 @@ public:
 
 private:
   temp_dir dir_;
-  std::unique_ptr<events::file_log> log_;      // the daemon's handle
-  std::unique_ptr<events::file_log> cli_log_;  // the operator's handle (another "process")
+  std::unique_ptr<events::event_log> log_;      // the daemon's handle
+  std::unique_ptr<events::event_log> cli_log_;  // the operator's handle (another "process")
   std::unique_ptr<actors::daemon> daemon_;
   std::vector<events::crypto::public_key> sealers_;
 };
