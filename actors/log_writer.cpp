@@ -112,19 +112,28 @@ void log_writer::write_round(std::vector<request>& round) {
   for (std::size_t r = 0; r < round.size(); ++r)
     firsts[r].resize(round[r].parts.size());
 
+  // One append_all per round: on a transactional log (Kafka) the whole round
+  // is one transaction, so a fenced or crashed daemon leaves no partial round.
+  std::vector<events::event_log::batch_ref> batches;
   for (auto& [where, g] : groups) {
     const partition_id p{where.second};
     if (topics_.is_sealed(where.first))
       g.batch.push_back(make_seal(where.first, p, g.batch));
-    auto appended = log_.append(where.first, p, g.batch);
+    batches.push_back({where.first, p, &g.batch});
+  }
+  auto appended = log_.append_all(batches);
+  if (!appended)
+    spdlog::error("append of {} batches failed: {}", batches.size(), appended.error().message());
+  std::size_t i = 0;
+  for (auto& [where, g] : groups) {
     for (const auto& s : g.slots) {
       if (appended)
-        firsts[s.request][s.part] = offset{appended.value().value + static_cast<std::int64_t>(s.index_in_batch)};
+        firsts[s.request][s.part] =
+            offset{appended.value()[i].value + static_cast<std::int64_t>(s.index_in_batch)};
       else
         failures[s.request] = appended.error();
     }
-    if (!appended)
-      spdlog::error("append to {}/{} failed: {}", where.first, where.second, appended.error().message());
+    ++i;
   }
 
   for (std::size_t r = 0; r < round.size(); ++r) {

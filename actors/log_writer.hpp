@@ -3,7 +3,9 @@
 // once they are durable; it never blocks them.
 //
 // Group commit: each round takes every queued request, groups their parts by
-// partition, and makes one append (so one fsync) per partition. Batches for
+// partition, and appends the batches with one append_all (one fsync per
+// partition on the FileLog; one transaction on a transactional KafkaLog, so a
+// fenced or crashed daemon never leaves half a round). Batches for
 // sealed topics end with one seal record: an Ed25519 signature of this daemon
 // over the BLAKE2b of every record of the batch (DESIGN.md, Security), so one
 // signature covers a whole group commit.

@@ -70,6 +70,27 @@ public:
   [[nodiscard]] virtual result<offset> append(std::string_view topic, partition_id p,
                                               const std::vector<record>& batch) = 0;
 
+  /// One batch of append_all().
+  struct batch_ref {
+    std::string_view topic;
+    partition_id partition;
+    const std::vector<record>* records;
+  };
+  /// Appends several batches, each as append() would, and returns each one's
+  /// first offset. A log with transactions (KafkaLog opened with a
+  /// transactional id) makes them one transaction: read_committed readers see
+  /// all of them or none, and a fenced writer (a zombie) adds none. Others
+  /// append them in order: each batch atomic, not the whole; after an error
+  /// the earlier batches are in the log.
+  [[nodiscard]] virtual result<std::vector<offset>> append_all(const std::vector<batch_ref>& batches) {
+    std::vector<offset> firsts;
+    firsts.reserve(batches.size());
+    for (const auto& b : batches) {
+      SM_TRY(auto first, append(b.topic, b.partition, *b.records));
+      firsts.push_back(first);
+    }
+    return firsts;
+  }
   /// The offset the next appended record of this partition will get.
   [[nodiscard]] virtual result<offset> end_offset(std::string_view topic, partition_id p) = 0;
 

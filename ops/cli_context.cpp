@@ -24,13 +24,26 @@ void add_data_options(CLI::App& app, data_options& opts) {
 
 std::filesystem::path state_dir(const data_options& opts) { return std::filesystem::path(opts.data) / "state"; }
 
+namespace {
+
+std::unique_ptr<events::event_log> open_kafka(const data_options& opts, const std::string& transactional_id) {
+  events::kafka_log_options k;
+  k.bootstrap = opts.kafka;
+  k.replication_factor = opts.replication_factor;
+  k.transactional_id = transactional_id;
+  auto log = must(events::kafka_log::open(k), "connecting to Kafka at " + opts.kafka);
+  return std::unique_ptr<events::event_log>(std::move(log));
+}
+
+} // namespace
+
+std::unique_ptr<events::event_log> open_daemon_log(const data_options& opts, const std::string& transactional_id) {
+  return opts.kafka.empty() ? open_log(opts, false) : open_kafka(opts, transactional_id);
+}
+
 std::unique_ptr<events::event_log> open_log(const data_options& opts, bool read_only) {
   if (!opts.kafka.empty()) {
-    events::kafka_log_options k;
-    k.bootstrap = opts.kafka;
-    k.replication_factor = opts.replication_factor;
-    auto log = must(events::kafka_log::open(k), "connecting to Kafka at " + opts.kafka);
-    return std::unique_ptr<events::event_log>(std::move(log));
+    return open_kafka(opts, "");
   }
   if (opts.data.empty())
     throw cli_error("no data directory: pass --data DIR or set STOREMESH_DATA", 2);

@@ -35,6 +35,10 @@ void add_data_options(CLI::App& app, data_options& opts);
 /// The embedded log under <data>/log, or Kafka with --kafka. read_only never
 /// modifies a byte (the embedded log; Kafka readers never write anyway).
 [[nodiscard]] std::unique_ptr<events::event_log> open_log(const data_options& opts, bool read_only);
+/// The daemon's log: on Kafka a transactional producer whose id is
+/// `transactional_id`, so a second daemon with that id fences the first.
+[[nodiscard]] std::unique_ptr<events::event_log> open_daemon_log(const data_options& opts,
+                                                                 const std::string& transactional_id);
 [[nodiscard]] std::filesystem::path state_dir(const data_options& opts);
 
 /// Unwraps a result or throws cli_error with `what` in front of the error.

@@ -61,7 +61,12 @@ void serve(serve_options& o) {
   d.idle_after = std::chrono::milliseconds(static_cast<std::int64_t>(o.idle_seconds * 1000));
   d.run_agents = !o.no_agents;
   d.agent_hosts.insert(o.agents.begin(), o.agents.end());
-  auto log = open_log(o.data, false);
+  // On Kafka every group commit is a transaction under an id that is this
+  // daemon's (its sealing key's): a zombie left by a crash, or a copy started
+  // by mistake on the same state, is fenced and can append nothing.
+  std::filesystem::create_directories(d.state_dir);
+  const auto key = must(events::crypto::load_or_create_key_pair(d.state_dir / "daemon.key"), "daemon key");
+  auto log = open_daemon_log(o.data, d.names.prefix + ".daemon." + key.public_key().short_id());
   actors::daemon daemon(*log, std::move(d));
   must(daemon.start(), "starting the daemon");
   std::signal(SIGINT, on_signal);

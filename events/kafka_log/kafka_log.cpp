@@ -103,6 +103,18 @@ result<offset> kafka_log::append(std::string_view topic, partition_id p, const s
   return producer_->append(t->rkt.get(), p, batch, where(topic, p.value));
 }
 
+result<std::vector<offset>> kafka_log::append_all(const std::vector<batch_ref>& batches) {
+  if (options_.transactional_id.empty())
+    return event_log::append_all(batches);
+  std::vector<kafka_detail::kafka_producer::target> targets;
+  targets.reserve(batches.size());
+  for (const auto& b : batches) {
+    SM_TRY(auto* t, partition_of(b.topic, b.partition));
+    targets.push_back({t->rkt.get(), b.partition, b.records, where(b.topic, b.partition.value)});
+  }
+  return producer_->append_transaction(targets);
+}
+
 result<kafka_log::watermarks> kafka_log::query_watermarks(std::string_view topic, partition_id p) {
   // ListOffsets under the client's isolation.level (librdkafka's default,
   // read_committed): `high` is the last stable offset.

@@ -67,6 +67,7 @@ public:
 
   [[nodiscard]] result<void> create_topic(std::string_view topic, std::int32_t partitions) override;
   [[nodiscard]] result<std::int32_t> partitions(std::string_view topic) override;
+  [[nodiscard]] result<std::vector<offset>> append_all(const std::vector<batch_ref>& batches) override;
   [[nodiscard]] result<offset> append(std::string_view topic, partition_id p,
                                       const std::vector<record>& batch) override;
   [[nodiscard]] result<offset> end_offset(std::string_view topic, partition_id p) override;

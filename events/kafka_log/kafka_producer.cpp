@@ -188,8 +188,10 @@ result<offset> kafka_producer::append(rd_kafka_topic_t* rkt, partition_id p, con
     return make_error(log_errc::bad_batch, "append to " + where + ": empty batch");
   if (auto f = fatal())
     return *f;
-  return options_.transactional_id.empty() ? append_idempotent(rkt, p, batch, where)
-                                           : append_transaction(rkt, p, batch, where);
+  if (options_.transactional_id.empty())
+    return append_idempotent(rkt, p, batch, where);
+  SM_TRY(auto firsts, append_transaction({target{rkt, p, &batch, where}}));
+  return firsts.front();
 }
 
 namespace {
@@ -245,26 +247,44 @@ error kafka_producer::transaction_failure(rd_kafka_error_t* err, const std::stri
   return e;
 }
 
-result<offset> kafka_producer::append_transaction(rd_kafka_topic_t* rkt, partition_id p,
-                                                  const std::vector<record>& batch, const std::string& where) {
+result<std::vector<offset>> kafka_producer::append_transaction(const std::vector<target>& targets) {
+  if (auto f = fatal())
+    return *f;
+  std::string where;
+  for (const auto& t : targets) {
+    if (t.batch->empty())
+      return make_error(log_errc::bad_batch, "append to " + t.where + ": empty batch");
+    where += (where.empty() ? "" : ", ") + t.where;
+  }
   std::lock_guard one_at_a_time(transaction_mu_);
   const int timeout_ms = to_ms(options_.timeout);
   if (kafka_error_ptr e{rd_kafka_begin_transaction(rk_.get())})
     return transaction_failure(e.get(), "begin_transaction for " + where);
 
-  batch_delivery delivery(batch.size());
+  // One delivery tracker per batch: offsets are checked batch by batch.
+  std::vector<std::unique_ptr<batch_delivery>> deliveries;
+  std::vector<std::size_t> produced;
   std::optional<error> failed;
-  const std::size_t produced = enqueue(rkt, p, batch, delivery, failed, where);
+  for (const auto& t : targets) {
+    deliveries.push_back(std::make_unique<batch_delivery>(t.batch->size()));
+    produced.push_back(enqueue(t.rkt, t.p, *t.batch, *deliveries.back(), failed, t.where));
+    if (failed)
+      break;
+  }
+  auto wait_all = [&] {
+    for (std::size_t i = 0; i < produced.size(); ++i)
+      deliveries[i]->wait_for(produced[i]);
+  };
   if (failed) {
     // Aborting purges what was enqueued: each of those gets its (error) report.
     if (kafka_error_ptr e{rd_kafka_abort_transaction(rk_.get(), timeout_ms)})
       (void)transaction_failure(e.get(), "abort_transaction for " + where);
-    delivery.wait_for(produced);
+    wait_all();
     return *failed;
   }
 
   // commit_transaction flushes: it returns once every record is acknowledged
-  // and the commit marker is written.
+  // and the commit is logged by the coordinator.
   const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
   for (;;) {
     kafka_error_ptr e{rd_kafka_commit_transaction(rk_.get(), timeout_ms)};
@@ -276,14 +296,19 @@ result<offset> kafka_producer::append_transaction(rd_kafka_topic_t* rkt, partiti
     if (rd_kafka_error_txn_requires_abort(e.get()))
       if (kafka_error_ptr a{rd_kafka_abort_transaction(rk_.get(), timeout_ms)})
         (void)transaction_failure(a.get(), "abort_transaction for " + where);
-    delivery.wait_for(produced);
+    wait_all();
     return failure;
   }
-  delivery.wait_for(produced);
-  auto first = outcome(delivery, batch.size(), where);
-  if (first)
-    wait_until_stable(rkt, p, first.value().value + static_cast<std::int64_t>(batch.size()) - 1);
-  return first;
+  wait_all();
+  std::vector<offset> firsts;
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    SM_TRY(auto first, outcome(*deliveries[i], targets[i].batch->size(), targets[i].where));
+    firsts.push_back(first);
+  }
+  for (std::size_t i = 0; i < targets.size(); ++i)
+    wait_until_stable(targets[i].rkt, targets[i].p,
+                      firsts[i].value + static_cast<std::int64_t>(targets[i].batch->size()) - 1);
+  return firsts;
 }
 
 void kafka_producer::wait_until_stable(rd_kafka_topic_t* rkt, partition_id p, std::int64_t last) {

@@ -67,6 +67,17 @@ public:
   [[nodiscard]] result<offset> append(rd_kafka_topic_t* rkt, partition_id p, const std::vector<record>& batch,
                                       const std::string& where);
 
+  /// One batch of a transaction.
+  struct target {
+    rd_kafka_topic_t* rkt;
+    partition_id p;
+    const std::vector<record>* batch;
+    std::string where;
+  };
+  /// Transactional producers: every batch in one transaction, all committed or
+  /// none; each batch's first offset.
+  [[nodiscard]] result<std::vector<offset>> append_transaction(const std::vector<target>& targets);
+
 private:
   struct batch_delivery;
 
@@ -78,8 +89,6 @@ private:
                       batch_delivery& delivery, std::optional<error>& failed, const std::string& where);
   [[nodiscard]] result<offset> append_idempotent(rd_kafka_topic_t* rkt, partition_id p,
                                                  const std::vector<record>& batch, const std::string& where);
-  [[nodiscard]] result<offset> append_transaction(rd_kafka_topic_t* rkt, partition_id p,
-                                                  const std::vector<record>& batch, const std::string& where);
   /// Waits (up to the timeout) until the last stable offset of `p` is beyond
   /// `last`: a committed transaction is visible to read_committed readers.
   void wait_until_stable(rd_kafka_topic_t* rkt, partition_id p, std::int64_t last);
