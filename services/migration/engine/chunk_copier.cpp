@@ -10,16 +10,6 @@
 namespace storemesh::services::migration::engine_detail {
 namespace {
 
-result<void> check_source(const copy_files& f) {
-  SM_TRY(const auto now, identity_of(f.source, f.spec.source));
-  if (now != f.spec.expect)
-    return make_error(engine_errc::source_changed,
-                      f.spec.source.string() + ": size " + std::to_string(now.size) + ", mtime " +
-                          std::to_string(now.mtime_ns) + " ns; the job started with size " +
-                          std::to_string(f.spec.expect.size) + ", mtime " + std::to_string(f.spec.expect.mtime_ns));
-  return success();
-}
-
 error ended_early(const copy_files& f, std::uint64_t at) {
   return make_error(engine_errc::source_changed, f.spec.source.string() + ": ends at " + std::to_string(at) +
                                                      ", the job started with size " + std::to_string(f.spec.expect.size));
@@ -50,7 +40,7 @@ hashing_copier::hashing_copier(const copy_files& files, unsigned workers)
 
 result<std::optional<chunk_hash>> hashing_copier::operator()(unsigned worker, std::uint64_t chunk,
                                                              std::atomic<std::uint64_t>& copied) {
-  SM_TRYV(check_source(files_));
+  SM_TRYV(check_unchanged(files_.source, files_.spec.source, files_.spec.expect));
   std::byte* const buf = buffers_[worker].data();
   sha256_stream& hash = *hashers_[worker];
   const std::uint64_t begin = files_.plan.offset(chunk);
@@ -66,9 +56,10 @@ result<std::optional<chunk_hash>> hashing_copier::operator()(unsigned worker, st
     done += n;
     copied.store(done);
   }
-  // Start writing the chunk to the disk now, while later chunks are copied,
-  // so that finalize's fdatasync finds little left to do. Advice only: a
-  // failure here shows up in that fdatasync.
+  // Start writing the chunk to the disk now, while later chunks are copied:
+  // finalize's fdatasync then finds little left to do (1 GiB on the 2-core VM:
+  // copy_range + finalize 1.18 s with this, 1.38 s without), and a large file
+  // never piles up dirty pages. Advice only: a failure shows in that fdatasync.
   (void)::sync_file_range(files_.temp, static_cast<off_t>(begin), static_cast<off_t>(length), SYNC_FILE_RANGE_WRITE);
   return std::optional<chunk_hash>(hash.finish());
 }
@@ -98,7 +89,7 @@ result<std::uint64_t> plain_copier::copy_piece(std::uint64_t pos, std::uint64_t 
 
 result<std::optional<chunk_hash>> plain_copier::operator()(unsigned, std::uint64_t chunk,
                                                            std::atomic<std::uint64_t>& copied) {
-  SM_TRYV(check_source(files_));
+  SM_TRYV(check_unchanged(files_.source, files_.spec.source, files_.spec.expect));
   const std::uint64_t begin = files_.plan.offset(chunk);
   const std::uint64_t length = files_.plan.length(chunk);
   // Unthrottled, the whole chunk goes to the kernel in one call.

@@ -25,13 +25,6 @@ result<void> check_range(const copy_spec& spec, std::uint64_t from) {
   return success();
 }
 
-result<void> check_identity(int fd, const copy_spec& spec) {
-  SM_TRY(const auto now, identity_of(fd, spec.source));
-  if (now != spec.expect)
-    return make_error(engine_errc::source_changed, spec.source.string() + ": size or mtime differs from the job's");
-  return success();
-}
-
 /// A temp left longer than the file by an earlier, abandoned attempt keeps
 /// only the file's bytes.
 result<void> cut_to_size(int fd, const copy_spec& spec) {
@@ -49,7 +42,7 @@ result<run_outcome> copy_range(const copy_spec& spec, std::uint64_t from, const 
                                const std::function<void(const progress&)>& on_progress) {
   SM_TRYV(check_range(spec, from));
   SM_TRY(const auto source, open_file(spec.source, O_RDONLY, engine_errc::source_unreadable));
-  SM_TRYV(check_identity(source.get(), spec));
+  SM_TRYV(check_unchanged(source.get(), spec.source, spec.expect));
   // Doubles the kernel's read-ahead on the source.
   (void)::posix_fadvise(source.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
   // O_NOFOLLOW: a symlink planted at the temp's name must not redirect our
@@ -60,7 +53,9 @@ result<run_outcome> copy_range(const copy_spec& spec, std::uint64_t from, const 
   if (spec.max_rate > 0) bucket.emplace(spec.max_rate, piece_size(spec.max_rate), token_bucket::clock::now());
   const copy_files files{spec, chunk_plan{spec.expect.size, spec.chunk_size}, source.get(), temp.get(),
                          bucket ? &*bucket : nullptr};
-  run_request request{files.plan, from / spec.chunk_size, 1};
+  // from == size: nothing left, even when the last chunk is a short one.
+  const std::uint64_t first_chunk = from == spec.expect.size ? files.plan.count() : from / spec.chunk_size;
+  run_request request{files.plan, first_chunk, 1};
   std::uint64_t reached = 0;
   if (spec.verify) {
     request.workers = worker_count(files.plan.count() - std::min(files.plan.count(), request.first_chunk));
@@ -72,7 +67,7 @@ result<run_outcome> copy_range(const copy_spec& spec, std::uint64_t from, const 
   }
   if (reached < spec.expect.size) return run_outcome{reached, false, reached - from};
   // A change during the last chunk is seen here, not by a next chunk's check.
-  SM_TRYV(check_identity(source.get(), spec));
+  SM_TRYV(check_unchanged(source.get(), spec.source, spec.expect));
   SM_TRYV(cut_to_size(temp.get(), spec));
   return run_outcome{reached, true, reached - from};
 }

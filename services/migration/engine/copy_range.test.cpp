@@ -185,8 +185,10 @@ BOOST_AUTO_TEST_CASE(a_start_that_is_not_a_chunk_boundary_is_refused) {
   recorder rec;
   BOOST_TEST(!run(s, 100, rec));
   BOOST_TEST(!run(s, 4 * chunk, rec));
-  auto at_end = run(s, 3 * chunk + 5, rec);  // == size: nothing left, done
+  recorder at_end_rec;
+  auto at_end = run(s, 3 * chunk + 5, at_end_rec);  // == size: nothing left, done
   BOOST_REQUIRE(at_end);
+  BOOST_TEST(at_end_rec.reports.empty());
   BOOST_TEST(at_end.value().reached_end);
   BOOST_TEST(at_end.value().bytes_written == 0u);
 }
@@ -240,6 +242,24 @@ BOOST_AUTO_TEST_CASE(without_verify_the_bytes_are_copied_and_nothing_is_hashed) 
   BOOST_TEST(rec.hashes.empty());
   BOOST_TEST(!rec.reports.empty());
   BOOST_TEST(rec.reports.back().offset == bytes.size());
+}
+
+BOOST_AUTO_TEST_CASE(without_verify_a_copy_across_file_systems_falls_back_to_read_and_write) {
+  testing::temp_dir dir;
+  tmpfs_mount mnt(dir / "mnt", "4m");
+  if (!mnt.mounted()) {
+    BOOST_TEST_MESSAGE("skipped: cannot mount a tmpfs here (" << mnt.error() << ")");
+    return;
+  }
+  const std::string bytes = random_bytes(3 * chunk + 5, 15);
+  auto s = make_spec(dir.path(), bytes, chunk);
+  s.temp = dir / "mnt" / "dst.part";  // tmpfs, the source on the temp dir's file system
+  s.verify = false;
+  recorder rec;
+  auto r = run(s, 0, rec);
+  BOOST_REQUIRE(r);
+  BOOST_TEST(r.value().reached_end);
+  BOOST_TEST(read_file(s.temp) == bytes);
 }
 
 BOOST_AUTO_TEST_CASE(a_throttled_copy_reports_progress_inside_its_chunks) {

@@ -8,12 +8,9 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include <sys/mount.h>
 #include <sys/resource.h>
 
-#include <cerrno>
 #include <csignal>
-#include <cstring>
 
 using namespace storemesh;
 using namespace storemesh::services::migration;
@@ -23,30 +20,6 @@ namespace {
 
 constexpr std::uint64_t chunk = 256 * KiB;
 constexpr std::uint64_t MiB = 1024 * KiB;
-
-/// A small tmpfs mounted for one test, unmounted when it ends.
-class tmpfs_mount {
-public:
-  tmpfs_mount(const fs::path& dir, const char* size) : dir_(dir) {
-    fs::create_directories(dir);
-    const std::string opts = std::string("size=") + size;
-    mounted_ = ::mount("tmpfs", dir.c_str(), "tmpfs", 0, opts.c_str()) == 0;
-    if (!mounted_) error_ = std::strerror(errno);
-  }
-  ~tmpfs_mount() {
-    if (mounted_) ::umount2(dir_.c_str(), MNT_DETACH);
-  }
-  tmpfs_mount(const tmpfs_mount&) = delete;
-  tmpfs_mount& operator=(const tmpfs_mount&) = delete;
-
-  [[nodiscard]] bool mounted() const { return mounted_; }
-  [[nodiscard]] const std::string& error() const { return error_; }
-
-private:
-  fs::path dir_;
-  bool mounted_ = false;
-  std::string error_;
-};
 
 /// Copies a 3 MiB source into `into`, expects disk_full, discards.
 void expect_disk_full_then_clean(const fs::path& dir, const fs::path& into) {

@@ -8,6 +8,11 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <sys/mount.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -79,6 +84,30 @@ struct recorder {
       hashes.insert(hashes.end(), p.new_hashes.begin(), p.new_hashes.end());
     };
   }
+};
+
+/// A small tmpfs mounted for one test, unmounted when it ends.
+class tmpfs_mount {
+public:
+  tmpfs_mount(const fs::path& dir, const char* size) : dir_(dir) {
+    fs::create_directories(dir);
+    const std::string opts = std::string("size=") + size;
+    mounted_ = ::mount("tmpfs", dir.c_str(), "tmpfs", 0, opts.c_str()) == 0;
+    if (!mounted_) error_ = std::strerror(errno);
+  }
+  ~tmpfs_mount() {
+    if (mounted_) ::umount2(dir_.c_str(), MNT_DETACH);
+  }
+  tmpfs_mount(const tmpfs_mount&) = delete;
+  tmpfs_mount& operator=(const tmpfs_mount&) = delete;
+
+  [[nodiscard]] bool mounted() const { return mounted_; }
+  [[nodiscard]] const std::string& error() const { return error_; }
+
+private:
+  fs::path dir_;
+  bool mounted_ = false;
+  std::string error_;
 };
 
 inline void require_code(const error& e, engine_errc expected) {

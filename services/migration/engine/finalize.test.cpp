@@ -52,6 +52,16 @@ BOOST_AUTO_TEST_CASE(a_corrupted_temp_chunk_is_copied_again_and_the_file_verifie
   BOOST_TEST(!fs::exists(s.temp));
 }
 
+BOOST_AUTO_TEST_CASE(a_chunk_size_that_is_not_page_aligned_verifies_through_the_page_cache) {
+  testing::temp_dir dir;
+  const std::string bytes = random_bytes(50 * 1000 + 7, 8);
+  const auto s = make_spec(dir.path(), bytes, 1000);  // O_DIRECT needs aligned chunks
+  const auto hashes = copy_all(s);
+  flip_byte(s.temp, 17 * 1000 + 999);
+  BOOST_REQUIRE(finalize(s, hashes));
+  BOOST_TEST(read_file(s.destination) == bytes);
+}
+
 BOOST_AUTO_TEST_CASE(a_temp_cut_short_is_completed_from_the_source) {
   testing::temp_dir dir;
   const std::string bytes = random_bytes(4 * chunk + 100, 2);

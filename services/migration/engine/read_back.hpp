@@ -12,10 +12,14 @@
 
 namespace storemesh::services::migration::engine_detail {
 
-/// The chunks among `which` whose bytes in `fd` do not hash to expected[i]
-/// (a chunk cut short by the file's end differs). Drops the file's cached
-/// pages first, so that the bytes compared are those the storage returns, not
-/// those we wrote. Chunks are hashed side by side on worker_count() threads.
+/// The chunks among `which` whose bytes in `file` do not hash to expected[i]
+/// (a chunk cut short by the file's end differs). `fd` is the caller's open
+/// descriptor of `file`, its writes already synced.
+///
+/// The bytes compared are those the storage returns, not the pages we wrote:
+/// read with O_DIRECT where the file system allows it (and chunks are
+/// page-aligned), else through the page cache after dropping the file's
+/// cached pages. Chunks are hashed side by side on several threads.
 [[nodiscard]] result<std::vector<std::uint64_t>> mismatched_chunks(int fd, const std::filesystem::path& file,
                                                                    const chunk_plan& plan,
                                                                    const std::vector<chunk_hash>& expected,

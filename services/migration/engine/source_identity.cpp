@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <string>
 
 namespace storemesh::services::migration {
 namespace {
@@ -30,6 +31,16 @@ result<source_identity> identity_of(int fd, const std::filesystem::path& file) {
   struct stat st{};
   if (::fstat(fd, &st) != 0) return engine_detail::io_failure(errno, "fstat", file, engine_errc::source_unreadable);
   return identity_from(st, file);
+}
+
+result<void> check_unchanged(int fd, const std::filesystem::path& file, const source_identity& expect) {
+  SM_TRY(const auto now, identity_of(fd, file));
+  if (now != expect)
+    return make_error(engine_errc::source_changed,
+                      file.string() + ": size " + std::to_string(now.size) + ", mtime " + std::to_string(now.mtime_ns) +
+                          " ns; the job started with size " + std::to_string(expect.size) + ", mtime " +
+                          std::to_string(expect.mtime_ns) + " ns");
+  return success();
 }
 
 } // namespace storemesh::services::migration

@@ -29,4 +29,8 @@ struct source_identity {
 /// The same, from the fstat(2) of an open source.
 [[nodiscard]] result<source_identity> identity_of(int fd, const std::filesystem::path& file);
 
+/// source_changed (naming both identities) unless the open source still has
+/// the identity `expect`.
+[[nodiscard]] result<void> check_unchanged(int fd, const std::filesystem::path& file, const source_identity& expect);
+
 } // namespace storemesh::services::migration
