@@ -33,14 +33,15 @@ struct copy_agent::run {
 
 namespace {
 
-/// The code a failure is recorded under: the engine's condition name.
-std::string failure_code(const error& e) {
+/// The code a failure is recorded under: the engine's condition name; a file
+/// not found is the source only while the source is being opened.
+std::string failure_code(const error& e, bool opening_source) {
   if (e.code.category() != engine::engine_category())
     return "io_error";
   switch (static_cast<engine::engine_errc>(e.code.value())) {
     case engine::engine_errc::bad_path: return "bad_path";
     case engine::engine_errc::path_escapes_datastore: return "path_escapes_datastore";
-    case engine::engine_errc::not_found: return "source_missing";
+    case engine::engine_errc::not_found: return opening_source ? "source_missing" : "destination_missing";
     case engine::engine_errc::source_unreadable: return "source_unreadable";
     case engine::engine_errc::source_changed: return "source_changed";
     case engine::engine_errc::disk_full: return "disk_full";
@@ -52,8 +53,9 @@ std::string failure_code(const error& e) {
 }
 
 /// Where a job's files are on HOST: the datastore roots it mounts.
+/// at_source stays true while a failure concerns the source.
 result<engine::copy_spec> resolve_spec(const services::fleet::view& fleet, const std::string& host,
-                                       const std::string& job_id, const job::state& s) {
+                                       const std::string& job_id, const job::state& s, bool& at_source) {
   auto h = fleet.hosts.find(host);
   auto root = [&](const std::string& ds) -> result<std::filesystem::path> {
     if (h == fleet.hosts.end() || h->second.datastores.count(ds) == 0)
@@ -62,8 +64,9 @@ result<engine::copy_spec> resolve_spec(const services::fleet::view& fleet, const
   };
   engine::copy_spec spec;
   SM_TRY(auto src_root, root(s.source.datastore));
-  SM_TRY(auto dst_root, root(s.destination.datastore));
   SM_TRY(spec.source, engine::resolve_in_datastore(src_root, s.source.path, true));
+  at_source = false;
+  SM_TRY(auto dst_root, root(s.destination.datastore));
   SM_TRY(spec.destination, engine::resolve_in_datastore(dst_root, s.destination.path, false));
   // Beside the destination, so the final rename is atomic; named after the job
   // so that host B finds host A's temp file.
@@ -195,16 +198,18 @@ void copy_agent::start_run(const std::string& id, const job::state& s) {
   r->thread = std::thread([this, self, id, s, fleet] {
     name_this_thread("sm.copy");
     auto send = [&](job::command c) { sink_.send(services::issue<job::entity>(id, std::move(c))); };
+    bool opening_source = true;
     auto fail = [&](const error& e, const engine::copy_spec* spec) {
       if (spec != nullptr)
         engine::discard(*spec);
       spdlog::warn("copy {} on {}: failed: {}", id, s.host, e.message());
-      send(job::report_failed{s.epoch, failure_code(e), e.message()});
+      send(job::report_failed{s.epoch, failure_code(e, opening_source), e.message()});
     };
     auto body = [&]() {
-      auto spec = resolve_spec(*fleet, s.host, id, s);
+      auto spec = resolve_spec(*fleet, s.host, id, s, opening_source);
       if (!spec)
         return fail(spec.error(), nullptr);
+      opening_source = true;
       auto current = engine::stat_source(spec.value().source);
       if (!current)
         return fail(current.error(), &spec.value());
@@ -218,6 +223,7 @@ void copy_agent::start_run(const std::string& id, const job::state& s) {
                                  "the source changed since the job started (size or modification time)"),
                       &spec.value());
       }
+      opening_source = false;
       auto hashes = s.hashes;
       const auto from = s.resume_offset();
       engine::run_outcome ran_to{from, true, 0};

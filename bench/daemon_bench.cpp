@@ -83,7 +83,9 @@ using namespace storemesh::dbench;
 
 [[noreturn]] void usage(int code) {
   std::fprintf(code == 0 ? stdout : stderr,
-               "usage: bench_daemon [--dir DIR] [--quick] [--only intake|recovery]\n"
+               "usage: bench_daemon [--dir DIR] [--quick] [--only intake|recovery] [--kafka HOST:PORT]\n"
+               "  --kafka B   group 1 on a Kafka broker (ops/kafka start), with Kafka's ProducerPerformance\n"
+               "              at the same record size and count as the reference\n"
                "  --dir DIR   where to write (a fresh subdirectory, removed afterwards); default $TMPDIR or /tmp\n"
                "  --quick     about 1/10 of the work: a smoke run, not a measurement\n"
                "  --only G    run one group: intake or recovery\n");
@@ -109,6 +111,8 @@ int main(int argc, char** argv) {
       if (only != "intake" && only != "recovery") usage(2);
     } else if (a == "--dir" && i + 1 < argc) {
       base = argv[++i];
+    } else if (a == "--kafka" && i + 1 < argc) {
+      o.kafka = argv[++i];
     } else {
       usage(2);
     }

@@ -23,6 +23,7 @@ struct options {
   std::size_t other_events = 100000;  // group 2: events of other entities, interleaved
   int runs = 3;                       // best of
   bool quick = false;
+  std::string kafka;  // bootstrap: run group 1 on Kafka (transactional, as `serve --kafka`)
 };
 
 using clock = std::chrono::steady_clock;
