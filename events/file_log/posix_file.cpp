@@ -12,28 +12,9 @@
 
 namespace storemesh::events::file_log_detail {
 
-unique_fd& unique_fd::operator=(unique_fd&& o) noexcept {
-  if (this != &o) {
-    if (fd_ >= 0)
-      ::close(fd_);
-    fd_ = std::exchange(o.fd_, -1);
-  }
-  return *this;
-}
-
-unique_fd::~unique_fd() {
-  if (fd_ >= 0)
-    ::close(fd_);
-}
-
 error io_failure(int err, std::string_view call, const std::filesystem::path& file) {
-  std::string detail(call);
-  detail += ' ';
-  detail += file.string();
-  detail += ": ";
-  detail += std::strerror(err);
   const bool full = err == ENOSPC || err == EDQUOT;
-  return make_error(full ? log_errc::disk_full : log_errc::io_error, std::move(detail));
+  return make_error(full ? log_errc::disk_full : log_errc::io_error, posix::failure_detail(err, call, file));
 }
 
 result<unique_fd> open_file(const std::filesystem::path& file, int flags, mode_t mode) {
@@ -61,30 +42,15 @@ result<unique_fd> open_if_exists(const std::filesystem::path& file, int flags) {
 result<std::size_t> pread_full(int fd, std::byte* buf, std::size_t n, std::uint64_t pos,
                                const std::filesystem::path& file) {
   std::size_t done = 0;
-  while (done < n) {
-    const ssize_t r = ::pread(fd, buf + done, n - done, static_cast<off_t>(pos + done));
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r < 0)
-      return io_failure(errno, "pread", file);
-    if (r == 0)
-      break;
-    done += static_cast<std::size_t>(r);
-  }
+  if (const int err = posix::pread_full(fd, buf, n, pos, done))
+    return io_failure(err, "pread", file);
   return done;
 }
 
 result<void> pwrite_full(int fd, const std::byte* buf, std::size_t n, std::uint64_t pos,
                          const std::filesystem::path& file) {
-  std::size_t done = 0;
-  while (done < n) {
-    const ssize_t r = ::pwrite(fd, buf + done, n - done, static_cast<off_t>(pos + done));
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r < 0)
-      return io_failure(errno, "pwrite", file);
-    done += static_cast<std::size_t>(r);
-  }
+  if (const int err = posix::pwrite_full(fd, buf, n, pos))
+    return io_failure(err, "pwrite", file);
   return success();
 }
 

@@ -4,6 +4,7 @@
 // callers can tell "free some space" from "the disk is failing".
 
 #include "events/error.hpp"
+#include "events/posix_io.hpp"
 
 #include <sys/types.h>
 
@@ -15,23 +16,8 @@
 
 namespace storemesh::events::file_log_detail {
 
-/// Owns one file descriptor; closes it on destruction.
-class unique_fd {
-public:
-  unique_fd() = default;
-  explicit unique_fd(int fd) : fd_(fd) {}
-  unique_fd(unique_fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  unique_fd& operator=(unique_fd&& o) noexcept;
-  unique_fd(const unique_fd&) = delete;
-  unique_fd& operator=(const unique_fd&) = delete;
-  ~unique_fd();
-
-  [[nodiscard]] int get() const { return fd_; }
-  [[nodiscard]] explicit operator bool() const { return fd_ >= 0; }
-
-private:
-  int fd_ = -1;
-};
+/// Owns one file descriptor (events/posix_io.hpp).
+using unique_fd = posix::unique_fd;
 
 /// Size and modification time: enough to tell "nothing changed" cheaply.
 struct file_stamp {

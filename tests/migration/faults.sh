@@ -4,6 +4,8 @@
 # last chunk) loses and doubles nothing: each job ends completed with its source's sha256; the log audits clean.
 set -euo pipefail
 S=$(readlink -f "${1:?usage: faults.sh path/to/storemesh [KILLS=10] [SEED]}")
+# shellcheck source=daemon_lib.sh
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/daemon_lib.sh"
 KILLS=${2:-10}
 SEED=${3:-$((($(date +%s%N) / 1000) % 32768))}
 RANDOM=$SEED  # the kill plan is a function of the seed (the timing it meets is not)
@@ -24,21 +26,6 @@ trap cleanup EXIT
 cd "$work"
 export STOREMESH_DATA="$work/data" STOREMESH_KEY="$work/op.key"
 fail() { echo "FAIL (seed $SEED): $*" >&2; exit 1; }
-MiB=$((1 << 20))
-sm() { timeout 60 "$S" "$@"; }
-
-start_daemon() {
-  local before
-  before=$(grep -c "serving" serve.log 2>/dev/null || true)
-  "$S" serve --trust op.key.pub >>serve.log 2>&1 &
-  daemon=$!
-  for _ in $(seq 400); do
-    [ "$(grep -c "serving" serve.log 2>/dev/null || true)" -gt "${before:-0}" ] && return
-    kill -0 "$daemon" 2>/dev/null || fail "daemon exited at start"
-    sleep 0.05
-  done
-  fail "daemon did not start within 20 s"
-}
 kill_daemon() {
   kill -9 "$daemon"
   wait "$daemon" 2>/dev/null || true

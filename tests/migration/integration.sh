@@ -4,6 +4,8 @@
 # with their code and change nothing; that failing copies leave no file behind; and that the log audits clean.
 set -euo pipefail
 S=$(readlink -f "${1:?usage: integration.sh path/to/storemesh}")
+# shellcheck source=daemon_lib.sh
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/daemon_lib.sh"
 work=$(mktemp -d)
 daemon=""
 small_mounted=""
@@ -24,23 +26,6 @@ export STOREMESH_DATA="$work/data" STOREMESH_KEY="$work/op.key"
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 check() { echo "-- $*"; }
-MiB=$((1 << 20))
-
-# Every CLI call is bounded: a hung command fails the test instead of hanging it.
-sm() { timeout 60 "$S" "$@"; }
-
-start_daemon() {
-  local before
-  before=$(grep -c "serving" serve.log 2>/dev/null || true)
-  "$S" serve --trust op.key.pub >>serve.log 2>&1 &
-  daemon=$!
-  for _ in $(seq 200); do
-    [ "$(grep -c "serving" serve.log 2>/dev/null || true)" -gt "${before:-0}" ] && return
-    kill -0 "$daemon" 2>/dev/null || fail "daemon exited at start"
-    sleep 0.05
-  done
-  fail "daemon did not start within 10 s"
-}
 
 # A Python expression over the job's status JSON (bound to d), e.g. 'd["state"]'.
 field() { sm copy status "$1" --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$2"; }

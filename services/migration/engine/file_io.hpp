@@ -5,6 +5,7 @@
 // resume" from "the disk is failing". Internal to the engine.
 
 #include "events/error.hpp"
+#include "events/posix_io.hpp"
 #include "services/migration/engine/engine_errc.hpp"
 
 #include <sys/types.h>
@@ -17,22 +18,8 @@
 
 namespace storemesh::services::migration::engine_detail {
 
-/// Owns one file descriptor; closes it on destruction.
-class unique_fd {
-public:
-  unique_fd() = default;
-  explicit unique_fd(int fd) : fd_(fd) {}
-  unique_fd(unique_fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  unique_fd& operator=(unique_fd&& o) noexcept;
-  unique_fd(const unique_fd&) = delete;
-  unique_fd& operator=(const unique_fd&) = delete;
-  ~unique_fd();
-
-  [[nodiscard]] int get() const { return fd_; }
-
-private:
-  int fd_ = -1;
-};
+/// Owns one file descriptor (events/posix_io.hpp).
+using unique_fd = posix::unique_fd;
 
 /// disk_full for ENOSPC/EDQUOT/EFBIG, not_found for ENOENT, else `otherwise`;
 /// the detail reads "<call> <file>: <strerror>".
