@@ -138,6 +138,7 @@ result<void> daemon::start() {
   p->ctx.snapshot_partitions = snapshot_partitions;
   p->ctx.snapshot_every = options_.snapshot_every;
   p->ctx.idle_after = options_.idle_after;
+  p->ctx.dedup_window = options_.dedup_window;
   p->ctx.fatal = &fatal_;
   p->system = std::make_unique<caf::actor_system>(scheduler_config(p->cfg));
   p->router = p->system->spawn(entity_router, &p->ctx);

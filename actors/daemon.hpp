@@ -32,6 +32,7 @@ struct daemon_options {
   std::int32_t partitions = 2;            ///< for topics this daemon creates
   std::uint64_t snapshot_every = 1000;
   std::chrono::milliseconds idle_after{30000};
+  std::chrono::nanoseconds dedup_window = std::chrono::hours(24);  ///< see processed_commands.hpp
   std::string producer;                   ///< defaults to daemon@<hostname>
   /// Run host agents (copy engines) here: for every host (the embedded
   /// default), or only for `agent_hosts` when it is not empty.

@@ -150,11 +150,14 @@ private:
     };
     if (!failure_.empty())
       return reject("unavailable", "entity could not be recovered: " + failure_);
-    if (auto seen = working_.processed.find(cmd_key); seen != working_.processed.end()) {
-      if (seen->second != c.at.value)
-        reject("duplicate", "command id already accepted (command offset " + std::to_string(seen->second) + ")");
+    if (const auto* seen = working_.processed.find(cmd_key)) {
+      if (seen->offset != c.at.value)
+        reject("duplicate", "command id already accepted (command offset " + std::to_string(seen->offset) + ")");
       return;  // same offset: redelivered after a restart, its outcome is in the log
     }
+    // Older than the ids we keep: it could be a replay we no longer recognise.
+    if (working_.processed.expired(env.reader().getTimestampNs(), ctx_->dedup_window))
+      return reject("expired", "command signed more than the dedup window before the entity's latest decision");
     // A replay of a command this entity refused: refused again, whatever the
     // state now (the index holds refusals already durable, rejected_ids this
     // batch's).
@@ -182,7 +185,7 @@ private:
       working_.state = Entity::evolve(std::move(working_.state), e);
       out.push_back(std::move(rec));
     }
-    working_.processed[cmd_key] = c.at.value;
+    working_.processed.add(cmd_key, c.at.value, events::envelope::now_ns());
   }
 
   /// Deciders that span entities (placement) also read the fleet view.
@@ -243,6 +246,7 @@ private:
     if (image_.since_snapshot < ctx_->snapshot_every || image_.seq == 0)
       return;
     image_.since_snapshot = 0;
+    image_.processed.prune(ctx_->dedup_window);
     const auto p = events::partition_for(id_, ctx_->snapshot_partitions);
     auto rec = make_snapshot_record(Entity::kind, id_, image_.seq, image_.last_hash, events_topic_, partition_,
                                     image_.last_event_offset, Entity::write_state(image_.state), image_.processed,

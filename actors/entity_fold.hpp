@@ -3,6 +3,7 @@
 // a replay trustworthy: sequence continuity and the hash chain. One piece of
 // code serves recovery (entity_recovery.hpp), the audit and the read models.
 
+#include "actors/processed_commands.hpp"
 #include "actors/runtime_errc.hpp"
 #include "events/crypto/hashing.hpp"
 #include "events/envelope/envelope_builder.hpp"
@@ -20,7 +21,7 @@ struct entity_image {
   std::uint64_t seq = 0;                 ///< last event folded in (0: none)
   events::crypto::digest last_hash{};    ///< its record hash; zeros before the first
   std::int64_t last_event_offset = -1;
-  std::unordered_map<std::string, std::int64_t> processed;  ///< command id -> command offset
+  processed_commands processed;          ///< command ids decided, within the dedup window
   std::uint64_t since_snapshot = 0;
 };
 
@@ -44,7 +45,8 @@ template <class Entity>
   image.seq = env.getSequence();
   image.last_hash = events::crypto::record_hash(value);
   image.last_event_offset = at;
-  image.processed[std::string(as_string_view(env.getCausationId()))] = env.getCommandOffset();
+  image.processed.add(std::string(as_string_view(env.getCausationId())), env.getCommandOffset(),
+                      env.getTimestampNs());
   ++image.since_snapshot;
   return success();
 }

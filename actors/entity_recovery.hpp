@@ -45,7 +45,9 @@ template <class Entity>
     std::copy(hash.begin(), hash.end(), reinterpret_cast<char*>(image.last_hash.data()));
     image.last_event_offset = s.getEventsOffset();
     for (auto p : s.getProcessed())
-      image.processed.emplace(std::string(as_string_view(p.getId())), p.getCommandOffset());
+      // Snapshots written before decidedNs existed: the snapshot's own time.
+      image.processed.add(std::string(as_string_view(p.getId())), p.getCommandOffset(),
+                          p.getDecidedNs() != 0 ? p.getDecidedNs() : root.getTimestampNs());
     return success();
   });
   if (!status)

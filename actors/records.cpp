@@ -88,7 +88,7 @@ namespace storemesh::actors {
 events::record make_snapshot_record(std::string_view kind, std::string_view id, std::uint64_t seq,
                                     const events::crypto::digest& last_hash, const std::string& events_topic,
                                     partition_id p, std::int64_t events_offset, const std::string& state_bytes,
-                                    const std::unordered_map<std::string, std::int64_t>& processed,
+                                    const processed_commands& processed,
                                     std::string_view producer) {
   capnp::MallocMessageBuilder message(1024);
   auto env = message.initRoot<schema::Envelope>();
@@ -111,9 +111,10 @@ events::record make_snapshot_record(std::string_view kind, std::string_view id, 
   s.setState(as_data(std::string_view(state_bytes)));
   auto list = s.initProcessed(static_cast<unsigned>(processed.size()));
   unsigned i = 0;
-  for (const auto& [cmd, off] : processed) {
+  for (const auto& [cmd, e] : processed.ids) {
     list[i].setId(as_data(std::string_view(cmd)));
-    list[i].setCommandOffset(off);
+    list[i].setCommandOffset(e.offset);
+    list[i].setDecidedNs(e.decided_ns);
     ++i;
   }
   return events::record{std::string(id), to_bytes(message), ts};

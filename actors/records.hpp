@@ -2,6 +2,7 @@
 // Builds the records the runtime writes itself: events (hash-linked),
 // rejections, seals and snapshots, each as an Envelope.
 
+#include "actors/processed_commands.hpp"
 #include "events/crypto/hashing.hpp"
 #include "events/crypto/keys.hpp"
 #include "events/event_log.hpp"
@@ -65,7 +66,7 @@ namespace storemesh::actors {
                                                   const events::crypto::digest& last_hash,
                                                   const std::string& events_topic, partition_id p,
                                                   std::int64_t events_offset, const std::string& state_bytes,
-                                                  const std::unordered_map<std::string, std::int64_t>& processed,
+                                                  const processed_commands& processed,
                                                   std::string_view producer);
 
 } // namespace storemesh::actors

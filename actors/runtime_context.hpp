@@ -35,6 +35,8 @@ struct runtime_context {
   std::int32_t snapshot_partitions = 1;
   std::uint64_t snapshot_every = 1000;          ///< events between two snapshots of an entity
   std::chrono::milliseconds idle_after{30000};  ///< an entity idle this long is passivated
+  /// How long an entity remembers decided command ids; older commands are refused as expired.
+  std::chrono::nanoseconds dedup_window = std::chrono::hours(24);
   std::atomic<bool>* fatal = nullptr;           ///< set when the log refuses an append
 };
 

@@ -77,7 +77,7 @@ generated generate(const options& o, events::event_log& log, const actors::topic
     im.last_hash = events::crypto::record_hash(rec.value);
     im.seq += 1;
     im.state = host::entity::evolve(std::move(im.state), ev);
-    im.processed[actors::message_id_key(why.command_id)] = why.command_offset;
+    im.processed.add(actors::message_id_key(why.command_id), why.command_offset, events::envelope::now_ns());
     return rec;
   };
 

@@ -25,6 +25,7 @@ struct BatchSeal {
 struct ProcessedCommand {
   id @0 :Data;
   commandOffset @1 :Int64;
+  decidedNs @2 :Int64;   # when it was decided; ids older than the dedup window are dropped
 }
 
 struct Snapshot {

@@ -125,7 +125,8 @@ void runtime_fixture::stop_daemon() {
 
 std::string runtime_fixture::command_bytes(std::string_view kind, std::string_view id, const host::command& c,
                                            const events::crypto::key_pair* signer,
-                                           const std::function<void(schema::Envelope::Builder)>& after_signing) {
+                                           const std::function<void(schema::Envelope::Builder)>& after_signing,
+                                           std::int64_t timestamp_ns) {
   capnp::MallocMessageBuilder message;
   auto env = message.initRoot<schema::Envelope>();
   const auto cmd_id = events::envelope::new_message_id();
@@ -133,7 +134,7 @@ std::string runtime_fixture::command_bytes(std::string_view kind, std::string_vi
   env.setEntityKind(std::string(kind));
   env.setEntityId(std::string(id));
   env.setCorrelationId(as_data(cmd_id));
-  env.setTimestampNs(events::envelope::now_ns());
+  env.setTimestampNs(timestamp_ns != 0 ? timestamp_ns : events::envelope::now_ns());
   env.setProducer("cli@runtime-test");
   host::entity::write_command(c, env);
   if (signer != nullptr) {

@@ -101,7 +101,8 @@ public:
   /// unless it is null; `after_signing` may then alter the message (tampering).
   [[nodiscard]] std::string command_bytes(std::string_view kind, std::string_view id, const host::command& c,
                                           const events::crypto::key_pair* signer,
-                                          const std::function<void(schema::Envelope::Builder)>& after_signing = {});
+                                          const std::function<void(schema::Envelope::Builder)>& after_signing = {},
+                                          std::int64_t timestamp_ns = 0 /* 0: now */);
   [[nodiscard]] std::string host_command_bytes(std::string_view id, const host::command& c) {
     return command_bytes(host::entity::kind, id, c, &operator_key);
   }
