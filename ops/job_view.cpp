@@ -172,17 +172,22 @@ std::string progress_line(const std::string& id, const job_view& j, bool bar) {
 
 std::string job_json(const std::string& id, const job_view& j) {
   const auto& s = j.state;
+  const double rate = j.rate();
+  const std::string eta = s.finished() ? "0"
+                          : rate > 0 && s.size > s.offset
+                              ? fmt::format("{:.1f}", static_cast<double>(s.size - s.offset) / rate)
+                              : "null";
   std::string hops;
   for (const auto& h : s.hops)
     hops += fmt::format("{}{{\"host\":{},\"epoch\":{},\"from\":{}}}", hops.empty() ? "" : ",", json_string(h.host), h.epoch,
                         h.from);
   return fmt::format(
       "{{\"id\":{},\"state\":\"{}\",\"host\":{},\"source\":{},\"destination\":{},"
-      "\"bytes_done\":{},\"bytes_total\":{},\"rate_bytes_per_s\":{:.0f},\"chunk_size\":{},\"max_rate\":{},"
+      "\"bytes_done\":{},\"bytes_total\":{},\"rate_bytes_per_s\":{:.0f},\"eta_seconds\":{},\"chunk_size\":{},\"max_rate\":{},"
       "\"migrations\":{},\"hosts\":[{}],\"digest\":\"{}\",\"failure\":{}}}",
       json_string(id), job::to_string(s.status), json_string(s.host),
       json_string(s.source.datastore + ":" + s.source.path),
-      json_string(s.destination.datastore + ":" + s.destination.path), s.offset, s.size, j.rate(), s.chunk_size, s.max_rate, s.migrations, hops,
+      json_string(s.destination.datastore + ":" + s.destination.path), s.offset, s.size, j.rate(), eta, s.chunk_size, s.max_rate, s.migrations, hops,
       s.status == job::job_status::completed ? pm::to_hex(s.digest) : "",
       json_string(s.failure_code.empty() ? "" : s.failure_code + ": " + s.failure_reason));
 }
