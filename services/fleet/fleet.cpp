@@ -20,6 +20,13 @@ void view::put_job(const std::string& job, const std::string& host) {
     hosts[host].jobs.insert(job);
 }
 
+void view::put_waiting(const std::string& job, bool waits) {
+  if (waits)
+    waiting.insert(job);
+  else
+    waiting.erase(job);
+}
+
 bool view::has_datastore(const std::string& name) const {
   for (const auto& [id, h] : hosts)
     if (h.datastores.count(name) != 0)

@@ -22,12 +22,17 @@ struct host_entry {
 
 struct view {
   std::map<std::string, host_entry> hosts;
+  /// Jobs stopped on one host whose hand-over found no host to take them:
+  /// they wait for one to come up.
+  std::set<std::string> waiting;
 
   /// Records a host's latest state.
   void put_host(const std::string& id, const host::state& s);
   /// Records where a job runs now; an empty host means nowhere (finished,
   /// or between two hosts).
   void put_job(const std::string& job, const std::string& host);
+  /// Records whether a job waits between hosts for one that can take it.
+  void put_waiting(const std::string& job, bool waits);
   [[nodiscard]] bool has_datastore(const std::string& name) const;
 };
 

@@ -34,9 +34,11 @@ struct entity {
   static decision<event> decide(const state& s, const command& c, const fleet::view& f) {
     return copy_job::decide(s, c, f);
   }
-  /// What the fleet view learns from this job's state: where it runs.
+  /// What the fleet view learns from this job's state: where it runs, or
+  /// that it waits between hosts.
   static void publish(fleet::view& f, const std::string& id, const state& s) {
     f.put_job(id, s.finished() ? std::string() : s.host);
+    f.put_waiting(id, s.status == job_status::stopping && s.portion_done);
   }
 };
 

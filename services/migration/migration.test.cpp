@@ -279,6 +279,38 @@ BOOST_AUTO_TEST_CASE(a_draining_host_without_jobs_calls_for_nothing) {
   BOOST_TEST(reaction<host::entity>("unknown", drain, f).empty());
 }
 
+BOOST_AUTO_TEST_CASE(a_host_that_comes_up_places_the_jobs_waiting_between_hosts) {
+  fleet::view f;
+  f.hosts["a"].jobs = {"j1"};
+  f.waiting = {"w1", "w2"};
+  for (const host::event& e : {host::event{host::registered{{{"src", "/srv/src"}}}},
+                               host::event{host::state_changed{host::host_state::down, host::host_state::up, ""}}}) {
+    auto issued = reaction<host::entity>("c", e, f);
+    BOOST_REQUIRE_EQUAL(issued.size(), 2u);
+    for (const auto& c : issued) {
+      BOOST_TEST(f.waiting.count(c.id) == 1u);
+      BOOST_CHECK(same(decode<cj::entity>(c), cj::command{cj::migrate{"", "host c came up"}}));
+    }
+  }
+  // Going down, or draining (which moves its own jobs only), places nothing.
+  BOOST_TEST(reaction<host::entity>("c", host::state_changed{host::host_state::up, host::host_state::down, ""}, f)
+                 .empty());
+}
+
+BOOST_AUTO_TEST_CASE(the_fleet_knows_which_jobs_wait_between_hosts) {
+  fleet::view f;
+  auto s = cj::initial;
+  s.status = cj::job_status::stopping;
+  s.portion_done = true;
+  cj::entity::publish(f, "w", s);
+  BOOST_TEST(f.waiting.count("w") == 1u);
+  s.status = cj::job_status::running;
+  s.portion_done = false;
+  s.host = "b";
+  cj::entity::publish(f, "w", s);
+  BOOST_TEST(f.waiting.empty());
+}
+
 BOOST_AUTO_TEST_CASE(events_that_call_for_nothing_produce_nothing) {
   fleet::view f;
   f.hosts["a"].jobs = {"j1"};

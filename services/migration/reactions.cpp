@@ -78,13 +78,21 @@ std::vector<issued_command> react(std::string_view kind, const std::string& id, 
     auto e = host::entity::read_event(event);
     if (!e)
       return {};
-    const auto* changed = std::get_if<host::state_changed>(&e.value());
-    if (changed == nullptr || changed->to != host::host_state::draining)
-      return {};
     std::vector<issued_command> out;
-    if (auto h = fleet.hosts.find(id); h != fleet.hosts.end())
-      for (const auto& j : h->second.jobs)
-        out.push_back(issue<job>(j, copy_job::migrate{"", "host " + id + " is draining"}));
+    const auto* changed = std::get_if<host::state_changed>(&e.value());
+    if (changed != nullptr && changed->to == host::host_state::draining) {
+      if (auto h = fleet.hosts.find(id); h != fleet.hosts.end())
+        for (const auto& j : h->second.jobs)
+          out.push_back(issue<job>(j, copy_job::migrate{"", "host " + id + " is draining"}));
+      return out;
+    }
+    // A host that comes up (or is registered) may take the jobs waiting
+    // between hosts; the placement policy picks, job by job.
+    const bool came_up = std::holds_alternative<host::registered>(e.value()) ||
+                         (changed != nullptr && changed->to == host::host_state::up);
+    if (came_up)
+      for (const auto& j : fleet.waiting)
+        out.push_back(issue<job>(j, copy_job::migrate{"", "host " + id + " came up"}));
     return out;
   }
   return {};

@@ -9,6 +9,7 @@
 //   job assigned(n > 0)         -> migration[job:n] observe_resumed
 //   job completed/failed(n > 0) -> migration[job:n] observe_end
 //   host state_changed(draining)-> job migrate(auto) for every job running there
+//   host registered / up         -> job migrate(auto) for every job waiting between hosts
 
 #include "services/fleet/fleet.hpp"
 #include "services/reaction.hpp"
