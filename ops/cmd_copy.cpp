@@ -34,9 +34,10 @@ std::string new_job_id() {
 /// Returns the final view.
 job_view watch(const data_options& data, const std::string& id, bool until_end, bool json) {
   auto log = open_log(data, true);
+  job_board board(*log, data.names, id);
   const bool tty = ::isatty(STDOUT_FILENO) != 0;
   for (;;) {
-    auto jobs = read_jobs(*log, data.names, id);
+    const auto& jobs = board.refresh();
     auto it = jobs.find(id);
     if (it == jobs.end())
       throw cli_error("no copy job '" + id + "'");
@@ -73,26 +74,6 @@ void print_status(const data_options& data, const std::string& id, bool json) {
     fmt::print("  failed ({}): {}\n", s.failure_code, s.failure_reason);
 }
 
-std::uint64_t parse_size(const std::string& text, const char* what) {
-  std::size_t used = 0;
-  double v = 0;
-  try {
-    v = std::stod(text, &used);
-  } catch (const std::exception&) {
-    throw cli_error(fmt::format("{}: '{}' is not a size", what, text), 2);
-  }
-  auto unit = text.substr(used);
-  double mult = 1;
-  if (unit == "" || unit == "B") mult = 1;
-  else if (unit == "K" || unit == "KiB" || unit == "k") mult = 1024.0;
-  else if (unit == "M" || unit == "MiB") mult = 1024.0 * 1024;
-  else if (unit == "G" || unit == "GiB") mult = 1024.0 * 1024 * 1024;
-  else throw cli_error(fmt::format("{}: unknown unit '{}' (B, K/KiB, M/MiB, G/GiB)", what, unit), 2);
-  if (v < 0)
-    throw cli_error(fmt::format("{}: negative size", what), 2);
-  return static_cast<std::uint64_t>(v * mult);
-}
-
 } // namespace
 
 void register_copy(CLI::App& app) {
@@ -101,7 +82,8 @@ void register_copy(CLI::App& app) {
   {
     struct submit_options {
       inject_options inject;
-      std::string src, dst, host, chunk = "8MiB", rate = "0", id;
+      std::string src, dst, host, id;
+      std::uint64_t chunk = job::default_chunk_size, rate = 0;
       bool wait = false;
     };
     auto o = std::make_shared<submit_options>();
@@ -109,14 +91,17 @@ void register_copy(CLI::App& app) {
     cmd->add_option("--src", o->src, "source DATASTORE:PATH (path relative to the datastore)")->required();
     cmd->add_option("--dst", o->dst, "destination DATASTORE:PATH")->required();
     cmd->add_option("--host", o->host, "host that runs it (default: an up host that mounts both, fewest jobs)");
-    cmd->add_option("--chunk-size", o->chunk, "unit of copy, hashing and progress (default 8MiB)");
-    cmd->add_option("--max-rate", o->rate, "throttle, bytes per second (K/M/G suffixes; 0 = none); kept on migration");
+    // Sizes as "8MiB", "8M", "200k": CLI11's size parser (every unit a power of 1024).
+    cmd->add_option("--chunk-size", o->chunk, "unit of copy, hashing and progress (default 8MiB)")
+        ->transform(CLI::AsSizeValue(false));
+    cmd->add_option("--max-rate", o->rate, "throttle, bytes per second (K/M/G suffixes; 0 = none); kept on migration")
+        ->transform(CLI::AsSizeValue(false));
     cmd->add_option("--id", o->id, "job id (default: job-<random>)");
     cmd->add_flag("--wait", o->wait, "draw a progress bar until the job ends; exit 1 if it fails");
     add_inject_options(*cmd, o->inject);
     cmd->callback([o] {
       job::submit c{parse_location(o->src, "--src"), parse_location(o->dst, "--dst"), o->host,
-                    parse_size(o->chunk, "--chunk-size"), parse_size(o->rate, "--max-rate")};
+                    o->chunk, o->rate};
       const auto id = o->id.empty() ? new_job_id() : o->id;
       inject<job::entity>(o->inject, id, c, true);
       fmt::print("{}\n", id);

@@ -151,9 +151,10 @@ int demo(const demo_options& o) {
 
   bool migrated = false;
   job_view view;
+  job_board board(*log, data.names, id);
   for (;;) {
-    auto jobs = read_jobs(*log, data.names, id);
-    view = jobs[id];
+    const auto& jobs = board.refresh();
+    view = jobs.count(id) != 0 ? jobs.at(id) : job_view{};
     fmt::print("\r\033[K  {}", progress_line(id, view, true));
     std::fflush(stdout);
     if (view.state.finished())

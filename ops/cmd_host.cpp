@@ -2,6 +2,7 @@
 
 #include "actors/entity_kinds.hpp"
 #include "events/envelope/decoded_envelope.hpp"
+#include "events/envelope/envelope_json.hpp"
 #include "events/topic_scan.hpp"
 #include "ops/cli_context.hpp"
 #include "ops/inject.hpp"
@@ -14,6 +15,7 @@ namespace storemesh::ops {
 namespace {
 
 namespace host = services::host;
+using events::envelope::json_string;
 
 struct list_options {
   data_options data;
@@ -38,8 +40,8 @@ void list_hosts(const list_options& o) {
     for (const auto& [id, image] : hosts.images()) {
       std::vector<std::string> ds;
       for (const auto& d : image.state.datastores)
-        ds.push_back(fmt::format("{{\"name\":\"{}\",\"path\":\"{}\"}}", d.name, d.path));
-      fmt::print("{{\"id\":\"{}\",\"state\":\"{}\",\"events\":{},\"datastores\":[{}]}}\n", id,
+        ds.push_back(fmt::format("{{\"name\":{},\"path\":{}}}", json_string(d.name), json_string(d.path)));
+      fmt::print("{{\"id\":{},\"state\":\"{}\",\"events\":{},\"datastores\":[{}]}}\n", json_string(id),
                  host::to_string(image.state.status), image.seq, fmt::join(ds, ","));
     }
     return;

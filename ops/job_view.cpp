@@ -2,7 +2,7 @@
 
 #include "events/envelope/decoded_envelope.hpp"
 #include "events/envelope/envelope_json.hpp"
-#include "events/topic_scan.hpp"
+#include "actors/topic_follower.hpp"
 #include "services/migration/copy_job_codec.hpp"
 #include "services/migration/engine/chunk_hash.hpp"
 #include "services/migration/migration_codec.hpp"
@@ -88,53 +88,86 @@ double job_view::rate() const {
   return dt > 0 && db > 0 ? db / dt : 0;
 }
 
-std::map<std::string, job_view> read_jobs(events::event_log& log, const actors::topics& names,
-                                          const std::string& only) {
-  std::map<std::string, job_view> jobs;
-  auto scan = [&](std::string_view kind, auto&& on_event) {
-    const auto topic = names.events(kind);
-    if (!log.partitions(topic))
+job_board::job_board(events::event_log& log, const actors::topics& names, std::string only)
+    : log_(log), names_(names), only_(std::move(only)) {}
+
+job_board::~job_board() = default;
+
+void job_board::fold(const std::string& topic, const events::record_view& r) {
+  auto env = events::envelope::decoded_envelope::decode(r.value);
+  if (!env)
+    return;
+  const auto kind = env.value().entity_kind();
+  const std::string id(env.value().entity_id());
+  const auto reader = env.value().reader();
+  const auto ts = reader.getTimestampNs();
+  if (topic == names_.events(job::entity::kind) && kind == job::entity::kind) {
+    if (!only_.empty() && id != only_)
       return;
-    (void)events::scan_topic(log, topic, [&](partition_id, const events::record_view& r) -> result<void> {
-      auto env = events::envelope::decoded_envelope::decode(r.value);
-      if (env && env.value().entity_kind() == kind)
-        on_event(std::string(env.value().entity_id()), env.value().reader());
-      return success();
-    });
-  };
-  scan(job::entity::kind, [&](const std::string& id, schema::Envelope::Reader env) {
-    if (!only.empty() && id != only)
-      return;
-    auto e = job::entity::read_event(env);
+    auto e = job::entity::read_event(reader);
     if (!e)
       return;
-    auto& j = jobs[id];
-    const auto ts = env.getTimestampNs();
+    auto& j = jobs_[id];
     j.state = job::evolve(std::move(j.state), e.value());
     if (std::holds_alternative<job::submitted>(e.value()))
       j.submitted_ns = ts;
     if (j.state.finished() && j.ended_ns == 0)
       j.ended_ns = ts;
-    if (const auto* p = std::get_if<job::progressed>(&e.value()))
+    const auto* p = std::get_if<job::progressed>(&e.value());
+    if (p != nullptr)
       j.samples.push_back({ts, j.state.epoch, p->offset});
     if (std::holds_alternative<job::portion_completed>(e.value()))
       j.portion_ns = ts;
-    const auto* p = std::get_if<job::progressed>(&e.value());
     j.timeline.push_back({ts, "copy_job", describe(e.value()), p != nullptr, p != nullptr ? p->offset : 0});
-  });
-  scan(pm::entity::kind, [&](const std::string& id, schema::Envelope::Reader env) {
+    changed_.insert(id);
+  } else if (kind == pm::entity::kind) {
+    // A migration's first event follows its job's migration_requested, which
+    // an earlier pass over the job topic has folded.
     auto parsed = pm::parse_migration_id(id);
-    if (!parsed || jobs.count(parsed->first) == 0)
+    if (!parsed || jobs_.count(parsed->first) == 0)
       return;
-    auto e = pm::entity::read_event(env);
-    if (e)
-      jobs[parsed->first].timeline.push_back(
-          {env.getTimestampNs(), "migration", "migration " + std::to_string(parsed->second) + " " + describe(e.value())});
-  });
-  for (auto& [id, j] : jobs)
-    std::stable_sort(j.timeline.begin(), j.timeline.end(),
+    auto e = pm::entity::read_event(reader);
+    if (!e)
+      return;
+    jobs_[parsed->first].timeline.push_back(
+        {ts, "migration", "migration " + std::to_string(parsed->second) + " " + describe(e.value())});
+    changed_.insert(parsed->first);
+  }
+}
+
+const std::map<std::string, job_view>& job_board::refresh() {
+  if (!follower_) {
+    // Topics that do not exist yet (no daemon has run) hold no jobs.
+    std::vector<std::string> topics;
+    for (auto kind : {job::entity::kind, pm::entity::kind})
+      if (log_.partitions(names_.events(kind)))
+        topics.push_back(names_.events(kind));
+    if (topics.size() < 2)
+      return jobs_;
+    auto f = actors::topic_follower::open(log_, topics, [](const std::string&, partition_id) { return offset{0}; });
+    if (!f)
+      return jobs_;
+    follower_ = std::make_unique<actors::topic_follower>(std::move(f).value());
+  }
+  // Everything appended so far, not only one poll's worth.
+  for (;;) {
+    auto n = follower_->poll([&](const std::string& t, partition_id, const events::record_view& r) { fold(t, r); });
+    if (!n || n.value() == 0)
+      break;
+  }
+  for (const auto& id : changed_) {
+    auto& t = jobs_[id].timeline;
+    std::stable_sort(t.begin(), t.end(),
                      [](const timeline_entry& a, const timeline_entry& b) { return a.timestamp_ns < b.timestamp_ns; });
-  return jobs;
+  }
+  changed_.clear();
+  return jobs_;
+}
+
+std::map<std::string, job_view> read_jobs(events::event_log& log, const actors::topics& names,
+                                          const std::string& only) {
+  job_board board(log, names, only);
+  return board.refresh();
 }
 
 std::string human_bytes(double bytes) {

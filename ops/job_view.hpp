@@ -9,8 +9,14 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <set>
 #include <string>
 #include <vector>
+
+namespace storemesh::actors {
+class topic_follower;
+}
 
 namespace storemesh::ops {
 
@@ -39,7 +45,31 @@ struct job_view {
   [[nodiscard]] double rate() const;
 };
 
-/// Every job (or only `only`, when not empty), in id order.
+/// Jobs as the log has them, kept current by reading only what was appended
+/// since the last refresh (`copy status --watch` and the demo refresh often).
+class job_board {
+public:
+  /// only: follow that one job; empty: every job.
+  job_board(events::event_log& log, const actors::topics& names, std::string only = {});
+  ~job_board();
+  job_board(const job_board&) = delete;
+  job_board& operator=(const job_board&) = delete;
+
+  /// Folds what was appended since the last call; every job, in id order.
+  const std::map<std::string, job_view>& refresh();
+
+private:
+  void fold(const std::string& topic, const events::record_view& r);
+
+  events::event_log& log_;
+  actors::topics names_;
+  std::string only_;
+  std::unique_ptr<actors::topic_follower> follower_;
+  std::map<std::string, job_view> jobs_;
+  std::set<std::string> changed_;
+};
+
+/// Every job (or only `only`, when not empty), in id order: one full read.
 [[nodiscard]] std::map<std::string, job_view> read_jobs(events::event_log& log, const actors::topics& names,
                                                         const std::string& only = {});
 

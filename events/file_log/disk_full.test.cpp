@@ -6,10 +6,10 @@
 #include "events/file_log/test_support.hpp"
 #include "events/log_errc.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/tmpfs_mount.hpp"
 
 #include <boost/test/unit_test.hpp>
 
-#include <sys/mount.h>
 #include <sys/resource.h>
 
 #include <cerrno>
@@ -24,31 +24,7 @@ namespace {
 
 const partition_id p0{0};
 
-/// A small tmpfs mounted for one test, unmounted when it ends.
-class tmpfs_mount {
-public:
-  tmpfs_mount(const fs::path& dir, const char* size) : dir_(dir) {
-    fs::create_directories(dir);
-    const std::string opts = std::string("size=") + size;
-    mounted_ = ::mount("tmpfs", dir.c_str(), "tmpfs", 0, opts.c_str()) == 0;
-    if (!mounted_)
-      error_ = std::strerror(errno);
-  }
-  ~tmpfs_mount() {
-    if (mounted_)
-      ::umount2(dir_.c_str(), MNT_DETACH);
-  }
-  tmpfs_mount(const tmpfs_mount&) = delete;
-  tmpfs_mount& operator=(const tmpfs_mount&) = delete;
-
-  [[nodiscard]] bool mounted() const { return mounted_; }
-  [[nodiscard]] const std::string& error() const { return error_; }
-
-private:
-  fs::path dir_;
-  bool mounted_ = false;
-  std::string error_;
-};
+using testing::tmpfs_mount;
 
 } // namespace
 
