@@ -78,8 +78,7 @@ void fail(const std::string& what) {
 
 int main(int argc, char** argv) {
   options o;
-  fs::path base = "/tmp";
-  if (const char* t = std::getenv("TMPDIR"); t && *t) base = t;
+  fs::path base = storemesh::bench::default_scratch_base();
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--help" || a == "-h") usage(0);
@@ -90,24 +89,13 @@ int main(int argc, char** argv) {
     else if (a == "--runs") o.runs = static_cast<int>(positive(argv[++i]));
     else usage(2);
   }
-  std::error_code ec;
-  fs::create_directories(base, ec);
-  std::string tmpl = (base / "storemesh-copy-XXXXXX").string();
-  if (::mkdtemp(tmpl.data()) == nullptr) fail("mkdtemp in " + base.string());
-  o.dir = scratch = tmpl;
+  o.dir = storemesh::bench::make_scratch_dir(base, "storemesh-copy");
+  if (o.dir.empty()) fail("mkdtemp in " + base.string());
+  scratch = o.dir;
 
-  utsname u{};
-  ::uname(&u);
-  std::printf("storemesh bench_copy\n");
-  std::printf("command: %s\n", storemesh::bench::command_line(argc, argv).c_str());
-  std::printf("machine: nproc %ld, %s, Linux %s; load average at start %s\n", ::sysconf(_SC_NPROCESSORS_ONLN),
-              storemesh::bench::cpu_model().c_str(), u.release, storemesh::bench::first_line("/proc/loadavg").c_str());
-  std::printf("dir: %s (%s)\n", o.dir.c_str(), storemesh::bench::fs_type(o.dir).c_str());
-#ifdef NDEBUG
-  const char* build = "optimised (NDEBUG)";
-#else
-  const char* build = "NOT optimised (no NDEBUG): figures are meaningless, build Release";
-#endif
+  storemesh::bench::print_header("bench_copy", argc, argv, o.dir);
+  std::error_code ec;
+  const char* build = storemesh::bench::build_kind();
   std::printf("build: %s; source %.0f MiB, chunk %.0f MiB; best of %d, wall clock\n", build,
               static_cast<double>(o.size) / (1 << 20), static_cast<double>(o.chunk) / (1 << 20), o.runs);
   std::fflush(stdout);

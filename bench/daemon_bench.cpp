@@ -98,9 +98,7 @@ using namespace storemesh::dbench;
 int main(int argc, char** argv) {
   options o;
   std::string only;
-  fs::path base;
-  if (const char* t = std::getenv("TMPDIR"); t && *t) base = t;
-  else base = "/tmp";
+  fs::path base = storemesh::bench::default_scratch_base();
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--help" || a == "-h") usage(0);
@@ -124,27 +122,13 @@ int main(int argc, char** argv) {
     o.other_events = 10000;
   }
   if (sodium_init() < 0) fail("sodium_init");
-  std::error_code ec;
-  fs::create_directories(base, ec);
-  std::string tmpl = (base / "storemesh-dbench-XXXXXX").string();
-  if (::mkdtemp(tmpl.data()) == nullptr) fail("mkdtemp in " + base.string());
-  o.dir = tmpl;
+  o.dir = storemesh::bench::make_scratch_dir(base, "storemesh-dbench");
+  if (o.dir.empty()) fail("mkdtemp in " + base.string());
   scratch = o.dir;
 
-  utsname u{};
-  ::uname(&u);
-  std::printf("storemesh bench_daemon\n");
-  std::printf("command: %s\n", storemesh::bench::command_line(argc, argv).c_str());
-  std::printf("machine: nproc %ld, %s, Linux %s; load average at start %s\n", ::sysconf(_SC_NPROCESSORS_ONLN),
-              storemesh::bench::cpu_model().c_str(), u.release, storemesh::bench::first_line("/proc/loadavg").c_str());
-  std::printf("dir: %s (%s)\n", o.dir.c_str(), storemesh::bench::fs_type(o.dir).c_str());
-#ifdef NDEBUG
-  const char* build = "optimised (NDEBUG)";
-#else
-  const char* build = "NOT optimised (no NDEBUG): figures are meaningless, build Release";
-#endif
-  std::printf("build: %s; libsodium %s; best of %d runs where marked, wall clock\n", build, sodium_version_string(),
-              o.runs);
+  storemesh::bench::print_header("bench_daemon", argc, argv, o.dir);
+  std::printf("build: %s; libsodium %s; best of %d runs where marked, wall clock\n", storemesh::bench::build_kind(),
+              sodium_version_string(), o.runs);
   if (o.quick) std::printf("--quick: a smoke run with little work; do not quote these figures\n");
   std::fflush(stdout);
 
@@ -153,6 +137,7 @@ int main(int argc, char** argv) {
 
   std::printf("\nload average at end %s (other processes on these cores disturb the figures)\n",
               storemesh::bench::first_line("/proc/loadavg").c_str());
+  std::error_code ec;
   fs::remove_all(o.dir, ec);
   return 0;
 }

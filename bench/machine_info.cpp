@@ -1,8 +1,11 @@
 #include "bench/machine_info.hpp"
 
 #include <sys/statfs.h>
+#include <sys/utsname.h>
+#include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 
 namespace storemesh::bench {
@@ -49,6 +52,38 @@ std::string command_line(int argc, char** argv) {
     s += a.find_first_of(" \t'\"$") == std::string::npos && !a.empty() ? a : "'" + a + "'";
   }
   return s;
+}
+
+const char* build_kind() {
+#ifdef NDEBUG
+  return "optimised (NDEBUG)";
+#else
+  return "NOT optimised (no NDEBUG): figures are meaningless, build Release";
+#endif
+}
+
+void print_header(const char* name, int argc, char** argv, const std::filesystem::path& dir) {
+  utsname u{};
+  ::uname(&u);
+  std::printf("storemesh %s\n", name);
+  std::printf("command: %s\n", command_line(argc, argv).c_str());
+  std::printf("machine: nproc %ld, %s, Linux %s; load average at start %s\n", ::sysconf(_SC_NPROCESSORS_ONLN),
+              cpu_model().c_str(), u.release, first_line("/proc/loadavg").c_str());
+  std::printf("dir: %s (%s)\n", dir.c_str(), fs_type(dir).c_str());
+}
+
+std::filesystem::path default_scratch_base() {
+  const char* t = std::getenv("TMPDIR");
+  return t != nullptr && *t != '\0' ? std::filesystem::path(t) : std::filesystem::path("/tmp");
+}
+
+std::filesystem::path make_scratch_dir(const std::filesystem::path& base, const std::string& prefix) {
+  std::error_code ec;
+  std::filesystem::create_directories(base, ec);
+  std::string tmpl = (base / (prefix + "-XXXXXX")).string();
+  if (::mkdtemp(tmpl.data()) == nullptr)
+    return {};
+  return tmpl;
 }
 
 } // namespace storemesh::bench

@@ -16,4 +16,14 @@ namespace storemesh::bench {
 /// The command line, quoted so that it can be pasted back into a shell.
 [[nodiscard]] std::string command_line(int argc, char** argv);
 
+/// "optimised (NDEBUG)", or a warning that the figures mean nothing.
+[[nodiscard]] const char* build_kind();
+/// The lines every benchmark prints first: its name, the command, the
+/// machine (CPU, kernel, load) and the scratch directory with its file system.
+void print_header(const char* name, int argc, char** argv, const std::filesystem::path& dir);
+/// $TMPDIR, else /tmp: where scratch directories go without --dir.
+[[nodiscard]] std::filesystem::path default_scratch_base();
+/// A fresh directory BASE/PREFIX-XXXXXX; empty on failure.
+[[nodiscard]] std::filesystem::path make_scratch_dir(const std::filesystem::path& base, const std::string& prefix);
+
 } // namespace storemesh::bench
