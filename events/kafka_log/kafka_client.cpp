@@ -3,7 +3,9 @@
 #include "events/log_errc.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <limits>
+#include <thread>
 
 namespace storemesh::events::kafka_detail {
 
@@ -121,6 +123,81 @@ int to_ms(std::chrono::milliseconds d) {
 
 std::string where(std::string_view topic, std::int32_t partition) {
   return std::string(topic) + "/" + std::to_string(partition);
+}
+
+namespace {
+
+struct partition_list_deleter {
+  void operator()(rd_kafka_topic_partition_list_t* l) const { rd_kafka_topic_partition_list_destroy(l); }
+};
+
+// One ListOffsets round trip for `which` (RD_KAFKA_OFFSET_BEGINNING or
+// RD_KAFKA_OFFSET_END), bounded by timeout_ms. offsets_for_times() sends a
+// partition's `offset` as the request's timestamp, and the timestamps -2 and
+// -1 ask for the first and the end offset: query_watermark_offsets()'s requests.
+rd_kafka_resp_err_t list_offset(rd_kafka_t* rk, const std::string& topic, std::int32_t partition,
+                                std::int64_t which, int timeout_ms, std::int64_t& out) {
+  std::unique_ptr<rd_kafka_topic_partition_list_t, partition_list_deleter> list(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition)->offset = which;
+  if (const auto err = rd_kafka_offsets_for_times(rk, list.get(), timeout_ms))
+    return err;
+  const rd_kafka_topic_partition_t& tp = list->elems[0];
+  if (tp.err)
+    return tp.err;
+  if (tp.offset < 0)
+    return RD_KAFKA_RESP_ERR__FAIL; // the partition was missing from the answer
+  out = tp.offset;
+  return RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+} // namespace
+
+result<partition_offsets> query_offsets(rd_kafka_t* rk, const std::string& topic, std::int32_t partition,
+                                        bool with_low, std::chrono::milliseconds timeout) {
+  using clock = std::chrono::steady_clock;
+  using std::chrono::milliseconds;
+  const auto start = clock::now();
+  const auto deadline = start + timeout;
+  const auto since_start = [&] {
+    return static_cast<long long>(std::chrono::duration_cast<milliseconds>(clock::now() - start).count());
+  };
+  // A healthy leader answers in milliseconds; a request that waits this long
+  // is most likely queued for a broker that is gone: ask again, which looks
+  // the leader up anew (librdkafka waits there for a leader that is up).
+  auto attempt = milliseconds(2000);
+  bool stalled = false;
+  for (auto backoff = milliseconds(5);; backoff = std::min(backoff * 2, milliseconds(100))) {
+    const auto attempt_end = std::min(deadline, clock::now() + attempt);
+    const auto left = [&] { return to_ms(std::chrono::duration_cast<milliseconds>(attempt_end - clock::now())); };
+    partition_offsets out;
+    auto err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    if (with_low)
+      err = list_offset(rk, topic, partition, RD_KAFKA_OFFSET_BEGINNING, left(), out.low);
+    if (!err)
+      err = list_offset(rk, topic, partition, RD_KAFKA_OFFSET_END, left(), out.end);
+    if (!err) {
+      if (stalled)
+        std::fprintf(stderr, "kafka_log: offsets of %s: answered after %lld ms\n", where(topic, partition).c_str(),
+                     since_start());
+      return out;
+    }
+    if (!is_transient(err))
+      return kafka_error(err, "offsets of " + where(topic, partition));
+    if (clock::now() + backoff >= deadline) {
+      // The cluster did not recover within the timeout: say so, whoever asked.
+      auto e = kafka_error(err, "offsets of " + where(topic, partition) + ": no answer within " +
+                                    std::to_string(since_start()) + " ms");
+      std::fprintf(stderr, "kafka_log: %s\n", e.message().c_str());
+      return e;
+    }
+    if (err == RD_KAFKA_RESP_ERR__TIMED_OUT) {
+      std::fprintf(stderr, "kafka_log: offsets of %s: no answer after %lld ms (its leader gone?): asking again\n",
+                   where(topic, partition).c_str(), since_start());
+      stalled = true;
+      attempt += milliseconds(1000); // a slow leader gets longer; a dead one costs little more
+    }
+    std::this_thread::sleep_for(backoff);
+  }
 }
 
 } // namespace storemesh::events::kafka_detail

@@ -76,6 +76,35 @@ using kafka_error_ptr = std::unique_ptr<rd_kafka_error_t, error_deleter>;
 /// A topic handle of `rk` for `topic`, with the client's default topic config.
 [[nodiscard]] result<topic_ptr> new_topic(rd_kafka_t* rk, const std::string& topic);
 
+// -- partition offsets -------------------------------------------------------------
+
+/// What ListOffsets reports for a partition, under the client's
+/// isolation.level (read_committed: `end` is the last stable offset).
+struct partition_offsets {
+  std::int64_t low = 0; ///< the first offset kept (asked only on request)
+  std::int64_t end = 0; ///< the offset after the last readable record
+};
+
+/// Asks the partition's leader for its end (and with `with_low` its first
+/// offset), within `timeout`. A leader that moves or dies is waited out: each
+/// attempt is bounded (2 s, then 1 s more each time), after which the leader
+/// is looked up again; transient errors are retried up to the timeout. An
+/// attempt that times out is logged to stderr, and so is giving up.
+///
+/// Never rd_kafka_query_watermark_offsets(): in librdkafka before 2.3.0 it
+/// ignores its timeout once its requests are queued for the leader it looked
+/// up (librdkafka#2588, fixed in 2.3.0 by #4460). Should that broker die
+/// first, every reconnect fails the requests with a transport error, they are
+/// retried on that same broker -- never sent, so never counted as retries,
+/// and with no deadline -- and the call returns only once that broker is
+/// back. A killed leader froze its caller for good, without a word (the
+/// daemon's intake waiting in wait_beyond). rd_kafka_offsets_for_times()
+/// sends the same request and does give up at its timeout (the request is
+/// then dropped with its reply queue).
+[[nodiscard]] result<partition_offsets> query_offsets(rd_kafka_t* rk, const std::string& topic,
+                                                      std::int32_t partition, bool with_low,
+                                                      std::chrono::milliseconds timeout);
+
 // -- errors ------------------------------------------------------------------------
 
 /// The log error for a librdkafka error: unknown topic or partition, offsets

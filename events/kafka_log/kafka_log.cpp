@@ -117,27 +117,17 @@ result<std::vector<offset>> kafka_log::append_all(const std::vector<batch_ref>& 
 
 result<kafka_log::watermarks> kafka_log::query_watermarks(std::string_view topic, partition_id p) {
   // ListOffsets under the client's isolation.level (librdkafka's default,
-  // read_committed): `high` is the last stable offset.
-  // A leader that is moving (or not yet serving a new topic: the metadata can
-  // name it a moment before it answers) is waited out, up to the timeout.
-  const auto deadline = tail_watcher::clock::now() + options_.timeout;
-  const std::string name(topic);
-  for (auto backoff = std::chrono::milliseconds(5);; backoff = std::min(backoff * 2, std::chrono::milliseconds(100))) {
-    watermarks w;
-    const auto err = rd_kafka_query_watermark_offsets(producer_->handle(), name.c_str(), p.value, &w.low, &w.high,
-                                                      to_ms(options_.timeout));
-    if (!err)
-      return w;
-    if (!is_transient(err) || tail_watcher::clock::now() + backoff >= deadline)
-      return kafka_error(err, "watermarks of " + where(topic, p.value));
-    std::this_thread::sleep_for(backoff);
-  }
+  // read_committed): `high` is the last stable offset. A leader that is
+  // moving, dead, or not yet serving a new topic (the metadata can name it a
+  // moment before it answers) is waited out, up to the timeout.
+  SM_TRY(auto o, query_offsets(producer_->handle(), std::string(topic), p.value, true, options_.timeout));
+  return watermarks{o.low, o.end};
 }
 
 result<offset> kafka_log::end_offset(std::string_view topic, partition_id p) {
   SM_TRYV(partition_of(topic, p));
-  SM_TRY(auto w, query_watermarks(topic, p));
-  return offset{w.high};
+  SM_TRY(auto o, query_offsets(producer_->handle(), std::string(topic), p.value, false, options_.timeout));
+  return offset{o.end};
 }
 
 result<std::unique_ptr<log_reader>> kafka_log::read(std::string_view topic, partition_id p, offset from) {

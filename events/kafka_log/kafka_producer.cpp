@@ -318,11 +318,20 @@ void kafka_producer::wait_until_stable(rd_kafka_topic_t* rkt, partition_id p, st
   // an append is followed by an end_offset() or a read that sees it.
   const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
   for (auto backoff = std::chrono::milliseconds(1);; backoff = std::min(backoff * 2, std::chrono::milliseconds(20))) {
-    std::int64_t low = 0, high = 0;
-    const auto err = rd_kafka_query_watermark_offsets(rk_.get(), rd_kafka_topic_name(rkt), p.value, &low, &high,
-                                                      to_ms(options_.timeout));
-    if ((!err && high > last) || std::chrono::steady_clock::now() + backoff >= deadline)
-      return; // committed either way: visibility only lags
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto o = query_offsets(rk_.get(), rd_kafka_topic_name(rkt), p.value, false,
+                                 std::max(left, std::chrono::milliseconds(1)));
+    if (o && o.value().end > last)
+      return;
+    if (std::chrono::steady_clock::now() + backoff >= deadline) {
+      // Committed either way: visibility only lags. But say so.
+      std::fprintf(stderr,
+                   "kafka_log: %s/%d: committed, but the last stable offset is not beyond %lld after %lld ms\n",
+                   rd_kafka_topic_name(rkt), static_cast<int>(p.value), static_cast<long long>(last),
+                   static_cast<long long>(options_.timeout.count()));
+      return;
+    }
     std::this_thread::sleep_for(backoff);
   }
 }
