@@ -11,6 +11,9 @@
 #include <caf/send.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <thread>
+
 namespace storemesh::actors {
 
 namespace {
@@ -18,11 +21,18 @@ constexpr std::size_t max_in_flight = 20000;
 constexpr auto commit_every = std::chrono::milliseconds(200);
 } // namespace
 
-command_intake::command_intake(runtime_context& ctx, events::crypto::trusted_keys trusted, offset_store& offsets,
+command_intake::command_intake(runtime_context& ctx, events::crypto::trusted_keys trusted,
+                               events::partition_group& group, partition_ownership& ownership, prepare_fn prepare,
                                caf::actor router)
-    : ctx_(ctx), trusted_(std::move(trusted)), offsets_(offsets), router_(std::move(router)) {}
+    : ctx_(ctx), trusted_(std::move(trusted)), group_(group), ownership_(ownership), prepare_(std::move(prepare)),
+      router_(std::move(router)), topic_(ctx.names.commands()) {}
 
-command_intake::~command_intake() { stop(); }
+command_intake::~command_intake() {
+  stop();
+  // In-flight commands have finished by now (the daemon waited for them):
+  // these are the positions a restart resumes from.
+  publish_positions();
+}
 
 void command_intake::start() { thread_ = std::thread([this] {
     name_this_thread("sm.intake");
@@ -35,39 +45,79 @@ void command_intake::stop() {
     thread_.join();
 }
 
-void command_intake::run() {
-  const auto topic = ctx_.names.commands();
-  auto count = ctx_.log->partitions(topic);
-  if (!count) {
-    spdlog::critical("intake: {}", count.error().message());
-    ctx_.fatal->store(true);
-    return;
-  }
-  struct cursor {
-    partition_id p;
-    std::unique_ptr<events::log_reader> reader;
-    offset committed;
-    offset end_at_start;  ///< caught up once everything below it is decided
-  };
-  std::vector<cursor> cursors;
-  for (std::int32_t i = 0; i < count.value(); ++i) {
-    const partition_id p{i};
-    const auto from = offsets_.committed(topic, p);
-    auto reader = ctx_.log->read(topic, p, from);
-    if (!reader) {
-      spdlog::critical("intake: {}", reader.error().message());
-      ctx_.fatal->store(true);
-      return;
-    }
-    auto end = ctx_.log->end_offset(topic, p);
-    if (!end) {
-      spdlog::critical("intake: {}", end.error().message());
-      ctx_.fatal->store(true);
-      return;
-    }
-    cursors.push_back(cursor{p, std::move(reader).value(), from, end.value()});
-  }
+void command_intake::fail(const std::string& what) {
+  spdlog::critical("intake: {}", what);
+  ctx_.fatal->store(true);
+  stopping_ = true;
+}
 
+events::partition_group::positions command_intake::positions() const {
+  events::partition_group::positions out;
+  for (const auto& c : cursors_)
+    out.emplace_back(c.p, ctx_.tracker->low_watermark(c.p, c.reader->position()));
+  return out;
+}
+
+void command_intake::publish_positions() {
+  if (!cursors_.empty())
+    ctx_.writer->set_positions(events::offsets_commit{&group_, topic_, positions()});
+}
+
+void command_intake::assigned(const std::vector<partition_id>& partitions) {
+  // The previous owner's last writes are durable (it finished before it let
+  // go, or it is dead and its open transaction will never be visible): the
+  // indexes learn them before any command of these partitions is decided.
+  if (auto ready = prepare_(partitions); !ready)
+    return fail("preparing partitions: " + ready.error().message());
+  for (const auto p : partitions) {
+    auto from = group_.committed(topic_, p);
+    if (!from)
+      return fail(from.error().message());
+    auto reader = ctx_.log->read(topic_, p, from.value());
+    if (!reader)
+      return fail(reader.error().message());
+    auto end = ctx_.log->end_offset(topic_, p);
+    if (!end)
+      return fail(end.error().message());
+    cursors_.push_back(cursor{p, std::move(reader).value(), end.value()});
+    ownership_.add(p);
+  }
+  assigned_once_ = true;
+  caught_up_ = false;
+}
+
+void command_intake::revoked(const std::vector<partition_id>& partitions, bool lost) {
+  auto moving = [&](const cursor& c) { return std::find(partitions.begin(), partitions.end(), c.p) != partitions.end(); };
+  events::partition_group::positions final_positions;
+  // Let what was handed to entities finish: the next owner must find its
+  // outcome in the log (bounded: a stuck command is redelivered there, and
+  // its entity recognises it by id).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (auto& c : cursors_) {
+    if (!moving(c))
+      continue;
+    while (!lost && ctx_.tracker->low_watermark(c.p, c.reader->position()) < c.reader->position() &&
+           std::chrono::steady_clock::now() < deadline && !ctx_.fatal->load())
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    final_positions.emplace_back(c.p, ctx_.tracker->low_watermark(c.p, c.reader->position()));
+  }
+  cursors_.erase(std::remove_if(cursors_.begin(), cursors_.end(), moving), cursors_.end());
+  for (const auto p : partitions)
+    ownership_.remove(p);
+  // Rounds from now on carry only the partitions still owned, and none in
+  // flight carries a moving one by the time this commit lands.
+  ctx_.writer->set_positions(events::offsets_commit{&group_, topic_, positions()});
+  ctx_.writer->barrier();
+  if (!lost && !final_positions.empty())
+    if (auto committed = group_.commit(topic_, final_positions); !committed)
+      spdlog::error("intake: committing the positions of moving partitions: {}", committed.error().message());
+  std::vector<std::int32_t> ids;
+  for (const auto p : partitions)
+    ids.push_back(p.value);
+  caf::anon_send(router_, release_partitions{std::move(ids)});
+}
+
+void command_intake::run() {
   std::vector<events::record_view> batch;
   std::vector<verdict> verdicts;
   // Below this many records a hand-off to the checker costs more than it saves.
@@ -89,49 +139,50 @@ void command_intake::run() {
   };
   auto last_commit = std::chrono::steady_clock::now();
   std::size_t idle_turn = 0;
-  auto commit = [&] {
-    for (auto& c : cursors) {
-      const auto low = ctx_.tracker->low_watermark(c.p, c.reader->position());
-      if (low != c.committed && offsets_.commit(topic, c.p, low))
-        c.committed = low;
-    }
-    last_commit = std::chrono::steady_clock::now();
-  };
 
   while (!stopping_) {
+    // Membership first: a revocation must not wait behind a batch.
+    if (auto polled = group_.poll(*this, std::chrono::milliseconds(0)); !polled)
+      return fail(polled.error().message());
+    if (stopping_)
+      break;
     bool any = false;
-    for (auto& c : cursors) {
+    for (auto& c : cursors_) {
       batch.clear();
       auto n = c.reader->poll(batch, 256 * 1024);
-      if (!n) {
-        spdlog::critical("intake: reading {}/{}: {}", topic, c.p.value, n.error().message());
-        ctx_.fatal->store(true);
-        return;
-      }
-      check_batch(topic, c.p, batch, verdicts);
+      if (!n)
+        return fail("reading " + topic_ + "/" + std::to_string(c.p.value) + ": " + n.error().message());
+      check_batch(topic_, c.p, batch, verdicts);
       for (std::size_t i = 0; i < batch.size(); ++i)
-        dispatch(topic, c.p, batch[i], std::move(verdicts[i]));
+        dispatch(topic_, c.p, batch[i], std::move(verdicts[i]));
       any = any || n.value() > 0;
     }
-    if (std::chrono::steady_clock::now() - last_commit > commit_every)
-      commit();
-    if (!caught_up_) {
+    if (std::chrono::steady_clock::now() - last_commit > commit_every) {
+      publish_positions();
+      last_commit = std::chrono::steady_clock::now();
+    }
+    if (!caught_up_ && assigned_once_) {
       bool all = true;
-      for (const auto& c : cursors)
+      for (const auto& c : cursors_)
         all = all && ctx_.tracker->low_watermark(c.p, c.reader->position()) >= c.end_at_start;
       caught_up_ = all;
     }
     if (!any) {
+      if (cursors_.empty()) {
+        // Nothing owned (yet): wait on the group instead.
+        if (auto polled = group_.poll(*this, std::chrono::milliseconds(20)); !polled)
+          return fail(polled.error().message());
+        continue;
+      }
       // Nothing anywhere: wait on one partition at a time, in turn, for a
       // slice of 20 ms, so a command on any partition waits at most a slice
       // (waiting on partition 0 alone cost partition 1 a full 20 ms).
-      auto& c = cursors[idle_turn++ % cursors.size()];
-      const auto slice = std::max<std::int64_t>(2, 20 / static_cast<std::int64_t>(cursors.size()));
-      (void)ctx_.log->wait_beyond(topic, c.p, c.reader->position(), std::chrono::milliseconds(slice));
+      auto& c = cursors_[idle_turn++ % cursors_.size()];
+      const auto slice = std::max<std::int64_t>(2, 20 / static_cast<std::int64_t>(cursors_.size()));
+      (void)ctx_.log->wait_beyond(topic_, c.p, c.reader->position(), std::chrono::milliseconds(slice));
     }
     ctx_.tracker->wait_below(max_in_flight);
   }
-  commit();
 }
 
 command_intake::verdict command_intake::check(const std::string&, partition_id p,

@@ -5,28 +5,44 @@
 //
 //   created -> running -> stopped     stop() is idempotent and joins.
 //
-// Commits, per partition, the offset below which every command's outcome is
-// durable (completion_tracker), so a restart resumes there.
+// Reads only the partitions its group (events::partition_group) assigns it,
+// and is that group's listener: on an assignment it first has `prepare` catch
+// the daemon's indexes up with the partitions' history (another daemon may
+// have written it), then reads from the group's committed position; on a
+// revocation it stops reading, lets the partition's in-flight commands finish
+// (bounded), commits, and has the router stop the partition's entities, so
+// the next owner starts exactly where this one stopped.
+//
+// Positions (per partition, the offset below which every command's outcome is
+// durable: completion_tracker) go to the log writer, which commits them with
+// its rounds (log_writer::set_positions), so a restart resumes there.
 
 #include "actors/completion_tracker.hpp"
 #include "actors/helper_thread.hpp"
 #include "actors/messages.hpp"
-#include "actors/offset_store.hpp"
+#include "actors/partition_ownership.hpp"
 #include "actors/runtime_context.hpp"
 #include "events/crypto/trusted_keys.hpp"
+#include "events/partition_group.hpp"
 
 #include <caf/actor.hpp>
 
 #include <atomic>
+#include <functional>
 #include <thread>
 
 namespace storemesh::actors {
 
-class command_intake {
+class command_intake final : private events::partition_group::listener {
 public:
-  command_intake(runtime_context& ctx, events::crypto::trusted_keys trusted, offset_store& offsets,
-                 caf::actor router);
-  ~command_intake();
+  /// Brings whatever the daemon keeps per partition up to date before the
+  /// intake reads the partitions' commands (runs on the intake's thread).
+  using prepare_fn = std::function<result<void>(const std::vector<partition_id>&)>;
+
+  command_intake(runtime_context& ctx, events::crypto::trusted_keys trusted, events::partition_group& group,
+                 partition_ownership& ownership, prepare_fn prepare, caf::actor router);
+  /// Stops, then hands the final positions to the writer.
+  ~command_intake() override;
 
   void start();
   void stop();
@@ -38,6 +54,19 @@ public:
   [[nodiscard]] bool caught_up() const { return caught_up_.load(); }
 
 private:
+  struct cursor {
+    partition_id p;
+    std::unique_ptr<events::log_reader> reader;
+    offset end_at_start;  ///< caught up once everything below it is decided
+  };
+
+  void assigned(const std::vector<partition_id>& partitions) override;
+  void revoked(const std::vector<partition_id>& partitions, bool lost) override;
+  /// Per owned partition, the offset below which every command is done.
+  [[nodiscard]] events::partition_group::positions positions() const;
+  void publish_positions();
+  void fail(const std::string& what);
+
   /// What the checks (decode, payload, signature, kind, key, known refusal)
   /// made of one record: a command to route, a rejection, or nothing to do.
   struct verdict {
@@ -58,8 +87,13 @@ private:
 
   runtime_context& ctx_;
   events::crypto::trusted_keys trusted_;
-  offset_store& offsets_;
+  events::partition_group& group_;
+  partition_ownership& ownership_;
+  prepare_fn prepare_;
   caf::actor router_;
+  std::string topic_;
+  std::vector<cursor> cursors_;  // the intake thread's (the listener runs there too)
+  bool assigned_once_ = false;
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> read_{0};
   std::atomic<bool> caught_up_{false};

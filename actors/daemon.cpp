@@ -3,7 +3,9 @@
 #include "actors/command_intake.hpp"
 #include "actors/command_sink.hpp"
 #include "actors/copy_agent.hpp"
-#include "actors/fleet_rebuild.hpp"
+#include "actors/fleet_feed.hpp"
+#include "actors/index_feed.hpp"
+#include "actors/local_group.hpp"
 #include "actors/reaction_feed.hpp"
 #include "actors/entity_kinds.hpp"
 #include "actors/entity_router.hpp"
@@ -47,14 +49,18 @@ caf::actor_system_config& scheduler_config(caf::actor_system_config& cfg) {
 struct daemon::parts {
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> system;
+  std::unique_ptr<events::partition_group> group;            ///< who owns which command partitions
+  std::unique_ptr<events::partition_group> reaction_positions;  ///< local: its own files; else `group`
   std::unique_ptr<log_writer> writer;
   completion_tracker tracker;
   rejected_index rejected;
   snapshot_index snapshots;
   entity_index entities;
+  std::unique_ptr<index_feed> indexes;
   std::unique_ptr<blocking_pool> pool;
-  std::unique_ptr<offset_store> offsets;
   fleet_board fleet;
+  std::unique_ptr<fleet_feed> fleet_follower;
+  partition_ownership ownership;
   runtime_context ctx;
   caf::actor router;
   std::unique_ptr<command_intake> intake;
@@ -83,46 +89,35 @@ result<void> daemon::start() {
   options_.trusted.add(sealing_pub_);
 
   auto p = std::make_unique<parts>();
-  // Rejected commands and snapshot locations: rebuilt from their topics.
-  SM_TRYV(events::scan_topic(log_, options_.names.rejected(),
-                             [&](partition_id, const events::record_view& r) -> result<void> {
-    auto env = events::envelope::decoded_envelope::decode(r.value);
-    if (env && env.value().reader().getPayload().isRejection()) {
-      const auto rej = env.value().reader().getPayload().getRejection();
-      const auto id = as_string_view(env.value().reader().getCausationId());
-      const bool no_id = id.find_first_not_of('\0') == std::string_view::npos ||
-                         !rejection_claims_id(rej.getCode().cStr());
-      p->rejected.add(no_id ? std::string() : std::string(id), partition_id{rej.getCommandPartition()},
-                      rej.getCommandOffset());
-    }
-    return success();
-  }));
-  SM_TRYV(events::scan_topic(log_, options_.names.snapshots(),
-                             [&](partition_id part, const events::record_view& r) -> result<void> {
-    auto env = events::envelope::decoded_envelope::decode(r.value);
-    if (env && env.value().reader().getPayload().isSnapshot())
-      p->snapshots.put(std::string(env.value().entity_kind()), std::string(env.value().entity_id()),
-                       snapshot_location{part, r.off});
-    return success();
-  }));
-
-  // Where each entity's history starts: keys only, no decoding.
-  for (const auto& kind : entity_kinds())
-    SM_TRYV(events::scan_topic(log_, options_.names.events(kind.kind),
-                               [&](partition_id, const events::record_view& r) -> result<void> {
-      p->entities.put_if_absent(kind.kind, std::string(r.key), r.off);
-      return success();
-    }));
-
-  SM_TRYV(rebuild_fleet(log_, options_.names, p->fleet));
+  // The indexes and the fleet view: rebuilt from their topics, then kept up.
+  p->indexes = std::make_unique<index_feed>(log_, options_.names, p->rejected, p->snapshots, p->entities);
+  SM_TRYV(p->indexes->catch_up());
+  p->fleet_follower = std::make_unique<fleet_feed>(log_, options_.names, p->fleet, &fatal_);
+  SM_TRYV(p->fleet_follower->catch_up());
 
   SM_TRY(auto event_partitions, log_.partitions(options_.names.events(entity_kinds().front().kind)));
   SM_TRY(auto rejected_partitions, log_.partitions(options_.names.rejected()));
   SM_TRY(auto snapshot_partitions, log_.partitions(options_.names.snapshots()));
   SM_TRY(auto command_partitions, log_.partitions(options_.names.commands()));
+  // Ownership is per partition number across topics (see daemon_options::group).
+  for (const auto& kind : entity_kinds()) {
+    SM_TRY(auto n, log_.partitions(options_.names.events(kind.kind)));
+    if (n != command_partitions || snapshot_partitions != command_partitions)
+      return make_error(runtime_errc::bad_topics,
+                        options_.names.events(kind.kind) + " has " + std::to_string(n) + " partitions, " +
+                            options_.names.snapshots() + " " + std::to_string(snapshot_partitions) + ", " +
+                            options_.names.commands() + " " + std::to_string(command_partitions) +
+                            ": every topic must have the same partition count");
+  }
+  if (options_.group.empty()) {
+    p->group = std::make_unique<local_group>(options_.state_dir / "offsets", command_partitions);
+    p->reaction_positions = std::make_unique<local_group>(options_.state_dir / "reactions", command_partitions);
+  } else {
+    SM_TRY(p->group, log_.join_group(options_.names.commands(), options_.group));
+  }
+  auto& reaction_positions = p->reaction_positions ? *p->reaction_positions : *p->group;
   p->writer = std::make_unique<log_writer>(log_, options_.names, std::move(key), options_.producer);
   p->pool = std::make_unique<blocking_pool>(1);
-  p->offsets = std::make_unique<offset_store>(options_.state_dir / "offsets");
   p->ctx.log = &log_;
   p->ctx.names = options_.names;
   p->ctx.writer = p->writer.get();
@@ -142,10 +137,15 @@ result<void> daemon::start() {
   p->ctx.fatal = &fatal_;
   p->system = std::make_unique<caf::actor_system>(scheduler_config(p->cfg));
   p->router = p->system->spawn(entity_router, &p->ctx);
-  p->intake = std::make_unique<command_intake>(p->ctx, options_.trusted, *p->offsets, p->router);
+  auto* indexes = p->indexes.get();
+  p->intake = std::make_unique<command_intake>(
+      p->ctx, options_.trusted, *p->group, p->ownership,
+      [indexes](const std::vector<partition_id>&) { return indexes->catch_up(); }, p->router);
   p->intake->start();
+  if (!options_.group.empty())
+    p->fleet_follower->start();
   p->sink = std::make_unique<command_sink>(*p->writer, options_.names, command_partitions, options_.producer);
-  p->reactions = std::make_unique<reaction_feed>(p->ctx, *p->sink, options_.state_dir / "reactions");
+  p->reactions = std::make_unique<reaction_feed>(p->ctx, *p->sink, reaction_positions, p->ownership);
   p->reactions->start();
   if (options_.run_agents) {
     auto* intake = p->intake.get();
@@ -164,18 +164,20 @@ void daemon::stop() {
   if (p.agent)
     p.agent->stop();
   p.reactions->stop();
+  p.fleet_follower->stop();
   p.intake->stop();
   // Let commands already handed to entities reach the log (bounded: a stuck
   // command is simply redelivered after the restart).
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (p.tracker.in_flight() > 0 && !fatal_ && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  p.intake.reset();  // commits offsets on its way out
+  p.intake.reset();  // hands the final positions to the writer on its way out
   caf::anon_send_exit(p.router, caf::exit_reason::user_shutdown);
   p.router = nullptr;
   p.pool.reset();
   p.system.reset();  // waits for every actor
-  p.writer->stop();
+  p.writer->stop();  // commits them
+  p.group.reset();   // leaves the group: its partitions move at once
   parts_.reset();
 }
 

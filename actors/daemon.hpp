@@ -5,11 +5,13 @@
 //   created -> starting -> running -> stopping -> stopped
 // start(): open topics, load the sealing key (and trust it: the daemon's own
 //          reactions and agents sign their commands with it), rebuild the
-//          rejected and snapshot indexes and the fleet view, spawn the router,
-//          start the intake, the reaction feed and the host agents.
-// stop():  stop the agents (their runs resume after a restart) and the
-//          reactions, stop reading commands, let in-flight commands finish
-//          (bounded), commit intake offsets, drain the writer, stop the actors.
+//          indexes and the fleet view, join the group (or own everything),
+//          spawn the router, start the intake, the reaction feed, the fleet
+//          feed (shared logs only) and the host agents.
+// stop():  stop the agents (their runs resume after a restart), the reactions
+//          and the fleet feed, stop reading commands, let in-flight commands
+//          finish (bounded), drain the writer with the final positions, stop
+//          the actors, leave the group.
 
 #include "actors/runtime_context.hpp"
 #include "events/crypto/keys.hpp"
@@ -38,6 +40,12 @@ struct daemon_options {
   /// default), or only for `agent_hosts` when it is not empty.
   bool run_agents = true;
   std::set<std::string> agent_hosts;
+  /// Empty: this daemon owns every partition (positions under state_dir).
+  /// Otherwise the consumer group it shares the partitions with (the log
+  /// must have groups: the KafkaLog); every topic must then have the same
+  /// partition count, since the owner of a command partition owns the entities
+  /// whose events and snapshots land in the partition of the same number.
+  std::string group;
 };
 
 class daemon {

@@ -203,7 +203,8 @@ private:
   void publish() {
     if constexpr (publishes<Entity>::value)
       if (ctx_->fleet != nullptr)
-        ctx_->fleet->update([&](services::fleet::view& f) { Entity::publish(f, id_, image_.state); });
+        ctx_->fleet->update_entity(key(), image_.seq,
+                                   [&](services::fleet::view& f) { Entity::publish(f, id_, image_.state); });
   }
 
   void on_appended(const append_done& a) {

@@ -28,6 +28,10 @@ public:
   /// Tells the fleet view what these entities' states say (a no-op for kinds
   /// the fleet does not follow).
   virtual void publish(services::fleet::view& fleet) const = 0;
+  /// Whether these entities tell the fleet view anything.
+  [[nodiscard]] virtual bool feeds_fleet() const = 0;
+  /// Tells the board one entity's state, at its sequence (fleet_board::update_entity).
+  virtual void publish_to(fleet_board& board, const std::string& id) const = 0;
 };
 
 template <class Entity>
@@ -42,6 +46,15 @@ public:
     if constexpr (publishes<Entity>::value)
       for (const auto& [id, image] : images_)
         Entity::publish(fleet, id, image.state);
+  }
+  bool feeds_fleet() const override { return publishes<Entity>::value; }
+  void publish_to(fleet_board& board, const std::string& id) const override {
+    if constexpr (publishes<Entity>::value) {
+      auto it = images_.find(id);
+      if (it != images_.end())
+        board.update_entity(std::string(Entity::kind) + '/' + id, it->second.seq,
+                            [&](services::fleet::view& v) { Entity::publish(v, id, it->second.state); });
+    }
   }
   [[nodiscard]] const std::map<std::string, entity_image<Entity>>& images() const { return images_; }
 

@@ -6,6 +6,8 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace storemesh::actors {
 
 caf::behavior entity_router(caf::stateful_actor<entity_router_state>* self, const runtime_context* ctx) {
@@ -52,6 +54,23 @@ caf::behavior entity_router(caf::stateful_actor<entity_router_state>* self, cons
         auto it = self->state.live.find(key);
         auto actor = it != self->state.live.end() ? it->second : spawn_for(key, *c);
         self->send(actor, c);
+      },
+      [self, ctx](const release_partitions& r) {
+        // Keys are "kind/id"; entity ids may hold '/', kinds do not.
+        std::size_t stopped = 0;
+        for (auto it = self->state.live.begin(); it != self->state.live.end();) {
+          const auto id = std::string_view(it->first).substr(it->first.find('/') + 1);
+          const auto p = events::partition_for(id, ctx->event_partitions).value;
+          if (std::find(r.partitions.begin(), r.partitions.end(), p) == r.partitions.end()) {
+            ++it;
+            continue;
+          }
+          self->send(it->second, stop_atom::value);
+          it = self->state.live.erase(it);
+          ++stopped;
+        }
+        if (stopped > 0)
+          spdlog::info("released {} entities of {} moved partition(s)", stopped, r.partitions.size());
       },
       [self](const passivate_request& p) {
         auto it = self->state.live.find(p.key);

@@ -1,6 +1,7 @@
 #pragma once
 // The daemon's fleet view (services/fleet): written by host and copy-job
-// actors once their events are durable, read by deciders and reactions as an
+// actors once their events are durable and by the fleet feed (which follows
+// every daemon's events), read by deciders and reactions as an
 // immutable snapshot, so a reader never holds a lock while it decides.
 // Writes edit in place (every host event publishes: a copy per write would
 // cost O(hosts) on the command path); a snapshot is copied only when read
@@ -10,6 +11,8 @@
 
 #include <memory>
 #include <mutex>
+#include <string>
+#include <unordered_map>
 
 namespace storemesh::actors {
 
@@ -31,8 +34,24 @@ public:
     snapshot_.reset();
   }
 
+  /// update() on behalf of one entity at its sequence `seq`: skipped when the
+  /// board already has that entity at `seq` or later. The entity's own actor
+  /// and the fleet feed (which follows every daemon's events, later) both
+  /// publish; neither may set an entity back.
+  template <class F>
+  void update_entity(const std::string& key, std::uint64_t seq, F&& f) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto& known = seqs_[key];
+    if (seq <= known)
+      return;
+    known = seq;
+    f(current_);
+    snapshot_.reset();
+  }
+
 private:
   mutable std::mutex mutex_;
+  std::unordered_map<std::string, std::uint64_t> seqs_;
   services::fleet::view current_;
   mutable std::shared_ptr<const services::fleet::view> snapshot_;
 };

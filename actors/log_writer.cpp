@@ -9,6 +9,7 @@
 #include <capnp/message.h>
 #include <spdlog/spdlog.h>
 
+#include <future>
 #include <map>
 #include <optional>
 
@@ -35,6 +36,22 @@ void log_writer::submit(std::vector<append_part> parts, append_callback done) {
   wake_.notify_one();
 }
 
+void log_writer::set_positions(events::offsets_commit positions) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    positions_ = std::move(positions);
+    positions_changed_ = true;
+  }
+  wake_.notify_one();
+}
+
+void log_writer::barrier() {
+  std::promise<void> written;
+  auto done = written.get_future();
+  submit({}, [&written](result<std::vector<offset>>) { written.set_value(); });
+  done.wait();
+}
+
 void log_writer::stop() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -49,16 +66,19 @@ void log_writer::stop() {
 
 void log_writer::run() {
   std::vector<request> round;
+  events::offsets_commit positions;
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty() && stopping_)
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty() || positions_changed_; });
+      if (queue_.empty() && !positions_changed_ && stopping_)
         return;
       round.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
       queue_.clear();
+      positions = positions_;
+      positions_changed_ = false;
     }
-    write_round(round);
+    write_round(round, positions);
     round.clear();
   }
 }
@@ -86,7 +106,7 @@ events::record log_writer::make_seal(const std::string& topic, partition_id p,
   return events::record{producer_, events::envelope::to_bytes(message), ts};
 }
 
-void log_writer::write_round(std::vector<request>& round) {
+void log_writer::write_round(std::vector<request>& round, const events::offsets_commit& positions) {
   // One batch per partition; remember where each part lands inside it.
   struct slot {
     std::size_t request;
@@ -121,9 +141,11 @@ void log_writer::write_round(std::vector<request>& round) {
       g.batch.push_back(make_seal(where.first, p, g.batch));
     batches.push_back({where.first, p, &g.batch});
   }
-  auto appended = log_.append_all(batches);
+  auto appended = log_.append_committing(batches, positions);
   if (!appended)
     spdlog::error("append of {} batches failed: {}", batches.size(), appended.error().message());
+  else if (batches.empty())
+    appended.value().clear();
   std::size_t i = 0;
   for (auto& [where, g] : groups) {
     for (const auto& s : g.slots) {

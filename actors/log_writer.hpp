@@ -8,7 +8,8 @@
 // fenced or crashed daemon never leaves half a round). Batches for
 // sealed topics end with one seal record: an Ed25519 signature of this daemon
 // over the BLAKE2b of every record of the batch (DESIGN.md, Security), so one
-// signature covers a whole group commit.
+// signature covers a whole group commit. Each round also commits the
+// consumer group's positions (set_positions).
 //
 //   created -> running -> stopped        stop() drains the queue, then joins.
 
@@ -47,6 +48,16 @@ public:
   /// Thread-safe. Parts of one request for the same partition keep their order.
   void submit(std::vector<append_part> parts, append_callback done);
 
+  /// The consumer group's read positions, committed with every later round
+  /// (event_log::append_committing): in the round's transaction on Kafka, so
+  /// a daemon the group expelled is fenced, whole rounds at a time. A change
+  /// is committed by the next round, or by a round of its own when nothing
+  /// else is queued. Thread-safe.
+  void set_positions(events::offsets_commit positions);
+  /// Returns once every request submitted before, and the positions set
+  /// before, are written (or failed).
+  void barrier();
+
   /// Appends what is queued, then stops the thread. Idempotent.
   void stop();
 
@@ -59,7 +70,7 @@ private:
   };
 
   void run();
-  void write_round(std::vector<request>& round);
+  void write_round(std::vector<request>& round, const events::offsets_commit& positions);
   [[nodiscard]] events::record make_seal(const std::string& topic, partition_id p,
                                          const std::vector<events::record>& batch) const;
 
@@ -70,6 +81,8 @@ private:
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<request> queue_;
+  events::offsets_commit positions_;  // mutex_
+  bool positions_changed_ = false;    // mutex_
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -41,6 +41,13 @@ struct passivate_request {
   std::string key;
 };
 
+/// From the intake to the router: these command partitions moved to another
+/// daemon (their in-flight commands are done); stop their entities, so that
+/// nothing here decides for them any more.
+struct release_partitions {
+  std::vector<std::int32_t> partitions;
+};
+
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using idle_check_atom = caf::atom_constant<caf::atom("idlecheck")>;
 
@@ -50,3 +57,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(storemesh::actors::command_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(storemesh::actors::recovery_done)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(storemesh::actors::append_done)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(storemesh::actors::passivate_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(storemesh::actors::release_partitions)

@@ -9,14 +9,23 @@
 #include <spdlog/spdlog.h>
 
 #include <future>
+#include <map>
+#include <optional>
 #include <set>
 
 namespace storemesh::actors {
 
 using events::envelope::as_string_view;
 
-reaction_feed::reaction_feed(runtime_context& ctx, command_sink& sink, std::filesystem::path offsets_dir)
-    : ctx_(ctx), sink_(sink), offsets_(std::move(offsets_dir)) {}
+reaction_feed::reaction_feed(runtime_context& ctx, command_sink& sink, events::partition_group& positions,
+                             const partition_ownership& ownership)
+    : ctx_(ctx), sink_(sink), positions_(positions), ownership_(ownership) {
+  std::set<std::string> topics;
+  for (const auto& r : reactors())
+    for (auto kind : r.inputs)
+      topics.insert(ctx_.names.events(kind));
+  topics_.assign(topics.begin(), topics.end());
+}
 
 reaction_feed::~reaction_feed() { stop(); }
 
@@ -31,27 +40,39 @@ void reaction_feed::stop() {
     thread_.join();
 }
 
+result<topic_follower> reaction_feed::follow(const std::set<std::int32_t>& owned) {
+  std::map<std::pair<std::string, std::int32_t>, offset> from;
+  for (const auto& t : topics_)
+    for (const auto p : owned) {
+      SM_TRY(auto at, positions_.committed(t, partition_id{p}));
+      from[{t, p}] = at;
+    }
+  return topic_follower::open(
+      *ctx_.log, topics_, [&](const std::string& t, partition_id p) { return from.at({t, p.value}); },
+      [&](partition_id p) { return owned.count(p.value) != 0; });
+}
+
 void reaction_feed::run() {
-  std::set<std::string> topics;
-  for (const auto& r : reactors())
-    for (auto kind : r.inputs)
-      topics.insert(ctx_.names.events(kind));
-  auto follower = topic_follower::open(*ctx_.log, {topics.begin(), topics.end()},
-                                       [&](const std::string& t, partition_id p) { return offsets_.committed(t, p); });
-  if (!follower) {
-    spdlog::critical("reactions: cannot follow the event topics: {}", follower.error().message());
+  auto fail = [this](const std::string& what) {
+    spdlog::critical("reactions: {}; stopping the daemon", what);
     if (ctx_.fatal)
       ctx_.fatal->store(true);
-    return;
-  }
+  };
+  std::optional<topic_follower> follower;
+  std::uint64_t generation = ~std::uint64_t{0};
   while (!stopping_) {
-    bool idle = false;
-    if (auto r = round(follower.value(), idle); !r) {
-      spdlog::critical("reactions: {}; stopping the daemon", r.error().message());
-      if (ctx_.fatal)
-        ctx_.fatal->store(true);
-      return;
+    if (const auto now = ownership_.generation(); now != generation) {
+      // Partitions came or went: follow the owned ones from their positions
+      // (a round's positions are committed at its end, so none is lost).
+      generation = now;
+      auto f = follow(ownership_.owned());
+      if (!f)
+        return fail("cannot follow the event topics: " + f.error().message());
+      follower.emplace(std::move(f).value());
     }
+    bool idle = false;
+    if (auto r = round(*follower, idle); !r)
+      return fail(r.error().message());
     if (idle)
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
@@ -93,8 +114,13 @@ result<void> reaction_feed::round(topic_follower& follower, bool& idle) {
     SM_TRYV(done.get());
     issued_ += count;
   }
-  if (n > 0)
-    follower.positions([&](const std::string& t, partition_id p, offset o) { (void)offsets_.commit(t, p, o); });
+  if (n > 0) {
+    std::map<std::string, events::partition_group::positions> next;
+    follower.positions([&](const std::string& t, partition_id p, offset o) { next[t].emplace_back(p, o); });
+    for (const auto& [t, positions] : next)
+      if (auto committed = positions_.commit(t, positions); !committed)
+        spdlog::warn("reactions: committing positions of {}: {}", t, committed.error().message());
+  }
   return success();
 }
 

@@ -9,10 +9,13 @@
 // before the round's read positions are committed, and every command's id is
 // derived from its event (reaction_command_id). A daemon killed between the
 // two re-reads the events and issues the same ids again, which the entities
-// drop as duplicates; nothing is lost and nothing acts twice.
+// drop as duplicates; nothing is lost and nothing acts twice. When daemons
+// share the log, each reacts to the events of the partitions it owns, and the
+// positions live with the group, so the next owner resumes from them.
 
 #include "actors/command_sink.hpp"
-#include "actors/offset_store.hpp"
+#include "actors/partition_ownership.hpp"
+#include "events/partition_group.hpp"
 #include "actors/topic_follower.hpp"
 #include "actors/runtime_context.hpp"
 
@@ -23,7 +26,11 @@ namespace storemesh::actors {
 
 class reaction_feed {
 public:
-  reaction_feed(runtime_context& ctx, command_sink& sink, std::filesystem::path offsets_dir);
+  /// Reacts to the events of the partitions `ownership` lists (the owner of a
+  /// command partition owns the same partition of every events topic: one
+  /// partitioner, one count), keeping its positions in `positions`.
+  reaction_feed(runtime_context& ctx, command_sink& sink, events::partition_group& positions,
+                const partition_ownership& ownership);
   ~reaction_feed();
 
   void start();
@@ -33,11 +40,15 @@ public:
 
 private:
   void run();
+  /// A follower of the owned partitions, from their committed positions.
+  [[nodiscard]] result<topic_follower> follow(const std::set<std::int32_t>& owned);
   [[nodiscard]] result<void> round(topic_follower& follower, bool& idle);
 
   runtime_context& ctx_;
   command_sink& sink_;
-  offset_store offsets_;
+  events::partition_group& positions_;
+  const partition_ownership& ownership_;
+  std::vector<std::string> topics_;
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> issued_{0};
   std::thread thread_;

@@ -15,6 +15,7 @@ public:
       case runtime_errc::bad_record: return "bad record";
       case runtime_errc::timeout: return "timed out";
       case runtime_errc::rejected: return "rejected";
+      case runtime_errc::bad_topics: return "topics do not fit together";
     }
     return "unknown runtime error " + std::to_string(value);
   }

@@ -18,6 +18,8 @@ enum class runtime_errc {
   timeout,
   /// The command was refused (the detail is the reason).
   rejected,
+  /// The runtime's topics do not fit together (their partition counts differ).
+  bad_topics,
 };
 
 const std::error_category& runtime_category() noexcept;

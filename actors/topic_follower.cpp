@@ -3,12 +3,14 @@
 namespace storemesh::actors {
 
 result<topic_follower> topic_follower::open(events::event_log& log, const std::vector<std::string>& topics,
-                                            const start_at& start) {
+                                            const start_at& start, const partition_filter& only) {
   topic_follower f;
   for (const auto& t : topics) {
     SM_TRY(auto n, log.partitions(t));
     for (std::int32_t i = 0; i < n; ++i) {
       const partition_id p{i};
+      if (only && !only(p))
+        continue;
       SM_TRY(auto reader, log.read(t, p, start(t, p)));
       f.sources_.push_back(source{t, p, std::move(reader)});
     }

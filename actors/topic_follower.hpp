@@ -16,9 +16,12 @@ public:
   using start_at = std::function<offset(const std::string& topic, partition_id p)>;
   using on_record = std::function<void(const std::string& topic, partition_id p, const events::record_view& r)>;
 
-  /// Opens a reader per partition of each topic at start(topic, p).
+  using partition_filter = std::function<bool(partition_id p)>;
+
+  /// Opens a reader per partition of each topic at start(topic, p) (only the
+  /// partitions `only` accepts, when given).
   [[nodiscard]] static result<topic_follower> open(events::event_log& log, const std::vector<std::string>& topics,
-                                                   const start_at& start);
+                                                   const start_at& start, const partition_filter& only = {});
 
   /// One pass over every partition: hands each new record to f. Returns how
   /// many records it read (0: caught up with every partition).

@@ -83,9 +83,11 @@ using namespace storemesh::dbench;
 
 [[noreturn]] void usage(int code) {
   std::fprintf(code == 0 ? stdout : stderr,
-               "usage: bench_daemon [--dir DIR] [--quick] [--only intake|recovery] [--kafka HOST:PORT]\n"
+               "usage: bench_daemon [--dir DIR] [--quick] [--only intake|recovery] [--kafka HOST:PORT [--group]]\n"
                "  --kafka B   group 1 on a Kafka broker (ops/kafka start), with Kafka's ProducerPerformance\n"
                "              at the same record size and count as the reference\n"
+               "  --group     with --kafka: the daemon in a consumer group (serve --group): every\n"
+               "              transaction also commits the intake's positions (KIP-447)\n"
                "  --dir DIR   where to write (a fresh subdirectory, removed afterwards); default $TMPDIR or /tmp\n"
                "  --quick     about 1/10 of the work: a smoke run, not a measurement\n"
                "  --only G    run one group: intake or recovery\n");
@@ -111,6 +113,8 @@ int main(int argc, char** argv) {
       base = argv[++i];
     } else if (a == "--kafka" && i + 1 < argc) {
       o.kafka = argv[++i];
+    } else if (a == "--group") {
+      o.group = true;
     } else {
       usage(2);
     }

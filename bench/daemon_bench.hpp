@@ -24,6 +24,7 @@ struct options {
   int runs = 3;                       // best of
   bool quick = false;
   std::string kafka;  // bootstrap: run group 1 on Kafka (transactional, as `serve --kafka`)
+  bool group = false; // with kafka: as `serve --group`, positions in every transaction
 };
 
 using clock = std::chrono::steady_clock;

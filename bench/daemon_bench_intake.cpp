@@ -399,6 +399,8 @@ void intake_group(const options& o) {
   d.state_dir = o.dir / "intake-state";
   d.trusted.add(signer.public_key());
   d.names = names;
+  if (o.group && !o.kafka.empty())
+    d.group = names.prefix + ".group";
   actors::daemon daemon(*log, std::move(d));
   const auto threads_before = thread_cpu();
   const std::string unnamed_comm = threads_before.at(static_cast<int>(::gettid())).first;
@@ -524,7 +526,9 @@ void intake_group(const options& o) {
   if (!o.kafka.empty())
     rows.push_back(kafka_producer_reference(o, runs[best], rate));
   print_table(std::string("1. signed-command intake through actors::daemon (") +
-                  (o.kafka.empty() ? "file_log, fsync always" : "Kafka, one transaction per group commit") +
+                  (o.kafka.empty() ? "file_log, fsync always"
+                                   : o.group ? "Kafka, --group: one transaction per group commit, positions in it"
+                                             : "Kafka, one transaction per group commit") +
                   "); ratio = figure / ref "
               "(rates: target >= 0.80; latencies: how many fsync'd appends one command costs)",
               rows);

@@ -5,6 +5,8 @@
 // one it talks to.
 
 #include "events/error.hpp"
+#include "events/log_errc.hpp"
+#include "events/partition_group.hpp"
 #include "events/strong_types.hpp"
 
 #include <chrono>
@@ -91,12 +93,38 @@ public:
     }
     return firsts;
   }
+  /// append_all(), and the group's read positions with it: the consume ->
+  /// decide -> produce loop's "offsets sent to the transaction". A log with
+  /// transactions that knows the group (a KafkaLog with a group it joined)
+  /// commits them inside the transaction, so a member the group has expelled
+  /// (a zombie: its generation is stale) has its whole transaction refused and
+  /// adds nothing. Others append, then commit: a crash between the two only
+  /// redelivers commands, which entities recognise by id.
+  [[nodiscard]] virtual result<std::vector<offset>> append_committing(const std::vector<batch_ref>& batches,
+                                                                      const offsets_commit& commit) {
+    std::vector<offset> firsts;
+    if (!batches.empty()) {
+      SM_TRY(firsts, append_all(batches));
+    }
+    if (commit.group != nullptr && !commit.next.empty())
+      SM_TRYV(commit.group->commit(commit.topic, commit.next));
+    return firsts;
+  }
   /// The offset the next appended record of this partition will get.
   [[nodiscard]] virtual result<offset> end_offset(std::string_view topic, partition_id p) = 0;
 
   /// A reader positioned at `from` (0 = the beginning).
   [[nodiscard]] virtual result<std::unique_ptr<log_reader>> read(std::string_view topic, partition_id p,
                                                                  offset from) = 0;
+
+  /// Joins the consumer group `group` dividing the partitions of `topic`
+  /// among its members (see partition_group.hpp). Logs without groups (the
+  /// FileLog serves one process) refuse with errc::unsupported.
+  [[nodiscard]] virtual result<std::unique_ptr<partition_group>> join_group(std::string_view topic,
+                                                                          std::string_view group) {
+    return make_error(log_errc::unsupported, "consumer group " + std::string(group) + " for " +
+                                                 std::string(topic) + ": this log has no consumer groups");
+  }
 
   /// Waits until the partition's end offset is beyond `known`, or until the
   /// timeout. Returns the end offset at that moment (== known on timeout).

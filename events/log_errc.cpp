@@ -19,6 +19,8 @@ public:
       case log_errc::disk_full: return "disk full";
       case log_errc::io_error: return "I/O error";
       case log_errc::broker_error: return "broker error";
+      case log_errc::unsupported: return "unsupported by this log";
+      case log_errc::fenced: return "fenced: the partition belongs to another group member";
     }
     return "unknown log error " + std::to_string(value);
   }

@@ -25,6 +25,11 @@ enum class log_errc {
   io_error,
   /// The broker or client reported a failure the log cannot recover from.
   broker_error,
+  /// The log does not offer this (consumer groups on the FileLog).
+  unsupported,
+  /// This member no longer owns the partition: the group gave it to another
+  /// (a zombie's write, refused whole).
+  fenced,
 };
 
 const std::error_category& log_category() noexcept;

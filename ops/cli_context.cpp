@@ -31,6 +31,8 @@ std::unique_ptr<events::event_log> open_kafka(const data_options& opts, const st
   k.bootstrap = opts.kafka;
   k.replication_factor = opts.replication_factor;
   k.transactional_id = transactional_id;
+  k.group_session_timeout = opts.group_session_timeout;
+  k.transaction_timeout = opts.transaction_timeout;
   auto log = must(events::kafka_log::open(k), "connecting to Kafka at " + opts.kafka);
   return std::unique_ptr<events::event_log>(std::move(log));
 }

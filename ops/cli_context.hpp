@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
@@ -25,6 +26,11 @@ struct data_options {
   std::string data;   ///< --data DIR, default $STOREMESH_DATA
   std::string kafka;  ///< --kafka HOST:PORT[,...], default $STOREMESH_KAFKA: the log is Kafka, DIR keeps only state
   std::int16_t replication_factor = 1;
+  /// Kafka consumer group members: silence after which a member's partitions
+  /// move (serve --session-timeout).
+  std::chrono::milliseconds group_session_timeout{10000};
+  /// Kafka: see kafka_log_options::transaction_timeout (serve --transaction-timeout).
+  std::chrono::milliseconds transaction_timeout{60000};
   std::string config;
   actors::topics names;
 };

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstdlib>
 #include <thread>
 
 namespace storemesh::ops {
@@ -25,6 +26,9 @@ struct serve_options {
   double idle_seconds = 30;
   std::vector<std::string> agents;
   bool no_agents = false;
+  std::string group;
+  double session_seconds = 10;
+  double transaction_seconds = 60;
 };
 
 // Flags add to the config's trust list and override the rest.
@@ -61,6 +65,11 @@ void serve(serve_options& o) {
   d.idle_after = std::chrono::milliseconds(static_cast<std::int64_t>(o.idle_seconds * 1000));
   d.run_agents = !o.no_agents;
   d.agent_hosts.insert(o.agents.begin(), o.agents.end());
+  if (!o.group.empty() && o.data.kafka.empty())
+    throw cli_error("--group shares partitions among daemons on Kafka: pass --kafka HOST:PORT too", 2);
+  d.group = o.group;
+  o.data.group_session_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(o.session_seconds * 1000));
+  o.data.transaction_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(o.transaction_seconds * 1000));
   // On Kafka every group commit is a transaction under an id that is this
   // daemon's (its sealing key's): a zombie left by a crash, or a copy started
   // by mistake on the same state, is fenced and can append nothing.
@@ -97,6 +106,18 @@ void register_serve(CLI::App& app) {
   cmd->add_option("--agent", o->agents,
                   "run the copy engine only for this host (repeatable; default: every host, as on one machine)");
   cmd->add_flag("--no-agents", o->no_agents, "run no copy engine here (control plane only)");
+  if (const char* env = std::getenv("STOREMESH_GROUP"))
+    o->group = env;
+  cmd->add_option("--group", o->group,
+                  "Kafka: share the partitions with the other daemons of this consumer group (default $STOREMESH_GROUP; "
+                  "none: this daemon owns them all)");
+  cmd->add_option("--session-timeout", o->session_seconds,
+                  "Kafka group: seconds of silence after which a daemon's partitions move to the others")
+      ->check(CLI::Range(6.0, 300.0));
+  cmd->add_option("--transaction-timeout", o->transaction_seconds,
+                  "Kafka: seconds before the broker aborts a transaction left open (by a daemon killed mid-write); "
+                  "bounds the wait of the daemon taking over, and a broker outage longer than it stops this daemon")
+      ->check(CLI::Range(1.0, 900.0));
   cmd->add_option("--idle", o->idle_seconds, "seconds before an idle entity actor is passivated");
   cmd->callback([o] { serve(*o); });
 }

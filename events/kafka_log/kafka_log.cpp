@@ -3,6 +3,7 @@
 #include "events/kafka_log/consumer_pool.hpp"
 #include "events/kafka_log/kafka_admin.hpp"
 #include "events/kafka_log/kafka_client.hpp"
+#include "events/kafka_log/kafka_group.hpp"
 #include "events/kafka_log/kafka_log_reader.hpp"
 #include "events/kafka_log/kafka_producer.hpp"
 #include "events/kafka_log/tail_watcher.hpp"
@@ -106,13 +107,50 @@ result<offset> kafka_log::append(std::string_view topic, partition_id p, const s
 result<std::vector<offset>> kafka_log::append_all(const std::vector<batch_ref>& batches) {
   if (options_.transactional_id.empty())
     return event_log::append_all(batches);
+  return append_committing(batches, offsets_commit{});
+}
+
+result<std::vector<offset>> kafka_log::append_committing(const std::vector<batch_ref>& batches,
+                                                         const offsets_commit& commit) {
+  auto* group = dynamic_cast<kafka_group*>(commit.group);
+  if (options_.transactional_id.empty() || (commit.group != nullptr && group == nullptr))
+    return event_log::append_committing(batches, commit);
   std::vector<kafka_detail::kafka_producer::target> targets;
   targets.reserve(batches.size());
   for (const auto& b : batches) {
     SM_TRY(auto* t, partition_of(b.topic, b.partition));
     targets.push_back({t->rkt.get(), b.partition, b.records, where(b.topic, b.partition.value)});
   }
-  return producer_->append_transaction(targets);
+  if (group == nullptr || commit.next.empty())
+    return producer_->append_transaction(targets);
+
+  using list_ptr = std::unique_ptr<rd_kafka_topic_partition_list_t, void (*)(rd_kafka_topic_partition_list_t*)>;
+  list_ptr positions(rd_kafka_topic_partition_list_new(static_cast<int>(commit.next.size())),
+                     &rd_kafka_topic_partition_list_destroy);
+  for (const auto& [p, o] : commit.next)
+    rd_kafka_topic_partition_list_add(positions.get(), commit.topic.c_str(), p.value)->offset = o.value;
+  // A rebalance bumps every member's generation, including the ones that keep
+  // their partitions: a transaction that raced it is refused and retried with
+  // the new generation (aborted, it wrote nothing). A member the group has
+  // expelled keeps being refused: that is the fence.
+  constexpr int attempts = 5;
+  for (int attempt = 1;; ++attempt) {
+    auto metadata = group->group_metadata();
+    const kafka_detail::kafka_producer::group_offsets with{positions.get(), metadata.get()};
+    auto firsts = producer_->append_transaction(targets, &with);
+    if (firsts) {
+      group->committed_elsewhere(commit.topic, commit.next);
+      return firsts;
+    }
+    if (firsts.error().code != log_errc::fenced || attempt == attempts)
+      return firsts;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100 * attempt));
+  }
+}
+
+result<std::unique_ptr<partition_group>> kafka_log::join_group(std::string_view topic, std::string_view group) {
+  SM_TRY(auto g, kafka_group::join(options_, std::string(topic), std::string(group)));
+  return std::unique_ptr<partition_group>(std::move(g));
 }
 
 result<kafka_log::watermarks> kafka_log::query_watermarks(std::string_view topic, partition_id p) {

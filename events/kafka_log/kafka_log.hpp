@@ -68,6 +68,14 @@ public:
   [[nodiscard]] result<void> create_topic(std::string_view topic, std::int32_t partitions) override;
   [[nodiscard]] result<std::int32_t> partitions(std::string_view topic) override;
   [[nodiscard]] result<std::vector<offset>> append_all(const std::vector<batch_ref>& batches) override;
+  /// With a transactional id and a group this log joined, the positions
+  /// commit inside the transaction (KIP-447): an expelled member's transaction
+  /// is refused whole (log_errc::fenced). A rebalance that merely bumped the
+  /// generation is retried with the member's fresh metadata.
+  [[nodiscard]] result<std::vector<offset>> append_committing(const std::vector<batch_ref>& batches,
+                                                              const offsets_commit& commit) override;
+  [[nodiscard]] result<std::unique_ptr<partition_group>> join_group(std::string_view topic,
+                                                                  std::string_view group) override;
   [[nodiscard]] result<offset> append(std::string_view topic, partition_id p,
                                       const std::vector<record>& batch) override;
   [[nodiscard]] result<offset> end_offset(std::string_view topic, partition_id p) override;

@@ -75,11 +75,17 @@ result<std::unique_ptr<kafka_producer>> kafka_producer::open(const kafka_log_opt
   SM_TRYV(conf_set(c, "compression.type", "none"));   // small records, a local network: CPU is scarcer
   // A delivery report (success or error) for every message within the timeout:
   // append() is bounded by it even when every broker is gone.
-  SM_TRYV(conf_set(c, "message.timeout.ms", std::to_string(to_ms(options.timeout))));
+  // (librdkafka refuses a message timeout beyond the transaction timeout.)
+  const auto message_timeout = options.transactional_id.empty()
+                                   ? options.timeout
+                                   : std::min(options.timeout, options.transaction_timeout);
+  SM_TRYV(conf_set(c, "message.timeout.ms", std::to_string(to_ms(message_timeout))));
   // Room for many concurrent batches before produce blocks (RD_KAFKA_MSG_F_BLOCK).
   SM_TRYV(conf_set(c, "queue.buffering.max.messages", "1000000"));
-  if (!options.transactional_id.empty())
+  if (!options.transactional_id.empty()) {
     SM_TRYV(conf_set(c, "transactional.id", options.transactional_id)); // one transaction per append
+    SM_TRYV(conf_set(c, "transaction.timeout.ms", std::to_string(to_ms(options.transaction_timeout))));
+  }
   rd_kafka_conf_set_dr_msg_cb(c, &kafka_producer::on_delivery);
   rd_kafka_conf_set_error_cb(c, &kafka_producer::on_error);
   rd_kafka_conf_set_opaque(c, self.get()); // the callbacks find this object through it
@@ -247,7 +253,8 @@ error kafka_producer::transaction_failure(rd_kafka_error_t* err, const std::stri
   return e;
 }
 
-result<std::vector<offset>> kafka_producer::append_transaction(const std::vector<target>& targets) {
+result<std::vector<offset>> kafka_producer::append_transaction(const std::vector<target>& targets,
+                                                              const group_offsets* offsets) {
   if (auto f = fatal())
     return *f;
   std::string where;
@@ -256,6 +263,10 @@ result<std::vector<offset>> kafka_producer::append_transaction(const std::vector
       return make_error(log_errc::bad_batch, "append to " + t.where + ": empty batch");
     where += (where.empty() ? "" : ", ") + t.where;
   }
+  if (targets.empty() && offsets == nullptr)
+    return std::vector<offset>{};
+  if (where.empty())
+    where = "group offsets";
   std::lock_guard one_at_a_time(transaction_mu_);
   const int timeout_ms = to_ms(options_.timeout);
   if (kafka_error_ptr e{rd_kafka_begin_transaction(rk_.get())})
@@ -271,6 +282,8 @@ result<std::vector<offset>> kafka_producer::append_transaction(const std::vector
     if (failed)
       break;
   }
+  if (!failed && offsets != nullptr)
+    failed = send_offsets(*offsets, where);
   auto wait_all = [&] {
     for (std::size_t i = 0; i < produced.size(); ++i)
       deliveries[i]->wait_for(produced[i]);
@@ -309,6 +322,30 @@ result<std::vector<offset>> kafka_producer::append_transaction(const std::vector
     wait_until_stable(targets[i].rkt, targets[i].p,
                       firsts[i].value + static_cast<std::int64_t>(targets[i].batch->size()) - 1);
   return firsts;
+}
+
+std::optional<error> kafka_producer::send_offsets(const group_offsets& offsets, const std::string& where) {
+  const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
+  for (;;) {
+    kafka_error_ptr e{rd_kafka_send_offsets_to_transaction(rk_.get(), offsets.offsets, offsets.group,
+                                                           to_ms(options_.timeout))};
+    if (!e)
+      return std::nullopt;
+    if (rd_kafka_error_is_retriable(e.get()) && std::chrono::steady_clock::now() < deadline)
+      continue;
+    switch (rd_kafka_error_code(e.get())) {
+    case RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION:
+    case RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID:
+    case RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID:
+    case RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS:
+      // The group moved on without this member (or is moving): the
+      // transaction is aborted, so nothing of it is written.
+      return make_error(log_errc::fenced, std::string("send_offsets_to_transaction for ") + where + ": " +
+                                              rd_kafka_error_string(e.get()));
+    default:
+      return transaction_failure(e.get(), "send_offsets_to_transaction for " + where);
+    }
+  }
 }
 
 void kafka_producer::wait_until_stable(rd_kafka_topic_t* rkt, partition_id p, std::int64_t last) {

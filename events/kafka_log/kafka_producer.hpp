@@ -74,9 +74,17 @@ public:
     const std::vector<record>* batch;
     std::string where;
   };
+  /// A consumer group's positions to commit inside a transaction (KIP-447).
+  struct group_offsets {
+    const rd_kafka_topic_partition_list_t* offsets;
+    const rd_kafka_consumer_group_metadata_t* group;
+  };
   /// Transactional producers: every batch in one transaction, all committed or
-  /// none; each batch's first offset.
-  [[nodiscard]] result<std::vector<offset>> append_transaction(const std::vector<target>& targets);
+  /// none; each batch's first offset. With `offsets`, the group's positions
+  /// commit in the same transaction (then `targets` may be empty), and a
+  /// member the group has expelled gets log_errc::fenced with nothing written.
+  [[nodiscard]] result<std::vector<offset>> append_transaction(const std::vector<target>& targets,
+                                                               const group_offsets* offsets = nullptr);
 
 private:
   struct batch_delivery;
@@ -92,6 +100,9 @@ private:
   /// Waits (up to the timeout) until the last stable offset of `p` is beyond
   /// `last`: a committed transaction is visible to read_committed readers.
   void wait_until_stable(rd_kafka_topic_t* rkt, partition_id p, std::int64_t last);
+  /// The group's positions into the open transaction; the error (if any)
+  /// requires an abort.
+  [[nodiscard]] std::optional<error> send_offsets(const group_offsets& offsets, const std::string& where);
   /// Turns a transaction API error into a log error, remembering a fatal one.
   [[nodiscard]] error transaction_failure(rd_kafka_error_t* err, const std::string& what);
   [[nodiscard]] std::optional<error> fatal() const;

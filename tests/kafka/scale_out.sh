@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# scale_out.sh path/to/storemesh: three daemons share the partitions of one
+# Kafka consumer group -- two run the copy engines of host-a and host-b, the
+# third runs no agent. A copy job whose entities the third one owns is
+# migrated from host-a to host-b, and the third daemon is killed -9 in the
+# middle of it: the other two take its partitions over, recover the job from
+# the log and the job completes with the source's sha256. The audit then finds
+# no event lost or doubled. Exit 77 (skipped) without $STOREMESH_TEST_KAFKA.
+set -euo pipefail
+[ -n "${STOREMESH_TEST_KAFKA:-}" ] || { echo "STOREMESH_TEST_KAFKA unset: skipped"; exit 77; }
+S=$(readlink -f "${1:?usage: scale_out.sh path/to/storemesh}")
+export STOREMESH_KAFKA="$STOREMESH_TEST_KAFKA"
+export STOREMESH_TOPIC_PREFIX="scale$$$RANDOM"
+GROUP="$STOREMESH_TOPIC_PREFIX.daemons"
+PARTITIONS=4
+MiB=$((1 << 20))
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  local rc=$?
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  if [ "$rc" -ne 0 ]; then
+    for d in d1 d2 d3; do
+      [ -f "$work/$d.log" ] && { echo "--- last lines of $d.log:" >&2; tail -n 20 "$work/$d.log" >&2; }
+    done
+  fi
+  if [ -n "${KEEP:-}" ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+cd "$work"
+export STOREMESH_KEY="$work/op.key"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+sm() { timeout 60 "$S" "$@"; }
+
+# Daemons of one group decide each other's agents' reports: each trusts the
+# operator and the other daemons' sealing keys, made here up front.
+"$S" keygen --out op.key >/dev/null
+trust=(--trust op.key.pub)
+for d in d1 d2 d3; do
+  mkdir -p "$d/state"
+  "$S" keygen --out "$d/state/daemon.key" >/dev/null
+  trust+=(--trust "$d/state/daemon.key.pub")
+done
+
+start() {  # NAME ARGS...: a daemon of the group, logging to NAME.log
+  local name=$1
+  shift
+  "$S" serve --data "$work/$name" --group "$GROUP" --partitions $PARTITIONS --session-timeout 6 \
+    --transaction-timeout 10 "${trust[@]}" "$@" >>"$name.log" 2>&1 &
+  pids+=($!)
+  eval "pid_$name=$!"
+}
+
+# Partitions a daemon owns now, from its group log lines (incremental:
+# cooperative rebalancing assigns and revokes a few at a time).
+owned() {
+  python3 - "$1.log" <<'EOF'
+import re, sys
+owned = set()
+for line in open(sys.argv[1], errors="replace"):
+    m = re.search(r"group \S+: (assigned|gives up|lost) partitions \[([^\]]*)\] of \S+\.commands", line)
+    if not m or m.group(2) == "none":
+        continue
+    ids = {int(x) for x in m.group(2).split(",")}
+    owned = owned | ids if m.group(1) == "assigned" else owned - ids
+print(",".join(str(p) for p in sorted(owned)))
+EOF
+}
+
+# Kafka's partitioner (murmur2), as storemesh and every Java client place keys.
+partition_of() {
+  python3 - "$1" $PARTITIONS <<'EOF'
+import sys
+def murmur2(data):
+    m, r = 0x5bd1e995, 24
+    h = (0x9747b28c ^ len(data)) & 0xffffffff
+    n4 = len(data) // 4
+    for i in range(n4):
+        k = int.from_bytes(data[4 * i:4 * i + 4], "little")
+        k = (k * m) & 0xffffffff; k ^= k >> r; k = (k * m) & 0xffffffff
+        h = (h * m) & 0xffffffff; h ^= k
+    tail = data[4 * n4:]
+    if len(tail) == 3: h ^= tail[2] << 16
+    if len(tail) >= 2: h ^= tail[1] << 8
+    if len(tail) >= 1: h ^= tail[0]; h = (h * m) & 0xffffffff
+    h ^= h >> 13; h = (h * m) & 0xffffffff; h ^= h >> 15
+    return h
+print((murmur2(sys.argv[1].encode()) & 0x7fffffff) % int(sys.argv[2]))
+EOF
+}
+
+field() { sm copy status "$1" --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$2"; }
+
+wait_for() {  # SECONDS DESCRIPTION 'SHELL CONDITION': until the condition (re-evaluated each time) holds
+  local deadline=$((SECONDS + $1)) what=$2 condition=$3
+  until eval "$condition"; do
+    [ "$SECONDS" -lt "$deadline" ] || fail "$what: not within the time"
+    sleep 0.2
+  done
+}
+assigned_everywhere() {  # every partition owned by exactly one of d1 d2 d3
+  local all
+  all=$( (owned d1; owned d2; owned d3) | tr ',' '\n' | grep -v '^$' | sort -n | tr '\n' ' ')
+  [ "$all" = "$(seq -s ' ' 0 $((PARTITIONS - 1))) " ]
+}
+
+echo "1. three daemons join group $GROUP ($PARTITIONS partitions)"
+# d3 first: the topics get created once, and it owns partitions from the start.
+start d3 --no-agents
+wait_for 60 "d3 owns partitions" '[ -n "$(owned d3)" ]'
+start d1 --agent host-a
+start d2 --agent host-b
+wait_for 90 "the partitions are shared among the three" assigned_everywhere
+echo "   d1 owns [$(owned d1)], d2 [$(owned d2)], d3 [$(owned d3)]"
+[ -n "$(owned d3)" ] || fail "d3 owns no partition: nothing to take over"
+
+echo "2. hosts, and a copy job whose entity d3 owns"
+mkdir -p ds/src ds/dst
+head -c $((24 * MiB)) /dev/urandom >ds/src/big.bin
+sm host add host-a --datastore "src=$work/ds/src" --datastore "dst=$work/ds/dst" >/dev/null
+sm host add host-b --datastore "src=$work/ds/src" --datastore "dst=$work/ds/dst" >/dev/null
+job=""
+for i in $(seq 1 200); do
+  if [[ ",$(owned d3)," == *",$(partition_of "job-$i"),"* ]]; then job="job-$i"; break; fi
+done
+[ -n "$job" ] || fail "no job id lands on d3's partitions"
+echo "   job $job: partition $(partition_of "$job"), owned by d3"
+sm copy submit --id "$job" --src src:big.bin --dst dst:big.bin --chunk-size 1MiB --host host-a --max-rate 1M >/dev/null
+# 1 MiB/s: the copy outlasts the takeover (session timeout, and up to the
+# transaction timeout if d3 died mid-transaction), so the hand-over happens.
+wait_for 60 "$job copies on host-a" '[ "$(field "$job" "d[\"bytes_done\"]")" -ge $((2 * MiB)) ]'
+
+echo "3. migrate to host-b, and kill -9 the daemon that owns the job mid-migration"
+sm copy migrate "$job" --to host-b --reason "scale-out test" >/dev/null
+# `copy migrate` returns once the job has decided it: the hand-over (the
+# source stops at a chunk boundary, the migration hands the rest to host-b)
+# is under way when d3 dies.
+kill -9 "$pid_d3"
+echo "   d3 killed while $job was $(field "$job" 'd["state"]') at $(field "$job" 'd["bytes_done"]') bytes"
+t0=$SECONDS
+until [ "$( (owned d1; owned d2) | tr ',' '\n' | grep -v '^$' | sort -n | tr '\n' ' ')" = "$(seq -s ' ' 0 $((PARTITIONS - 1))) " ]; do
+  [ $((SECONDS - t0)) -lt 60 ] || fail "d1 and d2 did not take d3's partitions over"
+  sleep 0.2
+done
+echo "   taken over in $((SECONDS - t0)) s: d1 owns [$(owned d1)], d2 [$(owned d2)]"
+
+echo "4. the job completes on host-b with the source's sha256"
+deadline=$((SECONDS + 120))
+until [ "$(field "$job" 'd["state"]')" = completed ]; do
+  st=$(field "$job" 'd["state"]')
+  [ "$st" != failed ] || fail "$job failed: $(sm copy status "$job" --json)"
+  [ "$SECONDS" -lt "$deadline" ] || fail "$job still $st: $(sm copy status "$job" --json)"
+  sleep 0.3
+done
+[ "$(field "$job" 'd["host"] == "host-b" and [h["host"] for h in d["hosts"]] == ["host-a", "host-b"] and d["hosts"][1]["from"] > 0')" = True ] ||
+  fail "$job was not handed over to host-b mid-copy: $(sm copy status "$job" --json)"
+a=$(sha256sum <ds/src/big.bin | cut -d' ' -f1)
+b=$(sha256sum <ds/dst/big.bin | cut -d' ' -f1)
+[ "$a" = "$b" ] || fail "sha256 differs: source $a, copy $b"
+echo "   completed on host-b, sha256 equal: $a"
+
+echo "5. the audit replays the log: no event lost, none doubled"
+out=$(sm audit --trust op.key.pub --trust-daemon d1/state/daemon.key.pub --trust-daemon d2/state/daemon.key.pub \
+  --trust-daemon d3/state/daemon.key.pub 2>&1) || fail "audit: $out"
+echo "$out" | grep -Eq "verdict +OK" || fail "audit verdict: $out"
+echo "   $(echo "$out" | grep -m1 -E "^verdict")"
+echo "OK"
