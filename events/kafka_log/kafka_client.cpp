@@ -181,7 +181,14 @@ result<partition_offsets> query_offsets(rd_kafka_t* rk, const std::string& topic
                      since_start());
       return out;
     }
-    if (!is_transient(err))
+    // Callers ask only about partitions the topic's metadata listed, so an
+    // unknown one is a broker (or this client) that has not yet heard of a
+    // topic created a moment ago: seen on 3 brokers ("partition count
+    // changed from 2 to 0"). It is waited out like a moving leader.
+    const bool metadata_lags = err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION ||
+                               err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
+                               err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+    if (!is_transient(err) && !metadata_lags)
       return kafka_error(err, "offsets of " + where(topic, partition));
     if (clock::now() + backoff >= deadline) {
       // The cluster did not recover within the timeout: say so, whoever asked.
