@@ -1,6 +1,7 @@
 #include "actors/entity_kinds.hpp"
 
 #include "actors/entity_actor.hpp"
+#include "services/gateway/rebalancer_codec.hpp"
 #include "services/host/host_codec.hpp"
 #include "services/migration/copy_job_codec.hpp"
 #include "services/migration/migration_codec.hpp"
@@ -24,7 +25,8 @@ entity_kind describe() {
 const std::vector<entity_kind>& entity_kinds() {
   static const std::vector<entity_kind> kinds{describe<services::host::entity>(),
                                               describe<services::copy_job::entity>(),
-                                              describe<services::migration::entity>()};
+                                              describe<services::migration::entity>(),
+                                              describe<services::rebalancer::entity>()};
   return kinds;
 }
 

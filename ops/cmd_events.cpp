@@ -34,6 +34,8 @@ std::string_view payload_name(schema::Envelope::Payload::Which w) {
     case W::COPY_JOB_EVENT: return "copyJobEvent";
     case W::MIGRATION_COMMAND: return "migrationCommand";
     case W::MIGRATION_EVENT: return "migrationEvent";
+    case W::REBALANCER_COMMAND: return "rebalancerCommand";
+    case W::REBALANCER_EVENT: return "rebalancerEvent";
   }
   return "unknown-type";
 }

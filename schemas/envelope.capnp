@@ -14,6 +14,7 @@ using Log = import "log.capnp";
 using Host = import "host.capnp";
 using CopyJob = import "copy_job.capnp";
 using Migration = import "migration.capnp";
+using Rebalancer = import "rebalancer.capnp";
 
 struct Envelope {
   id @0 :Data;               # 16 random bytes, unique per message
@@ -44,6 +45,8 @@ struct Envelope {
     copyJobEvent @19 :CopyJob.Event;
     migrationCommand @20 :Migration.Command;
     migrationEvent @21 :Migration.Event;
+    rebalancerCommand @22 :Rebalancer.Command;
+    rebalancerEvent @23 :Rebalancer.Event;
   }
 }
 

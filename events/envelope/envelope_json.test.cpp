@@ -105,6 +105,12 @@ std::vector<std::pair<std::string, std::string>> every_payload_kind() {
       case schema::Envelope::Payload::MIGRATION_EVENT:
         payload.initMigrationEvent().initResumed().setEpoch(2);
         break;
+      case schema::Envelope::Payload::REBALANCER_COMMAND:
+        payload.initRebalancerCommand().initEvaluate().setSite("primary");
+        break;
+      case schema::Envelope::Payload::REBALANCER_EVENT:
+        payload.initRebalancerEvent().initMoved().setJob("job-1");
+        break;
     }
     out.emplace_back(std::string(kinds[k].getProto().getName().cStr()), to_bytes(msg));
   }
@@ -115,7 +121,7 @@ std::vector<std::pair<std::string, std::string>> every_payload_kind() {
 
 BOOST_AUTO_TEST_CASE(every_payload_kind_renders_as_json) {
   const auto kinds = every_payload_kind();
-  BOOST_TEST(kinds.size() == 10u);  // a new member needs a case in every_payload_kind()
+  BOOST_TEST(kinds.size() == 12u);  // a new member needs a case in every_payload_kind()
   for (const auto& [name, bytes] : kinds) {
     const aligned_bytes aligned(bytes);
     auto d = decoded_envelope::decode(aligned.view());

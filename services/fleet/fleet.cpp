@@ -10,6 +10,8 @@ void view::put_host(const std::string& id, const host::state& s) {
   h.datastores.clear();
   for (const auto& ds : s.datastores)
     h.datastores[ds.name] = ds.path;
+  h.site = s.site;
+  h.load = s.load;
 }
 
 void view::put_job(const std::string& job, const std::string& host) {
@@ -25,6 +27,21 @@ void view::put_waiting(const std::string& job, bool waits) {
     waiting.insert(job);
   else
     waiting.erase(job);
+}
+
+void view::put_job_details(const std::string& job, std::optional<job_entry> details) {
+  if (details)
+    job_details[job] = std::move(*details);
+  else
+    job_details.erase(job);
+}
+
+void view::put_rebalancer(const std::string& site, rebalancer_entry entry) { rebalancers[site] = std::move(entry); }
+
+const gateway::settings& view::settings_for(const std::string& site) const {
+  static const gateway::settings defaults{};
+  auto it = rebalancers.find(site);
+  return it == rebalancers.end() ? defaults : it->second.config;
 }
 
 bool view::has_datastore(const std::string& name) const {

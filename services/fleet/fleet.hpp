@@ -1,12 +1,16 @@
 #pragma once
 // The fleet as deciders that span entities see it: which hosts exist, their
-// state, the datastores they mount and the jobs running on them. A read model
-// the runtime keeps from host and copy-job events and hands, as a value, to
-// decide(); so placement stays a pure function of its inputs.
+// state, the datastores they mount and the jobs running on them; for
+// gateways their site and latest load report, and each site's rebalancer as
+// far as reactions and agents need it. A read model the runtime keeps from
+// host, copy-job and rebalancer events and hands, as a value, to decide(); so
+// placement and rebalancing stay pure functions of their inputs.
 
 #include "services/decision.hpp"
+#include "services/gateway/settings.hpp"
 #include "services/host/host.hpp"
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <set>
@@ -18,6 +22,24 @@ struct host_entry {
   host::host_state status = host::host_state::up;
   std::map<std::string, std::string> datastores;  ///< name -> mount path on that host
   std::set<std::string> jobs;                     ///< copy jobs running there
+  host::site site = host::site::none;             ///< set: a replication gateway
+  std::optional<host::load_report> load;          ///< a gateway's latest load report
+};
+
+/// What the rebalancer needs of a copy job that has not finished.
+struct job_entry {
+  std::string source_datastore, destination_datastore;
+  bool migrating = false;      ///< a migration is under way: it cannot move again yet
+  bool started = false;        ///< its size is known
+  std::uint64_t remaining = 0; ///< bytes left to copy, once started
+};
+
+/// What reactions and agents need of one site's rebalancer.
+struct rebalancer_entry {
+  gateway::settings config;
+  std::uint64_t evaluations = 0;
+  std::int64_t last_evaluated_ns = 0;
+  std::set<std::string> pending;  ///< jobs whose planned move is under way
 };
 
 struct view {
@@ -25,6 +47,10 @@ struct view {
   /// Jobs stopped on one host whose hand-over found no host to take them:
   /// they wait for one to come up.
   std::set<std::string> waiting;
+  /// Every copy job that has not finished.
+  std::map<std::string, job_entry> job_details;
+  /// By site; a site without one has never been configured or evaluated.
+  std::map<std::string, rebalancer_entry> rebalancers;
 
   /// Records a host's latest state.
   void put_host(const std::string& id, const host::state& s);
@@ -33,6 +59,12 @@ struct view {
   void put_job(const std::string& job, const std::string& host);
   /// Records whether a job waits between hosts for one that can take it.
   void put_waiting(const std::string& job, bool waits);
+  /// Records a job's details; none: it has finished (or never existed).
+  void put_job_details(const std::string& job, std::optional<job_entry> details);
+  /// Records a site's rebalancer.
+  void put_rebalancer(const std::string& site, rebalancer_entry entry);
+  /// The settings of SITE's rebalancer: the defaults before it is configured.
+  [[nodiscard]] const gateway::settings& settings_for(const std::string& site) const;
   [[nodiscard]] bool has_datastore(const std::string& name) const;
 };
 

@@ -12,9 +12,15 @@
 //
 // Draining takes no new work; running work is moved away (the migration
 // module reacts to state_changed). A down host must come up before draining.
+//
+// A replication gateway is a host registered with a site (primary or
+// recovery). Its agent reports its load periodically (report_load); the
+// gateway module (services/gateway) scores those reports and rebalances.
 
 #include "services/decision.hpp"
 
+#include <cstdint>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -33,9 +39,36 @@ struct datastore {
   friend bool operator==(const datastore& a, const datastore& b) { return a.name == b.name && a.path == b.path; }
 };
 
+/// Which side of replication a gateway serves; none for a plain host (and for
+/// every host registered before gateways existed).
+enum class site : std::uint8_t { none, primary, recovery };
+
+/// One workload's part of a gateway's replication over a report's interval.
+struct workload_rate {
+  std::string job;
+  std::uint64_t bytes_per_second = 0;
+  friend bool operator==(const workload_rate& a, const workload_rate& b) {
+    return a.job == b.job && a.bytes_per_second == b.bytes_per_second;
+  }
+};
+
+/// What a gateway's agent measured over one interval.
+struct load_report {
+  std::int64_t at_ns = 0;               ///< end of the interval: Unix ns, the agent's clock
+  std::int64_t interval_ns = 0;         ///< its length
+  std::uint64_t bytes_per_second = 0;   ///< copied by all its workloads
+  std::uint32_t queue_depth = 0;        ///< copy jobs assigned to it, running or waiting to run
+  double cpu = 0;                       ///< fraction of the machine's CPU its copies used, 0..1
+  std::vector<workload_rate> workloads; ///< the rate of each workload that copied
+  bool operator==(const load_report& o) const;
+};
+
 struct registered {
   std::vector<datastore> datastores;
-  friend bool operator==(const registered& a, const registered& b) { return a.datastores == b.datastores; }
+  host::site site = host::site::none;
+  friend bool operator==(const registered& a, const registered& b) {
+    return a.datastores == b.datastores && a.site == b.site;
+  }
 };
 
 struct state_changed {
@@ -47,7 +80,12 @@ struct state_changed {
   }
 };
 
-using event = std::variant<registered, state_changed>;
+struct load_reported {
+  load_report report;
+  friend bool operator==(const load_reported& a, const load_reported& b) { return a.report == b.report; }
+};
+
+using event = std::variant<registered, state_changed, load_reported>;
 
 // -- state ----------------------------------------------------------------------
 
@@ -55,9 +93,13 @@ struct state {
   bool registered = false;
   host_state status = host_state::up;
   std::vector<datastore> datastores;
+  host::site site = host::site::none;
+  std::optional<load_report> load;  ///< a gateway's latest report
   friend bool operator==(const state& a, const state& b) {
-    return a.registered == b.registered && a.status == b.status && a.datastores == b.datastores;
+    return a.registered == b.registered && a.status == b.status && a.datastores == b.datastores &&
+           a.site == b.site && a.load == b.load;
   }
+  [[nodiscard]] bool gateway() const { return site != host::site::none; }
 };
 
 inline const state initial{};
@@ -68,6 +110,7 @@ inline const state initial{};
 
 struct register_host {
   std::vector<datastore> datastores;
+  host::site site = host::site::none;  ///< set: a replication gateway
 };
 
 struct set_state {
@@ -75,7 +118,13 @@ struct set_state {
   std::string reason;
 };
 
-using command = std::variant<register_host, set_state>;
+/// From a gateway's agent. Reports of one gateway come in time order: one not
+/// later than the last is stale.
+struct report_load {
+  load_report report;
+};
+
+using command = std::variant<register_host, set_state, report_load>;
 
 [[nodiscard]] decision<event> decide(const state& s, const command& c);
 
@@ -83,6 +132,11 @@ using command = std::variant<register_host, set_state>;
 
 [[nodiscard]] std::string_view to_string(host_state s);
 [[nodiscard]] bool parse_host_state(std::string_view text, host_state& out);
+[[nodiscard]] std::string_view to_string(site s);
+/// "primary" or "recovery" (a gateway's site; "none" is not one).
+[[nodiscard]] bool parse_site(std::string_view text, site& out);
+/// Empty when the report is well formed, otherwise why not.
+[[nodiscard]] std::string check_load_report(const load_report& r);
 /// Empty when valid, otherwise why not.
 [[nodiscard]] std::string check_datastore_name(std::string_view name);
 [[nodiscard]] std::string check_datastore_path(std::string_view path);
@@ -91,4 +145,5 @@ using command = std::variant<register_host, set_state>;
 
 namespace storemesh::services::host {
 inline std::ostream& operator<<(std::ostream& os, host_state s) { return os << to_string(s); }
+inline std::ostream& operator<<(std::ostream& os, site s) { return os << to_string(s); }
 } // namespace storemesh::services::host

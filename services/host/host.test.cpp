@@ -82,27 +82,120 @@ BOOST_AUTO_TEST_CASE(registration_brings_the_host_up_with_its_datastores) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
+BOOST_AUTO_TEST_SUITE(gateway_host)
+
+namespace {
+load_report report_at(std::int64_t at) {
+  load_report r;
+  r.at_ns = at;
+  r.interval_ns = 1'000'000'000;
+  r.bytes_per_second = 8 << 20;
+  r.queue_depth = 2;
+  r.cpu = 0.25;
+  r.workloads = {{"j1", 6 << 20}, {"j2", 2 << 20}};
+  return r;
+}
+} // namespace
+
+BOOST_AUTO_TEST_CASE(a_gateway_is_a_host_registered_with_a_site) {
+  host().when(register_host{{shared}, site::primary}).then({registered{{shared}, site::primary}});
+  auto s = host().given({registered{{shared}, site::recovery}}).current();
+  BOOST_TEST(s.gateway());
+  BOOST_CHECK(s.site == site::recovery);
+  BOOST_TEST(!host().given({registered{{shared}}}).current().gateway());
+}
+
+BOOST_AUTO_TEST_CASE(a_gateway_records_its_load_reports_in_time_order) {
+  const std::vector<event> gw{registered{{shared}, site::primary}};
+  host().given(gw).when(report_load{report_at(100)}).then({load_reported{report_at(100)}});
+  auto s = host().given({gw[0], load_reported{report_at(100)}}).current();
+  BOOST_REQUIRE(s.load.has_value());
+  BOOST_CHECK(*s.load == report_at(100));
+  host().given({gw[0], load_reported{report_at(100)}}).when(report_load{report_at(100)}).then_rejected("stale");
+  host().given({gw[0], load_reported{report_at(100)}}).when(report_load{report_at(99)}).then_rejected("stale");
+}
+
+BOOST_AUTO_TEST_CASE(only_a_registered_gateway_reports_load) {
+  host().when(report_load{report_at(100)}).then_rejected("unknown_host");
+  host().given({registered{{shared}}}).when(report_load{report_at(100)}).then_rejected("not_a_gateway");
+}
+
+BOOST_AUTO_TEST_CASE(a_malformed_load_report_is_refused) {
+  const std::vector<event> gw{registered{{shared}, site::primary}};
+  auto bad = [](auto change) {
+    auto r = report_at(100);
+    change(r);
+    return report_load{r};
+  };
+  host().given(gw).when(bad([](load_report& r) { r.at_ns = 0; })).then_rejected("invalid");
+  host().given(gw).when(bad([](load_report& r) { r.interval_ns = 0; })).then_rejected("invalid");
+  host().given(gw).when(bad([](load_report& r) { r.cpu = 1.5; })).then_rejected("invalid");
+  host().given(gw).when(bad([](load_report& r) { r.cpu = -0.1; })).then_rejected("invalid");
+  host().given(gw).when(bad([](load_report& r) { r.workloads.push_back({"j1", 1}); })).then_rejected("invalid");
+  host().given(gw).when(bad([](load_report& r) { r.workloads.push_back({"", 1}); })).then_rejected("invalid");
+}
+
+BOOST_AUTO_TEST_CASE(sites_read_and_print) {
+  site out = site::none;
+  BOOST_TEST(parse_site("primary", out));
+  BOOST_CHECK(out == site::primary);
+  BOOST_TEST(parse_site("recovery", out));
+  BOOST_CHECK(out == site::recovery);
+  BOOST_TEST(!parse_site("none", out));
+  BOOST_TEST(!parse_site("Primary", out));
+  BOOST_TEST(to_string(site::recovery) == "recovery");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
 BOOST_AUTO_TEST_SUITE(host_codec)
 
 BOOST_AUTO_TEST_CASE(commands_events_and_state_survive_their_capnp_form) {
   capnp::MallocMessageBuilder m;
   auto env = m.initRoot<storemesh::schema::Envelope>();
-  for (command c : {command{register_host{{shared, local}}}, command{set_state{host_state::down, "power"}}}) {
+  for (command c : {command{register_host{{shared, local}}}, command{set_state{host_state::down, "power"}},
+                    command{register_host{{shared}, site::recovery}}, command{report_load{load_report{1, 2, 3, 4, 0.5, {{"j", 3}}}}}}) {
     entity::write_command(c, env);
     auto back = entity::read_command(env.asReader());
     BOOST_REQUIRE(back.has_value());
     BOOST_TEST(back.value().index() == c.index());
   }
-  for (event e : {event{registered{{shared}}}, event{state_changed{host_state::up, host_state::down, "x"}}}) {
+  for (event e : {event{registered{{shared}}}, event{state_changed{host_state::up, host_state::down, "x"}},
+                  event{registered{{shared}, site::primary}},
+                  event{load_reported{load_report{1, 2, 3, 4, 0.5, {{"j", 3}}}}}}) {
     entity::write_event(e, env);
     auto back = entity::read_event(env.asReader());
     BOOST_REQUIRE(back.has_value());
     BOOST_CHECK(back.value() == e);
   }
-  state s{true, host_state::draining, {shared, local}};
+  state s{true, host_state::draining, {shared, local}, site::none, std::nullopt};
   auto back = entity::read_state(entity::write_state(s));
   BOOST_REQUIRE(back.has_value());
   BOOST_CHECK(back.value() == s);
+  state g{true, host_state::up, {shared}, site::primary, load_report{1, 2, 3, 4, 0.5, {{"j", 3}}}};
+  back = entity::read_state(entity::write_state(g));
+  BOOST_REQUIRE(back.has_value());
+  BOOST_CHECK(back.value() == g);
+}
+
+BOOST_AUTO_TEST_CASE(a_plain_host_keeps_the_original_record_form_and_old_records_read_as_plain_hosts) {
+  capnp::MallocMessageBuilder m;
+  auto env = m.initRoot<storemesh::schema::Envelope>();
+  // What every build before gateways wrote: `registered` is a bare list.
+  {
+    auto list = env.getPayload().initHostEvent().initRegistered(1);
+    list[0].setName("shared");
+    list[0].setPath("/srv/shared");
+  }
+  auto old = entity::read_event(env.asReader());
+  BOOST_REQUIRE(old.has_value());
+  BOOST_CHECK((old.value() == event{registered{{shared}, site::none}}));
+  entity::write_event(registered{{shared}}, env);
+  BOOST_CHECK(env.asReader().getPayload().getHostEvent().isRegistered());
+  entity::write_command(register_host{{shared}}, env);
+  BOOST_CHECK(env.asReader().getPayload().getHostCommand().isRegister());
+  entity::write_event(registered{{shared}, site::primary}, env);
+  BOOST_CHECK(env.asReader().getPayload().getHostEvent().isGatewayRegistered());
 }
 
 BOOST_AUTO_TEST_CASE(an_event_is_not_a_command) {

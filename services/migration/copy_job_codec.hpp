@@ -35,10 +35,17 @@ struct entity {
     return copy_job::decide(s, c, f);
   }
   /// What the fleet view learns from this job's state: where it runs, or
-  /// that it waits between hosts.
+  /// that it waits between hosts; what the rebalancer needs to move it.
   static void publish(fleet::view& f, const std::string& id, const state& s) {
     f.put_job(id, s.finished() ? std::string() : s.host);
     f.put_waiting(id, s.status == job_status::stopping && s.portion_done);
+    if (s.finished() || s.status == job_status::none) {
+      f.put_job_details(id, std::nullopt);
+      return;
+    }
+    f.put_job_details(id, fleet::job_entry{s.source.datastore, s.destination.datastore,
+                                           s.status == job_status::stopping, s.started,
+                                           s.started && s.size > s.offset ? s.size - s.offset : 0});
   }
 };
 

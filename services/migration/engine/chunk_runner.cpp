@@ -1,5 +1,7 @@
 #include "services/migration/engine/chunk_runner.hpp"
 
+#include "services/migration/engine/copy_engine.hpp"
+
 #include <condition_variable>
 #include <limits>
 #include <map>
@@ -52,7 +54,9 @@ struct run_state {
       slots[w].chunk = c;
       slots[w].copied.store(0);
       lock.unlock();
+      const auto cpu_before = request.cpu_ns != nullptr ? thread_cpu_ns() : 0;
       auto r = copy(w, c, slots[w].copied);
+      if (request.cpu_ns != nullptr) *request.cpu_ns += thread_cpu_ns() - cpu_before;
       lock.lock();
       slots[w].chunk = no_chunk;
       if (r)

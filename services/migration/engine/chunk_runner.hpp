@@ -33,6 +33,8 @@ struct run_request {
   /// A report at least this often while a chunk is in flight (the contract of
   /// copy_range: a throttled job still shows it is alive).
   std::chrono::milliseconds report_every{250};
+  /// Where each worker adds the CPU time it spends on chunks; none: not measured.
+  std::atomic<std::uint64_t>* cpu_ns = nullptr;
 };
 
 /// Returns the end offset of the chunks copied (all of them, or those done

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <ctime>
 
 namespace storemesh::services::migration {
 
@@ -56,6 +57,7 @@ result<run_outcome> copy_range(const copy_spec& spec, std::uint64_t from, const 
   // from == size: nothing left, even when the last chunk is a short one.
   const std::uint64_t first_chunk = from == spec.expect.size ? files.plan.count() : from / spec.chunk_size;
   run_request request{files.plan, first_chunk, 1};
+  request.cpu_ns = spec.cpu_ns;
   std::uint64_t reached = 0;
   if (spec.verify) {
     request.workers = worker_count(files.plan.count() - std::min(files.plan.count(), request.first_chunk));
@@ -70,6 +72,12 @@ result<run_outcome> copy_range(const copy_spec& spec, std::uint64_t from, const 
   SM_TRYV(check_unchanged(source.get(), spec.source, spec.expect));
   SM_TRYV(cut_to_size(temp.get(), spec));
   return run_outcome{reached, true, reached - from};
+}
+
+std::uint64_t thread_cpu_ns() {
+  timespec ts{};
+  if (::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return 0;
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
 void discard(const copy_spec& spec) {

@@ -47,6 +47,9 @@ struct copy_spec {
   bool verify = true;
   /// Recorded when the job started; checked before every chunk.
   source_identity expect;
+  /// Where the copy's threads add the CPU time they spend (ns), for the load
+  /// a gateway reports; none: not measured. Must outlive the calls.
+  std::atomic<std::uint64_t>* cpu_ns = nullptr;
 };
 
 struct progress {
@@ -101,5 +104,8 @@ struct run_outcome {
 /// Removes the temp (the job failed or was cancelled). Never touches the
 /// destination; a temp already gone is fine.
 void discard(const copy_spec& spec);
+
+/// CPU time the calling thread has used so far, in nanoseconds.
+[[nodiscard]] std::uint64_t thread_cpu_ns();
 
 } // namespace storemesh::services::migration

@@ -45,12 +45,12 @@ result<void> recopy_chunk(const copy_spec& spec, const chunk_plan& plan, int sou
 /// Verifies the temp, repairing each differing chunk once.
 result<void> verify_temp(const copy_spec& spec, const chunk_plan& plan, int temp,
                          const std::vector<chunk_hash>& hashes) {
-  SM_TRY(const auto bad, mismatched_chunks(temp, spec.temp, plan, hashes, all_chunks(plan)));
+  SM_TRY(const auto bad, mismatched_chunks(temp, spec.temp, plan, hashes, all_chunks(plan), spec.cpu_ns));
   if (bad.empty()) return success();
   SM_TRY(const auto source, open_file(spec.source, O_RDONLY, engine_errc::source_unreadable));
   for (const std::uint64_t i : bad) SM_TRYV(recopy_chunk(spec, plan, source.get(), temp, i, hashes[i]));
   SM_TRYV(datasync_file(temp, spec.temp));
-  SM_TRY(const auto still_bad, mismatched_chunks(temp, spec.temp, plan, hashes, bad));
+  SM_TRY(const auto still_bad, mismatched_chunks(temp, spec.temp, plan, hashes, bad, spec.cpu_ns));
   if (!still_bad.empty())
     return make_error(engine_errc::verification_failed,
                       spec.temp.string() + ": " + chunk_name(plan, still_bad.front()) +
@@ -82,7 +82,7 @@ result<void> reverify_destination(const copy_spec& spec, const chunk_plan& plan,
     return make_error(engine_errc::not_found, "the temp " + spec.temp.string() + " is gone and the destination " +
                                                   spec.destination.string() + " has " + std::to_string(size) +
                                                   " bytes, not " + std::to_string(plan.size));
-  SM_TRY(const auto bad, mismatched_chunks(dest.value().get(), spec.destination, plan, hashes, all_chunks(plan)));
+  SM_TRY(const auto bad, mismatched_chunks(dest.value().get(), spec.destination, plan, hashes, all_chunks(plan), spec.cpu_ns));
   // Not repaired: once renamed, the destination is visible to its users.
   if (!bad.empty())
     return make_error(engine_errc::verification_failed,

@@ -1,6 +1,7 @@
 #include "services/migration/engine/read_back.hpp"
 
 #include "services/migration/engine/aligned_buffer.hpp"
+#include "services/migration/engine/copy_engine.hpp"
 #include "services/migration/engine/file_io.hpp"
 
 #include <fcntl.h>
@@ -85,7 +86,8 @@ std::vector<std::uint64_t> all_chunks(const chunk_plan& plan) {
 
 result<std::vector<std::uint64_t>> mismatched_chunks(int fd, const std::filesystem::path& file,
                                                      const chunk_plan& plan, const std::vector<chunk_hash>& expected,
-                                                     const std::vector<std::uint64_t>& which) {
+                                                     const std::vector<std::uint64_t>& which,
+                                                     std::atomic<std::uint64_t>* cpu_ns) {
   // For the page-cache path; also frees the memory, which nothing reads again.
   drop_cached_pages(fd);
   readers in;
@@ -103,6 +105,7 @@ result<std::vector<std::uint64_t>> mismatched_chunks(int fd, const std::filesyst
   std::vector<std::uint64_t> bad;
   std::optional<error> failure;
   const auto work = [&] {
+    const auto cpu_before = cpu_ns != nullptr ? thread_cpu_ns() : 0;
     const aligned_buffer buf(block);
     sha256_stream hash;
     for (std::size_t k = next++; k < which.size(); k = next++) {
@@ -116,6 +119,7 @@ result<std::vector<std::uint64_t>> mismatched_chunks(int fd, const std::filesyst
         bad.push_back(i);
       }
     }
+    if (cpu_ns != nullptr) *cpu_ns += thread_cpu_ns() - cpu_before;
   };
   std::vector<std::thread> helpers;
   for (unsigned t = 1; t < std::min<std::uint64_t>(threads, which.size()); ++t) helpers.emplace_back(work);
