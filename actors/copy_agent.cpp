@@ -3,6 +3,7 @@
 
 #include "actors/topic_follower.hpp"
 #include "events/envelope/decoded_envelope.hpp"
+#include "services/host/host_codec.hpp"
 #include "services/migration/copy_job_codec.hpp"
 #include "services/migration/engine/copy_engine.hpp"
 #include "services/migration/engine/datastore_path.hpp"
@@ -19,7 +20,10 @@ namespace engine = services::migration;
 enum class halt : int { none, hand_over, abandon };
 
 struct copy_agent::run {
+  std::string host;
   std::uint32_t epoch = 0;
+  std::atomic<std::uint64_t> bytes{0};   ///< copied by this run so far (the load meter reads it)
+  std::atomic<std::uint64_t> cpu_ns{0};  ///< CPU time of its copy threads so far
   std::atomic<bool> stop{false};
   std::atomic<int> why{static_cast<int>(halt::none)};
   std::atomic<bool> done{false};
@@ -32,6 +36,11 @@ struct copy_agent::run {
 };
 
 namespace {
+
+std::int64_t wall_clock_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 /// The code a failure is recorded under: the engine's condition name; a file
 /// not found is the source only while the source is being opened.
@@ -135,6 +144,8 @@ void copy_agent::follow() {
       changed.clear();
     }
     reap();
+    if (caught_up)
+      report_loads();
     if (n.value() == 0)
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
@@ -150,6 +161,9 @@ void copy_agent::reap() {
     if (it->second->done) {
       it->second->thread.join();
       const auto job_id = it->first;
+      // Its last bytes and CPU count in its gateway's next report.
+      if (auto m = meters_.find(it->second->host); m != meters_.end())
+        m->second.meter.observe(job_id, it->second->bytes, it->second->cpu_ns);
       it = runs_.erase(it);
       // A run that ended for a reason the state already shows (a stop for a
       // hand-over whose request came in while it ran) may have more to do.
@@ -191,7 +205,10 @@ void copy_agent::reconcile(const std::string& id, const job::state& s) {
 
 void copy_agent::start_run(const std::string& id, const job::state& s) {
   auto r = std::make_unique<run>();
+  r->host = s.host;
   r->epoch = s.epoch;
+  const auto now = wall_clock_ns();
+  meters_.try_emplace(s.host, now, now + 1'000'000'000);
   auto* self = r.get();
   auto fleet = ctx_.fleet != nullptr ? ctx_.fleet->view() : std::make_shared<const services::fleet::view>();
   reported_[id] = s.epoch;  // every run ends in exactly one report (or is abandoned)
@@ -224,6 +241,7 @@ void copy_agent::start_run(const std::string& id, const job::state& s) {
                       &spec.value());
       }
       opening_source = false;
+      spec.value().cpu_ns = &self->cpu_ns;
       auto hashes = s.hashes;
       const auto from = s.resume_offset();
       engine::run_outcome ran_to{from, true, 0};
@@ -234,6 +252,7 @@ void copy_agent::start_run(const std::string& id, const job::state& s) {
         spdlog::info("copy {} on {}: from offset {} (epoch {})", id, s.host, from, s.epoch);
         auto ran = engine::copy_range(spec.value(), from, self->stop, [&](const engine::progress& p) {
           hashes.insert(hashes.end(), p.new_hashes.begin(), p.new_hashes.end());
+          self->bytes = p.offset - from;
           send(job::report_progress{s.epoch, p.offset, p.new_hashes});
         });
         if (!ran)
@@ -259,6 +278,45 @@ void copy_agent::start_run(const std::string& id, const job::state& s) {
     self->done = true;
   });
   runs_[id] = std::move(r);
+}
+
+std::uint32_t copy_agent::queue_depth(const std::string& host) const {
+  std::uint32_t n = 0;
+  for (const auto& [id, s] : jobs_)
+    n += s.host == host && !s.finished() ? 1 : 0;
+  return n;
+}
+
+void copy_agent::report_loads() {
+  // Often enough for any report interval (at least 0.1 s); rarely enough
+  // that the fleet view's snapshot is not copied on every turn of the loop.
+  const auto now_steady = std::chrono::steady_clock::now();
+  if (ctx_.fleet == nullptr || now_steady < next_load_check_)
+    return;
+  next_load_check_ = now_steady + std::chrono::milliseconds(50);
+  const auto fleet = ctx_.fleet->view();
+  const auto now = wall_clock_ns();
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  for (const auto& [id, h] : fleet->hosts) {
+    if (h.site == services::host::site::none || !serves(id))
+      continue;
+    const auto& config = fleet->settings_for(std::string(services::host::to_string(h.site)));
+    auto& g = meters_.try_emplace(id, now, now).first->second;
+    if (now < g.due_ns)
+      continue;
+    g.due_ns = now + config.report_interval_ns;
+    for (const auto& [job_id, r] : runs_)
+      if (r->host == id)
+        g.meter.observe(job_id, r->bytes, r->cpu_ns);
+    const auto queue = queue_depth(id);
+    auto report = g.meter.report(now, queue, cores);
+    const bool idle = report.bytes_per_second == 0 && queue == 0;
+    if (idle && g.idle_sent && now - g.sent_ns < config.stale_after_ns / 2)
+      continue;
+    g.idle_sent = idle;
+    g.sent_ns = now;
+    sink_.send(services::issue<services::host::entity>(id, services::host::report_load{std::move(report)}));
+  }
 }
 
 } // namespace storemesh::actors

@@ -64,5 +64,7 @@ void register_audit(CLI::App& app);
 void register_copy(CLI::App& app);
 void register_demo(CLI::App& app);
 void register_command(CLI::App& app);
+void register_gateway(CLI::App& app);
+void register_rebalance(CLI::App& app);
 
 } // namespace storemesh::ops

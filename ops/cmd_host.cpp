@@ -5,6 +5,7 @@
 #include "events/envelope/envelope_json.hpp"
 #include "events/topic_scan.hpp"
 #include "ops/cli_context.hpp"
+#include "ops/datastore_arg.hpp"
 #include "ops/inject.hpp"
 #include "services/host/host_codec.hpp"
 
@@ -53,18 +54,6 @@ void list_hosts(const list_options& o) {
       ds.push_back(d.name + "=" + d.path);
     fmt::print("{:<24} {:<9} {}\n", id, host::to_string(image.state.status), fmt::join(ds, " "));
   }
-}
-
-host::datastore parse_datastore(const std::string& spec) {
-  const auto eq = spec.find('=');
-  if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
-    throw cli_error("--datastore wants NAME=PATH, got '" + spec + "'", 2);
-  // A relative path means relative to here; the host decider insists on a
-  // normalised absolute path, so make it one.
-  auto path = std::filesystem::absolute(spec.substr(eq + 1)).lexically_normal().string();
-  if (path.size() > 1 && path.back() == '/')
-    path.pop_back();
-  return {spec.substr(0, eq), path};
 }
 
 } // namespace

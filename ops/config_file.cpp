@@ -36,6 +36,21 @@ config_file read_config_file(const std::string& path) {
     c.replication_factor = static_cast<std::int16_t>(*v);
   }
   c.kafka = t["kafka"].value<std::string>();
+  if (auto* r = t["rebalance"].as_table()) {
+    for (const auto& [key, value] : *r) {
+      const std::string k(key.str());
+      if (auto s = value.value<std::string>())
+        c.rebalance[k] = *s;
+      else if (value.is_integer())
+        c.rebalance[k] = std::to_string(*value.value<std::int64_t>());
+      else if (auto d = value.value<double>())
+        c.rebalance[k] = fmt::format("{}", *d);
+      else
+        throw cli_error(fmt::format("config {}: rebalance.{} must be a number or a string", path, k));
+    }
+  } else if (t.contains("rebalance")) {
+    throw cli_error(fmt::format("config {}: rebalance must be a table ([rebalance])", path));
+  }
   return c;
 }
 

@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
   register_events(app);
   register_audit(app);
   register_copy(app);
+  register_gateway(app);
+  register_rebalance(app);
   register_demo(app);
   register_command(app);
   try {
