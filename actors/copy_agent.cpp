@@ -253,7 +253,7 @@ void copy_agent::start_run(const std::string& id, const job::state& s) {
         auto ran = engine::copy_range(spec.value(), from, self->stop, [&](const engine::progress& p) {
           hashes.insert(hashes.end(), p.new_hashes.begin(), p.new_hashes.end());
           self->bytes = p.offset - from;
-          send(job::report_progress{s.epoch, p.offset, p.new_hashes});
+          send(job::report_progress{s.epoch, p.offset, p.new_hashes, wall_clock_ns()});
         });
         if (!ran)
           return fail(ran.error(), &spec.value());

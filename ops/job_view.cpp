@@ -78,11 +78,15 @@ double job_view::rate() const {
   const auto& last = samples.back();
   // A window of about two seconds: recent enough to follow a throttle or a
   // hand-over, long enough to smooth chunk granularity.
+  // Within one epoch: one host's clock (two hosts' clocks need not agree).
   std::size_t i = samples.size() - 1;
-  while (i > 0 && last.timestamp_ns - samples[i - 1].timestamp_ns < 2'000'000'000)
+  while (i > 0 && samples[i - 1].epoch == last.epoch && last.timestamp_ns - samples[i - 1].timestamp_ns < 2'000'000'000)
     --i;
-  if (i == samples.size() - 1)
+  if (i == samples.size() - 1) {
+    if (samples[i - 1].epoch != last.epoch)
+      return 0;  // the first report of a new host: its pace is not known yet
     --i;
+  }
   const auto dt = static_cast<double>(last.timestamp_ns - samples[i].timestamp_ns) / 1e9;
   const auto db = static_cast<double>(last.offset) - static_cast<double>(samples[i].offset);
   return dt > 0 && db > 0 ? db / dt : 0;
@@ -115,7 +119,9 @@ void job_board::fold(const std::string& topic, const events::record_view& r) {
       j.ended_ns = ts;
     const auto* p = std::get_if<job::progressed>(&e.value());
     if (p != nullptr)
-      j.samples.push_back({ts, j.state.epoch, p->offset});
+      // The host's own time of the copy when it says it (a backlog of reports
+      // decided at once, after a takeover or a restart, keeps its pace).
+      j.samples.push_back({p->measured_ns != 0 ? p->measured_ns : ts, j.state.epoch, p->offset});
     if (std::holds_alternative<job::portion_completed>(e.value()))
       j.portion_ns = ts;
     j.timeline.push_back({ts, "copy_job", describe(e.value()), p != nullptr, p != nullptr ? p->offset : 0});

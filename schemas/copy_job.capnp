@@ -43,6 +43,7 @@ struct Command {
       epoch @12 :UInt32;
       offset @13 :UInt64;
       hashes @14 :List(Data);   # SHA-256 of each chunk completed since the last report
+      measuredNs @23 :Int64;    # when the reporter had copied up to OFFSET (its clock); 0: not said
     }
     reportStopped :group {
       epoch @15 :UInt32;
@@ -83,6 +84,9 @@ struct Event {
     progressed :group {
       offset @9 :UInt64;
       hashes @10 :List(Data);
+      measuredNs @28 :Int64;    # the report's measuredNs: rates come from the copy, not from
+                                # when the report was decided (a backlog decided at once
+                                # after a takeover would show an absurd rate)
     }
     # Host B selected; the migration process manager takes it from here.
     migrationRequested :group {

@@ -13,7 +13,9 @@ bool submitted::operator==(const submitted& o) const {
 bool assigned::operator==(const assigned& o) const { return host == o.host && epoch == o.epoch && from == o.from && migration == o.migration;
 }
 bool started::operator==(const started& o) const { return size == o.size && mtime_ns == o.mtime_ns; }
-bool progressed::operator==(const progressed& o) const { return offset == o.offset && hashes == o.hashes; }
+bool progressed::operator==(const progressed& o) const {
+  return offset == o.offset && hashes == o.hashes && measured_ns == o.measured_ns;
+}
 bool migration_requested::operator==(const migration_requested& o) const {
   return migration == o.migration && from == o.from && to == o.to && reason == o.reason;
 }
@@ -248,7 +250,7 @@ D decide_progress(const state& s, const report_progress& c) {
     return D::reject("stale", "offset " + std::to_string(c.offset) + " is not beyond " + std::to_string(s.offset));
   if (auto why = check_progress(s, c.offset, c.hashes))
     return D::reject(why->code, why->reason);
-  return D::accept(progressed{c.offset, c.hashes});
+  return D::accept(progressed{c.offset, c.hashes, c.measured_ns});
 }
 
 D decide_stopped(const state& s, const report_stopped& c) {

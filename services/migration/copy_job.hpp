@@ -61,6 +61,7 @@ struct started {
 struct progressed {
   std::uint64_t offset = 0;             ///< highest contiguous byte copied
   std::vector<chunk_hash> hashes;       ///< chunks completed since the previous event
+  std::int64_t measured_ns = 0;         ///< when the host had copied up to offset (its clock; 0: unknown)
   bool operator==(const progressed&) const;
 };
 /// Host B selected; the migration process manager runs the hand-over.
@@ -160,7 +161,12 @@ struct migrate {
 struct request_stop { std::uint32_t migration = 0; };
 struct hand_over { std::uint32_t migration = 0; };
 struct report_started { std::uint32_t epoch = 0; std::uint64_t size = 0; std::int64_t mtime_ns = 0; };
-struct report_progress { std::uint32_t epoch = 0; std::uint64_t offset = 0; std::vector<chunk_hash> hashes; };
+struct report_progress {
+  std::uint32_t epoch = 0;
+  std::uint64_t offset = 0;
+  std::vector<chunk_hash> hashes;
+  std::int64_t measured_ns = 0;  ///< when the copy reached offset, by the host's clock
+};
 struct report_stopped { std::uint32_t epoch = 0; std::uint64_t offset = 0; std::vector<chunk_hash> hashes; };
 struct report_finished { std::uint32_t epoch = 0; chunk_hash digest{}; };
 struct report_failed { std::uint32_t epoch = 0; std::string code, reason; };

@@ -1,4 +1,6 @@
 #include "services/migration/copy_job_codec.hpp"
+
+#include <capnp/message.h>
 #include "services/migration/engine/chunk_hash.hpp"
 #include "services/testing/decider_spec.hpp"
 
@@ -310,6 +312,24 @@ BOOST_AUTO_TEST_SUITE(copy_job_report_progress)
 
 BOOST_AUTO_TEST_CASE(progress_extends_the_chunk_hashes) {
   job().given(two_chunks_on_a()).when(report_progress{1, 3 * chunk, {h(2)}}).then({progressed{3 * chunk, {h(2)}}});
+}
+
+BOOST_AUTO_TEST_CASE(progress_keeps_the_hosts_time_of_the_copy) {
+  // Rates come from when the host copied, not from when the report was
+  // decided: a backlog decided at once (a takeover) keeps its pace.
+  constexpr std::int64_t at = 1'790'000'000'123'456'789;
+  job().given(two_chunks_on_a()).when(report_progress{1, 3 * chunk, {h(2)}, at}).then(
+      {progressed{3 * chunk, {h(2)}, at}});
+  capnp::MallocMessageBuilder m;
+  auto env = m.initRoot<storemesh::schema::Envelope>();
+  entity::write_command(command{report_progress{1, 3 * chunk, {h(2)}, at}}, env);
+  auto cmd = entity::read_command(env.asReader());
+  BOOST_REQUIRE(cmd.has_value());
+  BOOST_TEST(std::get<report_progress>(cmd.value()).measured_ns == at);
+  entity::write_event(event{progressed{3 * chunk, {h(2)}, at}}, env);
+  auto ev = entity::read_event(env.asReader());
+  BOOST_REQUIRE(ev.has_value());
+  BOOST_TEST(std::get<progressed>(ev.value()).measured_ns == at);
 }
 
 BOOST_AUTO_TEST_CASE(progress_within_a_chunk_carries_no_hash) {

@@ -81,7 +81,11 @@ void entity::write_command(const command& c, schema::Envelope::Builder e) {
                    g.setSize(x.size);
                    g.setMtimeNs(x.mtime_ns);
                  },
-                 [&](const report_progress& x) { write_progress(cmd.initReportProgress(), x.epoch, x.offset, x.hashes); },
+                 [&](const report_progress& x) {
+                   auto g = cmd.initReportProgress();
+                   write_progress(g, x.epoch, x.offset, x.hashes);
+                   g.setMeasuredNs(x.measured_ns);
+                 },
                  [&](const report_stopped& x) { write_progress(cmd.initReportStopped(), x.epoch, x.offset, x.hashes); },
                  [&](const report_finished& x) {
                    auto g = cmd.initReportFinished();
@@ -116,7 +120,11 @@ result<command> entity::read_command(schema::Envelope::Reader e) {
       auto g = cmd.getReportStarted();
       return command{report_started{g.getEpoch(), g.getSize(), g.getMtimeNs()}};
     }
-    case W::REPORT_PROGRESS: return read_progress<report_progress>(cmd.getReportProgress());
+    case W::REPORT_PROGRESS: {
+      SM_TRY(auto c, read_progress<report_progress>(cmd.getReportProgress()));
+      std::get<report_progress>(c).measured_ns = cmd.getReportProgress().getMeasuredNs();
+      return c;
+    }
     case W::REPORT_STOPPED: return read_progress<report_stopped>(cmd.getReportStopped());
     case W::REPORT_FINISHED: {
       SM_TRY(auto digest, read_hash(cmd.getReportFinished().getDigest()));
@@ -156,6 +164,7 @@ void entity::write_event(const event& ev, schema::Envelope::Builder e) {
                    auto g = out.initProgressed();
                    g.setOffset(x.offset);
                    write_hashes(x.hashes, g.initHashes(static_cast<unsigned>(x.hashes.size())));
+                   g.setMeasuredNs(x.measured_ns);
                  },
                  [&](const migration_requested& x) {
                    auto g = out.initMigrationRequested();
@@ -210,7 +219,7 @@ result<event> entity::read_event(schema::Envelope::Reader e) {
     case W::STARTED: return event{started{ev.getStarted().getSize(), ev.getStarted().getMtimeNs()}};
     case W::PROGRESSED: {
       SM_TRY(auto hashes, read_hashes(ev.getProgressed().getHashes()));
-      return event{progressed{ev.getProgressed().getOffset(), std::move(hashes)}};
+      return event{progressed{ev.getProgressed().getOffset(), std::move(hashes), ev.getProgressed().getMeasuredNs()}};
     }
     case W::MIGRATION_REQUESTED: {
       auto g = ev.getMigrationRequested();
