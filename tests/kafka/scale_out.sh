@@ -100,8 +100,9 @@ wait_for() {  # SECONDS DESCRIPTION 'SHELL CONDITION': until the condition (re-e
     sleep 0.2
   done
 }
-assigned_everywhere() {  # every partition owned by exactly one of d1 d2 d3
+assigned_everywhere() {  # each of d1 d2 d3 owns some, and every partition has exactly one owner
   local all
+  [ -n "$(owned d1)" ] && [ -n "$(owned d2)" ] && [ -n "$(owned d3)" ] || return 1
   all=$( (owned d1; owned d2; owned d3) | tr ',' '\n' | grep -v '^$' | sort -n | tr '\n' ' ')
   [ "$all" = "$(seq -s ' ' 0 $((PARTITIONS - 1))) " ]
 }
@@ -160,6 +161,11 @@ a=$(sha256sum <ds/src/big.bin | cut -d' ' -f1)
 b=$(sha256sum <ds/dst/big.bin | cut -d' ' -f1)
 [ "$a" = "$b" ] || fail "sha256 differs: source $a, copy $b"
 echo "   completed on host-b, sha256 equal: $a"
+# The reports queued while no one owned the job were decided in a burst at
+# the takeover; the rate still follows the copy's own pace (throttled to 1 MiB/s).
+rate=$(field "$job" 'int(d["rate_bytes_per_s"])')
+[ "$rate" -le $((2 * MiB)) ] || fail "rate $rate B/s after the takeover: not the copy's pace (1 MiB/s)"
+echo "   last rate shown: $rate B/s (throttle: $MiB)"
 
 echo "5. the audit replays the log: no event lost, none doubled"
 out=$(sm audit --trust op.key.pub --trust-daemon d1/state/daemon.key.pub --trust-daemon d2/state/daemon.key.pub \
