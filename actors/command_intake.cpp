@@ -70,6 +70,9 @@ void command_intake::assigned(const std::vector<partition_id>& partitions) {
   if (auto ready = prepare_(partitions); !ready)
     return fail("preparing partitions: " + ready.error().message());
   for (const auto p : partitions) {
+    // (Already read here: a reload after a fence; start over from the group.)
+    cursors_.erase(std::remove_if(cursors_.begin(), cursors_.end(), [p](const cursor& c) { return c.p == p; }),
+                   cursors_.end());
     auto from = group_.committed(topic_, p);
     if (!from)
       return fail(from.error().message());
@@ -96,14 +99,22 @@ void command_intake::revoked(const std::vector<partition_id>& partitions, bool l
   for (auto& c : cursors_) {
     if (!moving(c))
       continue;
+    // (A fenced write ends the wait: what was in flight was aborted, and is
+    // redelivered from the committed position.)
     while (!lost && ctx_.tracker->low_watermark(c.p, c.reader->position()) < c.reader->position() &&
-           std::chrono::steady_clock::now() < deadline && !ctx_.fatal->load())
+           std::chrono::steady_clock::now() < deadline && !ctx_.fatal->load() &&
+           !(ctx_.fenced != nullptr && ctx_.fenced->load()))
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     final_positions.emplace_back(c.p, ctx_.tracker->low_watermark(c.p, c.reader->position()));
   }
   cursors_.erase(std::remove_if(cursors_.begin(), cursors_.end(), moving), cursors_.end());
-  for (const auto p : partitions)
+  for (const auto p : partitions) {
     ownership_.remove(p);
+    // Lost: what is open here will be redelivered to the next owner (or to
+    // this daemon again), from the committed position.
+    if (lost)
+      ctx_.tracker->forget(p);
+  }
   // Rounds from now on carry only the partitions still owned, and none in
   // flight carries a moving one by the time this commit lands.
   ctx_.writer->set_positions(events::offsets_commit{&group_, topic_, positions()});
@@ -115,6 +126,21 @@ void command_intake::revoked(const std::vector<partition_id>& partitions, bool l
   for (const auto p : partitions)
     ids.push_back(p.value);
   caf::anon_send(router_, release_partitions{std::move(ids)});
+}
+
+void command_intake::reload() {
+  // A round of this daemon was refused as fenced: the group had moved on
+  // (this daemon paused past its session, or a rebalance outran the retries).
+  // Whatever the entities here decided since the last committed positions
+  // may be missing from the log, so everything owned is read again from the
+  // group's positions, by fresh entity actors recovered from the log. The
+  // group, polled next, says what this daemon really owns now.
+  std::vector<partition_id> owned;
+  for (const auto& c : cursors_)
+    owned.push_back(c.p);
+  spdlog::warn("intake: writes fenced; reloading {} partition(s) from their committed positions", owned.size());
+  revoked(owned, true);
+  assigned(owned);
 }
 
 void command_intake::run() {
@@ -141,6 +167,8 @@ void command_intake::run() {
   std::size_t idle_turn = 0;
 
   while (!stopping_) {
+    if (ctx_.fenced != nullptr && ctx_.fenced->exchange(false))
+      reload();
     // Membership first: a revocation must not wait behind a batch.
     if (auto polled = group_.poll(*this, std::chrono::milliseconds(0)); !polled)
       return fail(polled.error().message());
@@ -247,9 +275,12 @@ void command_intake::reject(const std::string& topic, partition_id p, const even
   std::string id_key;
   const auto at = r.off;
   ctx_.writer->submit({append_part{ctx_.names.rejected(), events::partition_for(key, ctx_.rejected_partitions), {std::move(rec)}}},
-                      [tracker, rejected, id_key, p, at, fatal = ctx_.fatal](result<std::vector<offset>> done) {
+                      [tracker, rejected, id_key, p, at, fatal = ctx_.fatal,
+                       fenced = ctx_.fenced](result<std::vector<offset>> done) {
                         if (!done) {
-                          fatal->store(true);
+                          // Fenced: redelivered after the reload (run()).
+                          (done.error().code == events::log_errc::fenced && fenced != nullptr ? fenced : fatal)
+                              ->store(true);
                           return;
                         }
                         rejected->add(id_key, p, at.value);

@@ -65,6 +65,8 @@ private:
   /// Per owned partition, the offset below which every command is done.
   [[nodiscard]] events::partition_group::positions positions() const;
   void publish_positions();
+  /// After a fenced write: every owned partition again, from the group.
+  void reload();
   void fail(const std::string& what);
 
   /// What the checks (decode, payload, signature, kind, key, known refusal)

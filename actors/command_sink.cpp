@@ -38,11 +38,18 @@ void command_sink::send(const services::issued_command& c) {
     spdlog::error("{}/{}: cannot build a command: {}", c.kind, c.id, rec.error().message());
     return;
   }
-  std::vector<events::record> one;
-  one.push_back(std::move(rec).value());
-  submit(std::move(one), [kind = c.kind, id = c.id](result<std::vector<offset>> r) {
-    if (!r)
-      spdlog::error("{}/{}: command not appended: {}", kind, id, r.error().message());
+  send_record(std::move(rec).value(), c.kind, c.id, 50);
+}
+
+void command_sink::send_record(events::record rec, std::string kind, std::string id, int attempts_left) {
+  std::vector<events::record> one{rec};
+  submit(std::move(one), [this, rec = std::move(rec), kind = std::move(kind), id = std::move(id),
+                          attempts_left](result<std::vector<offset>> r) mutable {
+    if (r)
+      return;
+    if (r.error().code == events::log_errc::fenced && attempts_left > 0)
+      return send_record(std::move(rec), std::move(kind), std::move(id), attempts_left - 1);
+    spdlog::error("{}/{}: command not appended: {}", kind, id, r.error().message());
   });
 }
 

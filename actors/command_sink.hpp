@@ -32,6 +32,13 @@ public:
   void send(const services::issued_command& c);
 
 private:
+  /// Submits `rec`; an append refused as fenced (aborted whole: the group
+  /// moved on while it was in flight) is submitted again, the same record,
+  /// so the same command id: an entity decides it once however often it
+  /// arrives. The writer's next rounds carry the generation the intake
+  /// learns at its next poll.
+  void send_record(events::record rec, std::string kind, std::string id, int attempts_left);
+
   log_writer& writer_;
   topics names_;
   std::int32_t partitions_;

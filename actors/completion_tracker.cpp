@@ -29,6 +29,18 @@ offset completion_tracker::low_watermark(partition_id p, offset next_read) const
   return offset{*it->second.begin()};
 }
 
+void completion_tracker::forget(partition_id p) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = open_.find(p.value);
+    if (it == open_.end())
+      return;
+    count_ -= it->second.size();
+    open_.erase(it);
+  }
+  drained_.notify_all();
+}
+
 std::size_t completion_tracker::in_flight() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return count_;

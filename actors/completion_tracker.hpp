@@ -22,6 +22,10 @@ public:
   /// The first offset not yet done, or `next_read` when nothing is in flight.
   [[nodiscard]] offset low_watermark(partition_id p, offset next_read) const;
   [[nodiscard]] std::size_t in_flight() const;
+  /// Drops every open command of `p`: the partition is read again from its
+  /// committed position (it moved, or this daemon's writes were fenced), and
+  /// what was open will be redelivered. A late complete() is harmless.
+  void forget(partition_id p);
   /// Blocks while more than `limit` commands are in flight (backpressure).
   void wait_below(std::size_t limit);
 

@@ -135,6 +135,8 @@ result<void> daemon::start() {
   p->ctx.idle_after = options_.idle_after;
   p->ctx.dedup_window = options_.dedup_window;
   p->ctx.fatal = &fatal_;
+  p->ctx.fenced = options_.group.empty() ? nullptr : &fenced_;
+  p->ctx.ownership = &p->ownership;
   p->system = std::make_unique<caf::actor_system>(scheduler_config(p->cfg));
   p->router = p->system->spawn(entity_router, &p->ctx);
   auto* indexes = p->indexes.get();

@@ -66,6 +66,7 @@ private:
   events::event_log& log_;
   daemon_options options_;
   std::atomic<bool> fatal_{false};
+  std::atomic<bool> fenced_{false};
   events::crypto::public_key sealing_pub_;
   std::unique_ptr<parts> parts_;
 };

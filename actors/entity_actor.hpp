@@ -107,6 +107,13 @@ private:
   void process_queue() {
     if (recovering_ || appending_ || queue_.empty())
       return;
+    if (ctx_->ownership != nullptr && !ctx_->ownership->owns(partition_)) {
+      // The partition moved while these commands waited here: its new owner
+      // decides them (the intake let go of them; they are redelivered there).
+      queue_.clear();
+      quit();
+      return;
+    }
     working_ = image_;
     fleet_view_.reset();  // one snapshot per batch
     std::vector<events::record> event_records;
@@ -209,6 +216,15 @@ private:
 
   void on_appended(const append_done& a) {
     appending_ = false;
+    if (!*a.outcome && a.outcome->error().code == events::log_errc::fenced && ctx_->fenced != nullptr) {
+      // Nothing of the round is in the log: this actor's state is ahead of
+      // it. It goes; the intake reloads the partition, and the entity (here
+      // or at its new owner) recovers from what the log holds.
+      spdlog::warn("{}: append fenced ({}); reloading from the log", key(), a.outcome->error().message());
+      ctx_->fenced->store(true);
+      quit();
+      return;
+    }
     if (!*a.outcome) {
       spdlog::critical("{}: append failed, stopping the daemon: {}", key(), a.outcome->error().message());
       if (ctx_->fatal)

@@ -65,7 +65,10 @@ caf::behavior entity_router(caf::stateful_actor<entity_router_state>* self, cons
             ++it;
             continue;
           }
+          // As for passivation: commands that arrive meanwhile (the partition
+          // reloaded, or assigned back) wait until this actor is down.
           self->send(it->second, stop_atom::value);
+          self->state.held.emplace(it->first, std::vector<command_ptr>{});
           it = self->state.live.erase(it);
           ++stopped;
         }

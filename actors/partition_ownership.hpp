@@ -1,6 +1,7 @@
 #pragma once
 // Which command partitions this daemon owns right now, for the threads that
-// act per partition besides the intake (the reaction feed). Written by the
+// act per partition besides the intake (the reaction feed), and for entity
+// actors, which decide nothing for a partition that has moved. Written by the
 // intake as the group assigns and revokes; the generation tells a reader that
 // the set changed since it last looked. Thread-safe.
 
@@ -27,6 +28,10 @@ public:
   [[nodiscard]] std::uint64_t generation() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return generation_;
+  }
+  [[nodiscard]] bool owns(partition_id p) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return owned_.count(p.value) != 0;
   }
   [[nodiscard]] std::set<std::int32_t> owned() const {
     std::lock_guard<std::mutex> lock(mutex_);

@@ -71,8 +71,15 @@ void reaction_feed::run() {
       follower.emplace(std::move(f).value());
     }
     bool idle = false;
-    if (auto r = round(*follower, idle); !r)
-      return fail(r.error().message());
+    if (auto r = round(*follower, idle); !r) {
+      if (r.error().code != events::log_errc::fenced)
+        return fail(r.error().message());
+      // The group moved on without this daemon: nothing of the round is in
+      // the log. Follow again from the group's positions (the ids repeat).
+      spdlog::warn("reactions: {}; following again from the committed positions", r.error().message());
+      generation = ~std::uint64_t{0};
+      continue;
+    }
     if (idle)
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }

@@ -7,6 +7,7 @@
 #include "actors/fleet_board.hpp"
 #include "actors/indexes.hpp"
 #include "actors/log_writer.hpp"
+#include "actors/partition_ownership.hpp"
 #include "actors/topics.hpp"
 #include "events/event_log.hpp"
 
@@ -38,6 +39,12 @@ struct runtime_context {
   /// How long an entity remembers decided command ids; older commands are refused as expired.
   std::chrono::nanoseconds dedup_window = std::chrono::hours(24);
   std::atomic<bool>* fatal = nullptr;           ///< set when the log refuses an append
+  /// Set when the log refused an append as fenced (the group had moved on
+  /// without this daemon): the intake reloads its partitions from their
+  /// committed positions instead of stopping the daemon.
+  std::atomic<bool>* fenced = nullptr;
+  /// The partitions this daemon owns (optional: without it, all of them).
+  const partition_ownership* ownership = nullptr;
 };
 
 } // namespace storemesh::actors

@@ -111,6 +111,11 @@ void kafka_group::rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_li
     spdlog::info("group {}: assigned partitions [{}] of {}", group_, listed(ids), topic_);
     if (listener_ != nullptr)
       listener_->assigned(ids);
+    // The generation the listener now knows of (every rebalance ends here,
+    // for a cooperative member even with nothing new).
+    group_metadata_ptr now(rd_kafka_consumer_group_metadata(rk), group_metadata_deleter{});
+    std::lock_guard<std::mutex> lock(mutex_);
+    metadata_ = std::move(now);
     return;
   }
   if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
@@ -172,7 +177,8 @@ result<void> kafka_group::commit(const std::string& topic, const positions& next
 }
 
 group_metadata_ptr kafka_group::group_metadata() const {
-  return group_metadata_ptr(rd_kafka_consumer_group_metadata(rk_.get()));
+  std::lock_guard<std::mutex> lock(mutex_);
+  return metadata_;
 }
 
 void kafka_group::committed_elsewhere(const std::string& topic, const positions& next) {

@@ -29,9 +29,11 @@
 namespace storemesh::events::kafka_detail {
 
 struct group_metadata_deleter {
-  void operator()(rd_kafka_consumer_group_metadata_t* m) const { rd_kafka_consumer_group_metadata_destroy(m); }
+  void operator()(const rd_kafka_consumer_group_metadata_t* m) const {
+    rd_kafka_consumer_group_metadata_destroy(const_cast<rd_kafka_consumer_group_metadata_t*>(m));
+  }
 };
-using group_metadata_ptr = std::unique_ptr<rd_kafka_consumer_group_metadata_t, group_metadata_deleter>;
+using group_metadata_ptr = std::shared_ptr<const rd_kafka_consumer_group_metadata_t>;
 
 class kafka_group final : public partition_group {
 public:
@@ -48,7 +50,12 @@ public:
   [[nodiscard]] result<void> commit(const std::string& topic, const positions& next) override;
   [[nodiscard]] std::string name() const override { return group_; }
 
-  /// This member's identity and generation, for send_offsets_to_transaction.
+  /// This member's identity and generation as of the last rebalance the
+  /// listener was told of, for send_offsets_to_transaction. Not the client's
+  /// latest: librdkafka may rejoin in the background (a member back from a
+  /// pause) before the listener hears it lost its partitions, and a
+  /// transaction under that new generation would pass the fence for
+  /// partitions the member no longer owns. Null before the first assignment.
   [[nodiscard]] group_metadata_ptr group_metadata() const;
   /// Remembers positions a transaction committed, so that commit() of the
   /// same positions writes nothing.
@@ -66,8 +73,9 @@ private:
   client_ptr rk_;
   listener* listener_ = nullptr;  // set while poll() runs
   bool cooperative_ = true;        // the rebalance protocol last seen
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::map<std::pair<std::string, std::int32_t>, offset> last_;  // mutex_: known committed positions
+  group_metadata_ptr metadata_;                                   // mutex_: see group_metadata()
 };
 
 } // namespace storemesh::events::kafka_detail

@@ -129,23 +129,17 @@ result<std::vector<offset>> kafka_log::append_committing(const std::vector<batch
                      &rd_kafka_topic_partition_list_destroy);
   for (const auto& [p, o] : commit.next)
     rd_kafka_topic_partition_list_add(positions.get(), commit.topic.c_str(), p.value)->offset = o.value;
-  // A rebalance bumps every member's generation, including the ones that keep
-  // their partitions: a transaction that raced it is refused and retried with
-  // the new generation (aborted, it wrote nothing). A member the group has
-  // expelled keeps being refused: that is the fence.
-  constexpr int attempts = 5;
-  for (int attempt = 1;; ++attempt) {
-    auto metadata = group->group_metadata();
-    const kafka_detail::kafka_producer::group_offsets with{positions.get(), metadata.get()};
-    auto firsts = producer_->append_transaction(targets, &with);
-    if (firsts) {
-      group->committed_elsewhere(commit.topic, commit.next);
-      return firsts;
-    }
-    if (firsts.error().code != log_errc::fenced || attempt == attempts)
-      return firsts;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100 * attempt));
-  }
+  // No retry under a newer generation: a refusal means the group moved on
+  // since the caller last looked, and only the caller (reloading from the
+  // committed positions) can tell whether it still owns what it wrote for.
+  // A rebalance that merely bumped the generation costs such a reload too.
+  auto metadata = group->group_metadata();
+  if (!metadata)
+    return make_error(log_errc::fenced, "no assignment from group " + group->name() + " yet");
+  const kafka_detail::kafka_producer::group_offsets with{positions.get(), metadata.get()};
+  SM_TRY(auto firsts, producer_->append_transaction(targets, &with));
+  group->committed_elsewhere(commit.topic, commit.next);
+  return firsts;
 }
 
 result<std::unique_ptr<partition_group>> kafka_log::join_group(std::string_view topic, std::string_view group) {

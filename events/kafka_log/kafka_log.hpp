@@ -69,9 +69,10 @@ public:
   [[nodiscard]] result<std::int32_t> partitions(std::string_view topic) override;
   [[nodiscard]] result<std::vector<offset>> append_all(const std::vector<batch_ref>& batches) override;
   /// With a transactional id and a group this log joined, the positions
-  /// commit inside the transaction (KIP-447): an expelled member's transaction
-  /// is refused whole (log_errc::fenced). A rebalance that merely bumped the
-  /// generation is retried with the member's fresh metadata.
+  /// commit inside the transaction (KIP-447), under the generation the
+  /// group's listener last heard of: the transaction of a member the group
+  /// has moved on from is refused whole (log_errc::fenced), and the caller
+  /// reloads from the committed positions.
   [[nodiscard]] result<std::vector<offset>> append_committing(const std::vector<batch_ref>& batches,
                                                               const offsets_commit& commit) override;
   [[nodiscard]] result<std::unique_ptr<partition_group>> join_group(std::string_view topic,

@@ -69,9 +69,10 @@ print(",".join(str(p) for p in sorted(owned)))
 EOF
 }
 
-# Kafka's partitioner (murmur2), as storemesh and every Java client place keys.
-partition_of() {
-  python3 - "$1" $PARTITIONS <<'EOF'
+# Kafka's partitioner (murmur2), as storemesh and every Java client place keys:
+# "KEY PARTITION" per key.
+partitions_of() {
+  python3 - $PARTITIONS "$@" <<'EOF'
 import sys
 def murmur2(data):
     m, r = 0x5bd1e995, 24
@@ -87,8 +88,18 @@ def murmur2(data):
     if len(tail) >= 1: h ^= tail[0]; h = (h * m) & 0xffffffff
     h ^= h >> 13; h = (h * m) & 0xffffffff; h ^= h >> 15
     return h
-print((murmur2(sys.argv[1].encode()) & 0x7fffffff) % int(sys.argv[2]))
+for key in sys.argv[2:]:
+    print(key, (murmur2(key.encode()) & 0x7fffffff) % int(sys.argv[1]))
 EOF
+}
+partition_of() { partitions_of "$1" | cut -d' ' -f2; }
+# Keys PREFIX1, PREFIX2, ... whose partition daemon NAME owns now, the first COUNT.
+keys_owned_by() {  # NAME PREFIX COUNT
+  local owned_now n=0 key p
+  owned_now=",$(owned "$1"),"
+  while read -r key p; do
+    if [[ "$owned_now" == *",$p,"* ]] && [ "$n" -lt "$3" ]; then echo "$key"; n=$((n + 1)); fi
+  done < <(partitions_of $(seq -f "$2%g" 1 400))
 }
 
 field() { sm copy status "$1" --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$2"; }
@@ -122,10 +133,7 @@ mkdir -p ds/src ds/dst
 head -c $((24 * MiB)) /dev/urandom >ds/src/big.bin
 sm host add host-a --datastore "src=$work/ds/src" --datastore "dst=$work/ds/dst" >/dev/null
 sm host add host-b --datastore "src=$work/ds/src" --datastore "dst=$work/ds/dst" >/dev/null
-job=""
-for i in $(seq 1 200); do
-  if [[ ",$(owned d3)," == *",$(partition_of "job-$i"),"* ]]; then job="job-$i"; break; fi
-done
+job=$(keys_owned_by d3 job- 1)
 [ -n "$job" ] || fail "no job id lands on d3's partitions"
 echo "   job $job: partition $(partition_of "$job"), owned by d3"
 sm copy submit --id "$job" --src src:big.bin --dst dst:big.bin --chunk-size 1MiB --host host-a --max-rate 1M >/dev/null
@@ -172,4 +180,44 @@ out=$(sm audit --trust op.key.pub --trust-daemon d1/state/daemon.key.pub --trust
   --trust-daemon d3/state/daemon.key.pub 2>&1) || fail "audit: $out"
 echo "$out" | grep -Eq "verdict +OK" || fail "audit verdict: $out"
 echo "   $(echo "$out" | grep -m1 -E "^verdict")"
+echo "6. a daemon paused past its session (SIGSTOP) comes back a zombie: fenced, it rejoins and carries on"
+head -c $((8 * MiB)) /dev/urandom >ds/src/second.bin
+job2=$(keys_owned_by d1 second- 1)
+[ -n "$job2" ] || fail "no job id lands on d1's partitions"
+sm copy submit --id "$job2" --src src:second.bin --dst dst:second.bin --chunk-size 1MiB --host host-a --max-rate 1M >/dev/null
+wait_for 60 "$job2 copies on host-a" '[ "$(field "$job2" "d[\"bytes_done\"]")" -ge $((1 * MiB)) ]'
+# And a stream of registrations for d1's entities, so that d1 is paused in
+# the middle of deciding (its round in flight is the zombie's write).
+mapfile -t stream < <(keys_owned_by d1 z 30)
+(for h in "${stream[@]}"; do sm host add "$h" --datastore "src=$work/ds/src" --no-wait >/dev/null; done) &
+streamer=$!
+sleep 1
+kill -STOP "$pid_d1"
+t0=$SECONDS
+until [ "$(owned d2)" = "$(seq -s , 0 $((PARTITIONS - 1)))" ]; do
+  [ $((SECONDS - t0)) -lt 60 ] || fail "d2 did not take the paused d1's partitions"
+  sleep 0.2
+done
+echo "   d1 paused; d2 took everything in $((SECONDS - t0)) s; d1 resumes"
+kill -CONT "$pid_d1"
+deadline=$((SECONDS + 120))
+until [ "$(field "$job2" 'd["state"]')" = completed ]; do
+  st=$(field "$job2" 'd["state"]')
+  [ "$st" != failed ] || fail "$job2 failed: $(sm copy status "$job2" --json)"
+  [ "$SECONDS" -lt "$deadline" ] || fail "$job2 still $st: $(sm copy status "$job2" --json)"
+  kill -0 "$pid_d1" 2>/dev/null || fail "d1 stopped after it came back: $(tail -n 5 d1.log)"
+  sleep 0.3
+done
+a=$(sha256sum <ds/src/second.bin | cut -d' ' -f1)
+b=$(sha256sum <ds/dst/second.bin | cut -d' ' -f1)
+[ "$a" = "$b" ] || fail "$job2: sha256 differs: source $a, copy $b"
+wait "$streamer"
+registered() { sm host list --json | python3 -c 'import json,sys; print(sum(1 for l in sys.stdin if json.loads(l)["id"].startswith("z")))'; }
+wait_for 60 "all ${#stream[@]} streamed registrations decided" '[ "$(registered)" -eq ${#stream[@]} ]'
+echo "   ${#stream[@]} registrations streamed across the pause: all decided; d1 $(grep -c "reloading" d1.log || true) fenced reload(s)"
+kill -0 "$pid_d1" 2>/dev/null || fail "d1 stopped after it came back: $(tail -n 5 d1.log)"
+echo "   $job2 completed, sha256 equal; d1 alive and owns [$(owned d1)] again"
+out=$(sm audit --trust op.key.pub --trust-daemon d1/state/daemon.key.pub --trust-daemon d2/state/daemon.key.pub \
+  --trust-daemon d3/state/daemon.key.pub 2>&1) || fail "audit: $out"
+echo "$out" | grep -Eq "verdict +OK" || fail "audit verdict: $out"
 echo "OK"
