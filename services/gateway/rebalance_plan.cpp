@@ -22,12 +22,14 @@ enum class strategy {
   heaviest,  ///< the heaviest workload that fits, to the least busy gateway: fewest moves
   lightest,  ///< the lightest workload, to the least busy gateway: sources keep their heaviest
   fill,      ///< fill one target up to the mean, best fit: packs near-equal workloads tightly
+  fill_busiest,  ///< the same, the busiest target below the mean first
 };
 
 class planner {
 public:
   planner(const plan_input& in, strategy how)
-      : in_(in), n_(in.gateways.size()), fill_(how == strategy::fill), lightest_(how == strategy::lightest) {
+      : in_(in), n_(in.gateways.size()), fill_(how == strategy::fill || how == strategy::fill_busiest),
+        busiest_first_(how == strategy::fill_busiest), lightest_(how == strategy::lightest) {
     score_.resize(n_);
     rank_.resize(n_);
     std::vector<std::size_t> by_id(n_);
@@ -186,6 +188,26 @@ private:
       return true;
     }
     filling_.reset();
+    if (busiest_first_) {
+      // The target that is already the busiest ends up the highest after
+      // its last workload: filled while the source is still high, that last
+      // move need not invert the pair (measured rates a few percent apart:
+      // filling the least busy first left the busiest for the end, too close
+      // to the source to take one more).
+      std::vector<std::size_t> below_mean;
+      for (auto it = low_.begin(); it != low_.end() && below_mean.size() < partner_scan; ++it) {
+        const std::size_t target = std::get<2>(*it);
+        if (score_[target] >= mean_ || score_[target] >= score_[top])
+          break;
+        if (target != top && !in_.gateways[target].cooling)
+          below_mean.push_back(target);
+      }
+      for (auto t = below_mean.rbegin(); t != below_mean.rend(); ++t)
+        if (try_move(top, *t, p) == fit::moved) {
+          filling_ = *t;
+          return true;
+        }
+    }
     std::size_t tried = 0;
     for (auto it = low_.begin(); it != low_.end() && tried < partner_scan; ++it) {
       const std::size_t target = std::get<2>(*it);
@@ -258,6 +280,7 @@ private:
   const plan_input& in_;
   std::size_t n_;
   bool fill_;
+  bool busiest_first_;
   bool lightest_;
   std::vector<double> score_;
   std::vector<std::size_t> rank_;
@@ -281,7 +304,7 @@ plan make_plan(const plan_input& in) {
     return best;
   // Until one reaches the threshold, the next strategy; keep whichever plan
   // leaves the smallest spread (on a tie, the one with fewer moves).
-  for (auto how : {strategy::lightest, strategy::fill}) {
+  for (auto how : {strategy::lightest, strategy::fill, strategy::fill_busiest}) {
     if (best.spread_after <= in.spread_threshold + epsilon)
       break;
     auto other = planner(in, how).run();
