@@ -9,6 +9,8 @@
 
 #include <fmt/core.h>
 
+#include <limits>
+#include <map>
 #include <unordered_map>
 
 namespace storemesh::ops {
@@ -22,6 +24,22 @@ struct auditor {
   const audit_options& o;
   audit_report report;
   std::unordered_map<std::string, bool> command_ok;  // command id -> trusted and valid signature
+  // Where each events partition ended before the commands were read. An
+  // event beyond it may answer a command appended after the commands topic
+  // was read (the audit of a live daemon), so its cause is not looked for;
+  // everything else about it is checked.
+  std::map<std::pair<std::string, std::int32_t>, std::int64_t> events_end;
+
+  void mark_events_end() {
+    for (const auto& kind : actors::entity_kinds()) {
+      const auto topic = o.names.events(kind.kind);
+      auto n = log.partitions(topic);
+      for (std::int32_t i = 0; n && i < n.value(); ++i) {
+        auto end = log.end_offset(topic, partition_id{i});
+        events_end[{topic, i}] = end ? end.value().value : std::numeric_limits<std::int64_t>::max();
+      }
+    }
+  }
 
   void violation(std::string what) { report.violations.push_back(std::move(what)); }
 
@@ -99,7 +117,7 @@ struct auditor {
           if (pending.empty())
             first_pending = r.off.value;
           pending.push_back(events::crypto::record_hash(r.value));
-          on_record(r, env);
+          on_record(p, r, env);
           return;
         }
         ++report.seals;
@@ -125,14 +143,14 @@ struct auditor {
     for (const auto& kind : actors::entity_kinds()) {
       auto projection = kind.make_projection();
       const auto topic = o.names.events(kind.kind);
-      sealed_topic(topic, [&](const events::record_view& r, const decoded_envelope& env) {
+      sealed_topic(topic, [&](partition_id p, const events::record_view& r, const decoded_envelope& env) {
         ++report.events;
         if (env.entity_kind() != kind.kind)
           return violation(fmt::format("{}@{}: a {} record in the {} topic", topic, r.off.value,
                                        env.entity_kind(), kind.kind));
         const auto cause = std::string(as_string_view(env.reader().getCausationId()));
         auto c = command_ok.find(cause);
-        if (c == command_ok.end())
+        if (c == command_ok.end() && r.off.value < events_end[{topic, p.value}])
           violation(fmt::format("{}@{} ({}/{} seq {}): caused by a command that is not in the log", topic,
                                 r.off.value, kind.kind, env.entity_id(), env.reader().getSequence()));
         else if (!c->second)
@@ -147,7 +165,7 @@ struct auditor {
   }
 
   void rejected() {
-    sealed_topic(o.names.rejected(), [&](const events::record_view&, const decoded_envelope& env) {
+    sealed_topic(o.names.rejected(), [&](partition_id, const events::record_view&, const decoded_envelope& env) {
       if (env.reader().getPayload().isRejection())
         ++report.rejections;
     });
@@ -168,7 +186,8 @@ struct auditor {
 } // namespace
 
 audit_report run_audit(events::event_log& log, const audit_options& o) {
-  auditor a{log, o, {}, {}};
+  auditor a{log, o, {}, {}, {}};
+  a.mark_events_end();
   a.commands();
   a.entity_events();
   a.rejected();
