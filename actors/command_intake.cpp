@@ -59,8 +59,7 @@ events::partition_group::positions command_intake::positions() const {
 }
 
 void command_intake::publish_positions() {
-  if (!cursors_.empty())
-    ctx_.writer->set_positions(events::offsets_commit{&group_, topic_, positions()});
+  ctx_.writer->set_positions(events::offsets_commit{&group_, topic_, positions()});
 }
 
 void command_intake::assigned(const std::vector<partition_id>& partitions) {
@@ -117,7 +116,7 @@ void command_intake::revoked(const std::vector<partition_id>& partitions, bool l
   }
   // Rounds from now on carry only the partitions still owned, and none in
   // flight carries a moving one by the time this commit lands.
-  ctx_.writer->set_positions(events::offsets_commit{&group_, topic_, positions()});
+  publish_positions();
   ctx_.writer->barrier();
   if (!lost && !final_positions.empty())
     if (auto committed = group_.commit(topic_, final_positions); !committed)

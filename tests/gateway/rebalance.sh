@@ -8,21 +8,7 @@ set -euo pipefail
 S=$(readlink -f "${1:?usage: rebalance.sh path/to/storemesh}")
 # shellcheck source=../migration/daemon_lib.sh
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/../migration/daemon_lib.sh"
-work=$(mktemp -d)
-daemon=""
-# On exit: kill the daemon, print its log on failure, remove the directory (KEEP=1 keeps it).
-cleanup() {
-  local rc=$?
-  if [ -n "$daemon" ]; then kill -9 "$daemon" 2>/dev/null || true; wait "$daemon" 2>/dev/null || true; fi
-  if [ "$rc" -ne 0 ] && [ -f "$work/serve.log" ]; then
-    echo "--- last lines of serve.log:" >&2
-    tail -n 25 "$work/serve.log" >&2
-  fi
-  if [ -n "${KEEP:-}" ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-cd "$work"
-export STOREMESH_DATA="$work/data" STOREMESH_KEY="$work/op.key"
+enter_workspace
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 check() { echo "-- $*"; }

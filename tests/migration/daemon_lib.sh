@@ -2,6 +2,28 @@
 # start, kill and restart. Expects S (the storemesh binary) and fail().
 MiB=$((1 << 20))
 
+# A scratch directory as the working directory, holding the daemon's data and
+# the operator's key. On exit: kill the daemon, run the script's
+# extra_cleanup if it defines one, print the daemon's log on failure (with
+# LOG_NOTE, if set), remove the directory (KEEP=1 keeps it).
+daemon=""
+enter_workspace() {
+  work=$(mktemp -d)
+  trap leave_workspace EXIT
+  cd "$work"
+  export STOREMESH_DATA="$work/data" STOREMESH_KEY="$work/op.key"
+}
+leave_workspace() {
+  local rc=$?
+  if [ -n "$daemon" ]; then kill -9 "$daemon" 2>/dev/null || true; wait "$daemon" 2>/dev/null || true; fi
+  if declare -F extra_cleanup >/dev/null; then extra_cleanup; fi
+  if [ "$rc" -ne 0 ] && [ -f "$work/serve.log" ]; then
+    echo "--- last lines of serve.log${LOG_NOTE:+ ($LOG_NOTE)}:" >&2
+    tail -n 30 "$work/serve.log" >&2
+  fi
+  if [ -n "${KEEP:-}" ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
+}
+
 # Every CLI call is bounded: a hung command fails the test instead of hanging it.
 sm() { timeout 60 "$S" "$@"; }
 

@@ -10,21 +10,8 @@ KILLS=${2:-10}
 SEED=${3:-$((($(date +%s%N) / 1000) % 32768))}
 RANDOM=$SEED  # the kill plan is a function of the seed (the timing it meets is not)
 echo "seed $SEED, $KILLS kills (same plan again: faults.sh STOREMESH $KILLS $SEED)"
-work=$(mktemp -d)
-daemon=""
-# On exit: kill the daemon, print the daemon log on failure, remove the directory (KEEP=1 keeps it).
-cleanup() {
-  local rc=$?
-  if [ -n "$daemon" ]; then kill -9 "$daemon" 2>/dev/null || true; wait "$daemon" 2>/dev/null || true; fi
-  if [ "$rc" -ne 0 ] && [ -f "$work/serve.log" ]; then
-    echo "--- last lines of serve.log (seed $SEED):" >&2
-    tail -n 30 "$work/serve.log" >&2
-  fi
-  if [ -n "${KEEP:-}" ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-cd "$work"
-export STOREMESH_DATA="$work/data" STOREMESH_KEY="$work/op.key"
+LOG_NOTE="seed $SEED"
+enter_workspace
 fail() { echo "FAIL (seed $SEED): $*" >&2; exit 1; }
 kill_daemon() {
   kill -9 "$daemon"

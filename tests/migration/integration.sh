@@ -6,23 +6,11 @@ set -euo pipefail
 S=$(readlink -f "${1:?usage: integration.sh path/to/storemesh}")
 # shellcheck source=daemon_lib.sh
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/daemon_lib.sh"
-work=$(mktemp -d)
-daemon=""
 small_mounted=""
-# On exit: kill the daemon, unmount, print the daemon log on failure, remove the directory (KEEP=1 keeps it).
-cleanup() {
-  local rc=$?
-  if [ -n "$daemon" ]; then kill -9 "$daemon" 2>/dev/null || true; wait "$daemon" 2>/dev/null || true; fi
+extra_cleanup() {
   if [ -n "$small_mounted" ]; then umount "$work/ds/small" 2>/dev/null || umount -l "$work/ds/small" || true; fi
-  if [ "$rc" -ne 0 ] && [ -f "$work/serve.log" ]; then
-    echo "--- last lines of serve.log:" >&2
-    tail -n 25 "$work/serve.log" >&2
-  fi
-  if [ -n "${KEEP:-}" ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
 }
-trap cleanup EXIT
-cd "$work"
-export STOREMESH_DATA="$work/data" STOREMESH_KEY="$work/op.key"
+enter_workspace
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 check() { echo "-- $*"; }
