@@ -6,12 +6,21 @@
 //   created -> running -> stopped     stop() is idempotent and joins.
 //
 // Reads only the partitions its group (events::partition_group) assigns it,
-// and is that group's listener: on an assignment it first has `prepare` catch
-// the daemon's indexes up with the partitions' history (another daemon may
-// have written it), then reads from the group's committed position; on a
-// revocation it stops reading, lets the partition's in-flight commands finish
-// (bounded), commits, and has the router stop the partition's entities, so
-// the next owner starts exactly where this one stopped.
+// and is that group's listener. An assigned partition is opened on the
+// intake's own loop, not in the group's callback (which must stay short: the
+// member polls meanwhile): once its committed position is stable (a previous
+// owner's transaction has ended), `prepare` catches the daemon's indexes up
+// with the partitions' history (another daemon may have written it), then it
+// is read from that position. On a revocation it stops reading, lets the
+// partition's in-flight commands finish (bounded), commits, and has the
+// router stop the partition's entities, so the next owner starts exactly
+// where this one stopped.
+//
+//   assigned -> pending --(position stable, indexes caught up)--> open
+//   open | pending --revoked--> (gone)        a fenced write: reload(), below
+//
+// Every command carries the tenure its partition was read under
+// (partition_group.hpp, Fencing); so does every refusal the intake writes.
 //
 // Positions (per partition, the offset below which every command's outcome is
 // durable: completion_tracker) go to the log writer, which commits them with
@@ -28,7 +37,9 @@
 #include <caf/actor.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <functional>
+#include <optional>
 #include <thread>
 
 namespace storemesh::actors {
@@ -57,16 +68,23 @@ private:
   struct cursor {
     partition_id p;
     std::unique_ptr<events::log_reader> reader;
-    offset end_at_start;  ///< caught up once everything below it is decided
+    offset end_at_start;     ///< caught up once everything below it is decided
+    ownership_epoch tenure;  ///< what its commands are read under
   };
 
   void assigned(const std::vector<partition_id>& partitions) override;
   void revoked(const std::vector<partition_id>& partitions, bool lost) override;
+  /// Opens the pending partitions whose positions are stable (see above).
+  void open_pending();
   /// Per owned partition, the offset below which every command is done.
   [[nodiscard]] events::partition_group::positions positions() const;
   void publish_positions();
-  /// After a fenced write: every owned partition again, from the group.
+  /// After a fenced write: every owned partition again, under a new tenure,
+  /// from the group's committed positions.
   void reload();
+  /// Handles a fenced write (ctx.fenced): waits for the group to say where
+  /// this member stands now, then reloads (see run()).
+  void on_fenced();
   void fail(const std::string& what);
 
   /// What the checks (decode, payload, signature, kind, key, known refusal)
@@ -82,10 +100,9 @@ private:
   void run();
   /// Thread-safe: the signature checks of one batch run on two threads.
   [[nodiscard]] verdict check(const std::string& topic, partition_id p, const events::record_view& r) const;
-  void dispatch(const std::string& topic, partition_id p, const events::record_view& r, verdict v);
-  void reject(const std::string& topic, partition_id p, const events::record_view& r, std::string_view kind,
-              std::string_view id, const std::array<std::uint8_t, 16>& cmd_id, std::string_view code,
-              const std::string& reason);
+  void dispatch(const cursor& c, const events::record_view& r, verdict v);
+  void reject(const cursor& c, const events::record_view& r, std::string_view kind, std::string_view id,
+              const std::array<std::uint8_t, 16>& cmd_id, std::string_view code, const std::string& reason);
 
   runtime_context& ctx_;
   events::crypto::trusted_keys trusted_;
@@ -95,7 +112,14 @@ private:
   caf::actor router_;
   std::string topic_;
   std::vector<cursor> cursors_;  // the intake thread's (the listener runs there too)
+  std::vector<partition_id> pending_;  // assigned, not open yet
+  std::chrono::steady_clock::time_point retry_pending_at_{};
+  std::chrono::milliseconds pending_backoff_{0};
   bool assigned_once_ = false;
+  // A fenced write and what the group had said by then (the intake thread's):
+  // rebalances_ counts the listener's calls.
+  std::uint64_t rebalances_ = 0;
+  std::optional<std::pair<std::uint64_t, std::chrono::steady_clock::time_point>> fenced_since_;
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> read_{0};
   std::atomic<bool> caught_up_{false};

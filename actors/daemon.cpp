@@ -117,6 +117,7 @@ result<void> daemon::start() {
   }
   auto& reaction_positions = p->reaction_positions ? *p->reaction_positions : *p->group;
   p->writer = std::make_unique<log_writer>(log_, options_.names, std::move(key), options_.producer);
+  p->writer->set_fenced_wait(options_.fenced_wait);
   p->pool = std::make_unique<blocking_pool>(1);
   p->ctx.log = &log_;
   p->ctx.names = options_.names;
@@ -137,6 +138,7 @@ result<void> daemon::start() {
   p->ctx.fatal = &fatal_;
   p->ctx.fenced = options_.group.empty() ? nullptr : &fenced_;
   p->ctx.ownership = &p->ownership;
+  p->ctx.group = p->group.get();
   p->system = std::make_unique<caf::actor_system>(scheduler_config(p->cfg));
   p->router = p->system->spawn(entity_router, &p->ctx);
   auto* indexes = p->indexes.get();

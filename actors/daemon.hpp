@@ -46,6 +46,10 @@ struct daemon_options {
   /// partition count, since the owner of a command partition owns the entities
   /// whose events and snapshots land in the partition of the same number.
   std::string group;
+  /// With a group: how long a round refused as fenced waits for news of the
+  /// group (a rebalance) to be tried again under it (log_writer). About the
+  /// group's session timeout.
+  std::chrono::milliseconds fenced_wait{10000};
 };
 
 class daemon {

@@ -14,6 +14,15 @@
 //             stops the daemon: state never runs ahead of the log.
 // Idle for `idle_after`: ask the router to passivate us; the router answers
 // with stop, which we obey once nothing is queued or in flight.
+//
+// Tenure. An actor decides under one tenure of its partition (the one the
+// commands it was made for were read under), recovers only after the intake
+// prepared that tenure (so it sees what the previous owner wrote), and claims
+// that tenure on every append. Once the tenure ends (the partition moved, was
+// lost, or was renewed after a fenced write) its appends are refused as
+// stale_claim and it goes, deciding nothing more: the commands are
+// redelivered under the current tenure, to a fresh actor that recovers from
+// the log.
 
 #include "actors/entity_recovery.hpp"
 #include "actors/entity_traits.hpp"
@@ -37,10 +46,12 @@ public:
   using image_type = entity_image<Entity>;
   using decision_type = services::decision<typename Entity::event_type>;
 
-  entity_actor(caf::actor_config& cfg, const runtime_context* ctx, std::string id, caf::actor router)
+  entity_actor(caf::actor_config& cfg, const runtime_context* ctx, std::string id, ownership_epoch tenure,
+               caf::actor router)
       : caf::event_based_actor(cfg), ctx_(ctx), id_(std::move(id)), router_(std::move(router)) {
     events_topic_ = ctx_->names.events(Entity::kind);
     partition_ = events::partition_for(id_, ctx_->event_partitions);
+    claim_ = events::partition_claim{partition_, tenure};
   }
 
   const char* name() const override { return "entity"; }
@@ -107,9 +118,9 @@ private:
   void process_queue() {
     if (recovering_ || appending_ || queue_.empty())
       return;
-    if (ctx_->ownership != nullptr && !ctx_->ownership->owns(partition_)) {
-      // The partition moved while these commands waited here: its new owner
-      // decides them (the intake let go of them; they are redelivered there).
+    if (!tenure_running()) {
+      // The partition moved (or was renewed) while these commands waited
+      // here: they are redelivered under the current tenure, to its owner.
       queue_.clear();
       quit();
       return;
@@ -141,7 +152,7 @@ private:
     }
     appending_ = true;
     auto self = caf::actor_cast<caf::actor>(this);
-    ctx_->writer->submit(std::move(parts), [self](result<std::vector<offset>> r) {
+    ctx_->writer->submit(std::move(parts), claim_, [self](result<std::vector<offset>> r) {
       caf::anon_send(self, append_done{std::make_shared<result<std::vector<offset>>>(std::move(r))});
     });
   }
@@ -216,6 +227,14 @@ private:
 
   void on_appended(const append_done& a) {
     appending_ = false;
+    if (!*a.outcome && a.outcome->error().code == events::log_errc::stale_claim) {
+      // Decided under a tenure that has ended: nothing of it is in the log,
+      // and the intake redelivers these commands under the current one.
+      spdlog::info("{}: tenure {} of partition {} ended before the append; leaving it to the current one", key(),
+                   claim_.epoch.value, partition_.value);
+      quit();
+      return;
+    }
     if (!*a.outcome && a.outcome->error().code == events::log_errc::fenced && ctx_->fenced != nullptr) {
       // Nothing of the round is in the log: this actor's state is ahead of
       // it. It goes; the intake reloads the partition, and the entity (here
@@ -271,7 +290,7 @@ private:
     auto index = ctx_->snapshots;
     std::string kind(Entity::kind);
     auto id = id_;
-    ctx_->writer->submit({append_part{ctx_->names.snapshots(), p, {std::move(rec)}}},
+    ctx_->writer->submit({append_part{ctx_->names.snapshots(), p, {std::move(rec)}}}, claim_,
                          [index, kind, id, p](result<std::vector<offset>> r) {
                            if (r)
                              index->put(kind, id, snapshot_location{p, r.value().front()});
@@ -283,11 +302,19 @@ private:
       quit();
   }
 
+  [[nodiscard]] bool tenure_running() const {
+    if (ctx_->group == nullptr)
+      return true;
+    const auto now = ctx_->group->epoch(partition_);
+    return now && *now == claim_.epoch;
+  }
+
   const runtime_context* ctx_;
   std::string id_;
   caf::actor router_;
   std::string events_topic_;
   partition_id partition_;
+  events::partition_claim claim_;  ///< the tenure this actor decides under
   std::chrono::steady_clock::time_point last_active_ = std::chrono::steady_clock::now();
   bool recovering_ = true;
   bool appending_ = false;

@@ -13,9 +13,8 @@ template <class Entity>
 entity_kind describe() {
   return entity_kind{
       std::string(Entity::kind),
-      [](caf::local_actor& spawner, const runtime_context* ctx, const std::string& id, caf::actor router) {
-        return spawner.spawn<entity_actor<Entity>>(ctx, id, std::move(router));
-      },
+      [](caf::local_actor& spawner, const runtime_context* ctx, const std::string& id, ownership_epoch tenure,
+         caf::actor router) { return spawner.spawn<entity_actor<Entity>>(ctx, id, tenure, std::move(router)); },
       [] { return std::unique_ptr<projection>(new entity_projection<Entity>()); },
   };
 }

@@ -64,8 +64,9 @@ private:
 
 struct entity_kind {
   std::string kind;
+  /// An actor for entity `id`, deciding under `tenure` of its partition.
   std::function<caf::actor(caf::local_actor& spawner, const runtime_context* ctx, const std::string& id,
-                           caf::actor router)>
+                           ownership_epoch tenure, caf::actor router)>
       spawn;
   std::function<std::unique_ptr<projection>()> make_projection;
 };

@@ -13,12 +13,13 @@ namespace storemesh::actors {
 caf::behavior entity_router(caf::stateful_actor<entity_router_state>* self, const runtime_context* ctx) {
   auto spawn_for = [self, ctx](const std::string& key, const command_record& c) -> caf::actor {
     const auto* kind = find_entity_kind(c.env->entity_kind());
-    auto actor = kind->spawn(*self, ctx, std::string(c.env->entity_id()), caf::actor_cast<caf::actor>(self));
+    auto actor =
+        kind->spawn(*self, ctx, std::string(c.env->entity_id()), c.epoch, caf::actor_cast<caf::actor>(self));
     // Linked, so that the router's exit (daemon shutdown) takes every entity
     // with it; a passivated entity quits normally, which links do not spread.
     self->link_to(actor);
     self->monitor(actor);
-    self->state.live.emplace(key, actor);
+    self->state.live.emplace(key, entity_router_state::live_actor{actor, c.epoch});
     self->state.key_of.emplace(actor.address(), key);
     return actor;
   };
@@ -30,7 +31,7 @@ caf::behavior entity_router(caf::stateful_actor<entity_router_state>* self, cons
     const auto key = it->second;
     self->state.key_of.erase(it);
     auto live = self->state.live.find(key);
-    if (live != self->state.live.end() && live->second.address() == down.source)
+    if (live != self->state.live.end() && live->second.actor.address() == down.source)
       self->state.live.erase(live);
     auto held = self->state.held.find(key);
     if (held == self->state.held.end())
@@ -44,18 +45,31 @@ caf::behavior entity_router(caf::stateful_actor<entity_router_state>* self, cons
       self->send(actor, c);
   });
 
+  // Forget the live actor of `key` and send it stop; its key's next commands
+  // wait until it is down.
+  auto retire = [self](std::unordered_map<std::string, entity_router_state::live_actor>::iterator it) {
+    self->send(it->second.actor, stop_atom::value);
+    self->state.held.emplace(it->first, std::vector<command_ptr>{});
+    return self->state.live.erase(it);
+  };
+
   return {
-      [self, spawn_for](const command_ptr& c) {
+      [self, spawn_for, retire](const command_ptr& c) {
         auto key = std::string(c->env->entity_kind()) + '/' + std::string(c->env->entity_id());
         if (auto held = self->state.held.find(key); held != self->state.held.end()) {
           held->second.push_back(c);
           return;
         }
         auto it = self->state.live.find(key);
-        auto actor = it != self->state.live.end() ? it->second : spawn_for(key, *c);
+        if (it != self->state.live.end() && it->second.tenure != c->epoch) {
+          retire(it);
+          self->state.held[key].push_back(c);
+          return;
+        }
+        auto actor = it != self->state.live.end() ? it->second.actor : spawn_for(key, *c);
         self->send(actor, c);
       },
-      [self, ctx](const release_partitions& r) {
+      [self, ctx, retire](const release_partitions& r) {
         // Keys are "kind/id"; entity ids may hold '/', kinds do not.
         std::size_t stopped = 0;
         for (auto it = self->state.live.begin(); it != self->state.live.end();) {
@@ -67,21 +81,17 @@ caf::behavior entity_router(caf::stateful_actor<entity_router_state>* self, cons
           }
           // As for passivation: commands that arrive meanwhile (the partition
           // reloaded, or assigned back) wait until this actor is down.
-          self->send(it->second, stop_atom::value);
-          self->state.held.emplace(it->first, std::vector<command_ptr>{});
-          it = self->state.live.erase(it);
+          it = retire(it);
           ++stopped;
         }
         if (stopped > 0)
           spdlog::info("released {} entities of {} moved partition(s)", stopped, r.partitions.size());
       },
-      [self](const passivate_request& p) {
+      [self, retire](const passivate_request& p) {
         auto it = self->state.live.find(p.key);
         if (it == self->state.live.end())
           return;
-        self->send(it->second, stop_atom::value);
-        self->state.live.erase(it);
-        self->state.held.emplace(p.key, std::vector<command_ptr>{});
+        retire(it);
       },
   };
 }

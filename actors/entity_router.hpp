@@ -6,6 +6,12 @@
 // actor and sends it stop (ordered after every command already forwarded);
 // commands that arrive for that entity meanwhile wait here until the old actor
 // is down, then go to a fresh one, which recovers from the log.
+//
+// Tenures: an actor decides under the tenure of its partition that its first
+// command was read under. A command read under another tenure (the partition
+// came back, or was renewed after a fenced write) retires the old actor the
+// same way, so the fresh one recovers only after the old one's last append is
+// durable or refused.
 
 #include "actors/runtime_context.hpp"
 
@@ -16,7 +22,11 @@
 namespace storemesh::actors {
 
 struct entity_router_state {
-  std::unordered_map<std::string, caf::actor> live;
+  struct live_actor {
+    caf::actor actor;
+    ownership_epoch tenure;
+  };
+  std::unordered_map<std::string, live_actor> live;
   std::unordered_map<caf::actor_addr, std::string> key_of;
   std::unordered_map<std::string, std::vector<std::shared_ptr<const struct command_record>>> held;
   static inline const char* name = "entity-router";

@@ -9,10 +9,32 @@ result<void> local_group::poll(listener& l, std::chrono::milliseconds) {
     return success();
   joined_ = true;
   std::vector<partition_id> all;
-  for (std::int32_t i = 0; i < partitions_; ++i)
-    all.push_back(partition_id{i});
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (std::int32_t i = 0; i < partitions_; ++i) {
+      all.push_back(partition_id{i});
+      tenure_[i] = ownership_epoch{++epochs_};
+    }
+  }
   l.assigned(all);
   return success();
+}
+
+std::optional<ownership_epoch> local_group::epoch(partition_id p) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = tenure_.find(p.value);
+  if (it == tenure_.end())
+    return std::nullopt;
+  return it->second;
+}
+
+std::optional<ownership_epoch> local_group::renew(partition_id p) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = tenure_.find(p.value);
+  if (it == tenure_.end())
+    return std::nullopt;
+  it->second = ownership_epoch{++epochs_};
+  return it->second;
 }
 
 result<offset> local_group::committed(const std::string& topic, partition_id p) {

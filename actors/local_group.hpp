@@ -20,13 +20,17 @@ public:
   [[nodiscard]] result<offset> committed(const std::string& topic, partition_id p) override;
   [[nodiscard]] result<void> commit(const std::string& topic, const positions& next) override;
   [[nodiscard]] std::string name() const override { return "local"; }
+  [[nodiscard]] std::optional<ownership_epoch> epoch(partition_id p) const override;
+  [[nodiscard]] std::optional<ownership_epoch> renew(partition_id p) override;
 
 private:
   offset_store store_;
   const std::int32_t partitions_;
-  bool joined_ = false;
-  std::mutex mutex_;
+  bool joined_ = false;  // the polling thread's
+  mutable std::mutex mutex_;
   std::map<std::pair<std::string, std::int32_t>, offset> last_;  // mutex_: what the files say
+  std::map<std::int32_t, ownership_epoch> tenure_;                // mutex_: every partition, once joined
+  std::uint64_t epochs_ = 0;                                      // mutex_
 };
 
 } // namespace storemesh::actors

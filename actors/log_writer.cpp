@@ -9,6 +9,7 @@
 #include <capnp/message.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <future>
 #include <map>
 #include <optional>
@@ -31,7 +32,15 @@ log_writer::~log_writer() { stop(); }
 void log_writer::submit(std::vector<append_part> parts, append_callback done) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    queue_.push_back(request{std::move(parts), std::move(done)});
+    queue_.push_back(request{std::move(parts), std::nullopt, std::move(done)});
+  }
+  wake_.notify_one();
+}
+
+void log_writer::submit(std::vector<append_part> parts, events::partition_claim claim, append_callback done) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    queue_.push_back(request{std::move(parts), claim, std::move(done)});
   }
   wake_.notify_one();
 }
@@ -106,12 +115,37 @@ events::record log_writer::make_seal(const std::string& topic, partition_id p,
   return events::record{producer_, events::envelope::to_bytes(message), ts};
 }
 
-void log_writer::write_round(std::vector<request>& round, const events::offsets_commit& positions) {
+void log_writer::drop_stale(std::vector<request>& round, events::offsets_commit& positions) {
+  positions.claims.clear();
+  if (positions.group == nullptr)
+    return;
+  std::vector<request> live;
+  live.reserve(round.size());
+  for (auto& r : round) {
+    if (r.claim) {
+      if (auto valid = positions.group->check({*r.claim}); !valid) {
+        // Decided under a tenure that has ended: answered now, it cannot drag
+        // the rest of the round down with it.
+        if (r.done)
+          r.done(valid.error());
+        continue;
+      }
+      if (std::find(positions.claims.begin(), positions.claims.end(), *r.claim) == positions.claims.end())
+        positions.claims.push_back(*r.claim);
+    }
+    live.push_back(std::move(r));
+  }
+  round = std::move(live);
+}
+
+result<std::vector<std::vector<offset>>> log_writer::append_round(std::vector<request>& round,
+                                                                  const events::offsets_commit& positions) {
   // One batch per partition; remember where each part lands inside it.
   struct slot {
     std::size_t request;
     std::size_t part;
     std::size_t index_in_batch;
+    std::size_t count;
   };
   struct group {
     std::vector<events::record> batch;
@@ -122,18 +156,15 @@ void log_writer::write_round(std::vector<request>& round, const events::offsets_
     for (std::size_t i = 0; i < round[r].parts.size(); ++i) {
       auto& part = round[r].parts[i];
       auto& g = groups[{part.topic, part.partition.value}];
-      g.slots.push_back(slot{r, i, g.batch.size()});
+      g.slots.push_back(slot{r, i, g.batch.size(), part.records.size()});
       for (auto& rec : part.records)
         g.batch.push_back(std::move(rec));
+      part.records.clear();
     }
 
-  std::vector<std::vector<offset>> firsts(round.size());
-  std::vector<std::optional<error>> failures(round.size());
-  for (std::size_t r = 0; r < round.size(); ++r)
-    firsts[r].resize(round[r].parts.size());
-
-  // One append_all per round: on a transactional log (Kafka) the whole round
-  // is one transaction, so a fenced or crashed daemon leaves no partial round.
+  // One append_committing per round: on a transactional log (Kafka) the
+  // whole round is one transaction, so a fenced or crashed daemon leaves no
+  // partial round.
   std::vector<events::event_log::batch_ref> batches;
   for (auto& [where, g] : groups) {
     const partition_id p{where.second};
@@ -142,29 +173,65 @@ void log_writer::write_round(std::vector<request>& round, const events::offsets_
     batches.push_back({where.first, p, &g.batch});
   }
   auto appended = log_.append_committing(batches, positions);
-  if (!appended)
-    spdlog::error("append of {} batches failed: {}", batches.size(), appended.error().message());
-  else if (batches.empty())
-    appended.value().clear();
+  if (!appended) {
+    // The records go back to their requests: the round may be tried again.
+    for (auto& [where, g] : groups)
+      for (const auto& s : g.slots) {
+        auto& records = round[s.request].parts[s.part].records;
+        for (std::size_t k = 0; k < s.count; ++k)
+          records.push_back(std::move(g.batch[s.index_in_batch + k]));
+      }
+    return appended.error();
+  }
+  std::vector<std::vector<offset>> firsts(round.size());
+  for (std::size_t r = 0; r < round.size(); ++r)
+    firsts[r].resize(round[r].parts.size());
   std::size_t i = 0;
   for (auto& [where, g] : groups) {
-    for (const auto& s : g.slots) {
-      if (appended)
-        firsts[s.request][s.part] =
-            offset{appended.value()[i].value + static_cast<std::int64_t>(s.index_in_batch)};
-      else
-        failures[s.request] = appended.error();
-    }
+    for (const auto& s : g.slots)
+      firsts[s.request][s.part] = offset{appended.value()[i].value + static_cast<std::int64_t>(s.index_in_batch)};
     ++i;
   }
+  return firsts;
+}
 
-  for (std::size_t r = 0; r < round.size(); ++r) {
-    if (!round[r].done)
-      continue;
-    if (failures[r])
-      round[r].done(*failures[r]);
-    else
-      round[r].done(std::move(firsts[r]));
+void log_writer::write_round(std::vector<request>& round, events::offsets_commit positions) {
+  // A round the coordinator refuses because the group moved on (fenced) is
+  // tried again under the membership of the next rebalance, if this member
+  // learns of one soon: its tenures are checked again first, so what was
+  // decided for a partition that moved (or was lost) is dropped as stale,
+  // and the rest -- partitions owned throughout, commands for others -- is
+  // written as decided. A rebalance then costs a retry, not a reload. Without
+  // news of the group within the wait, the round is answered fenced, and the
+  // intake reloads.
+  const auto wait = fenced_wait();
+  for (int attempt = 1;; ++attempt) {
+    drop_stale(round, positions);
+    const auto membership = positions.group != nullptr ? positions.group->membership_version() : 0;
+    auto appended = append_round(round, positions);
+    if (appended) {
+      for (std::size_t r = 0; r < round.size(); ++r)
+        if (round[r].done)
+          round[r].done(std::move(appended.value()[r]));
+      return;
+    }
+    const auto code = appended.error().code;
+    const bool retry =
+        attempt < 8 && positions.group != nullptr &&
+        // A tenure ended between the check and the append: check again.
+        (code == events::log_errc::stale_claim ||
+         (code == events::log_errc::fenced && positions.group->await_membership(membership, wait)));
+    if (!retry) {
+      spdlog::error("append of a round of {} requests failed: {}", round.size(), appended.error().message());
+      for (auto& r : round)
+        if (r.done)
+          r.done(appended.error());
+      return;
+    }
+    spdlog::info("append refused ({}); trying again under the group's new membership", appended.error().message());
+    std::lock_guard<std::mutex> lock(mutex_);
+    // The intake may have moved its positions meanwhile (partitions revoked).
+    positions.next = positions_.next;
   }
 }
 

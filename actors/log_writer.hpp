@@ -11,16 +11,26 @@
 // signature covers a whole group commit. Each round also commits the
 // consumer group's positions (set_positions).
 //
+// Claims. A request decided under a tenure of a partition (an entity's
+// events, snapshot or refusals; the intake's refusals) carries that
+// partition_claim. The round leaves out requests whose tenure has ended
+// (answered log_errc::stale_claim at once), and the log checks the others'
+// claims again together with the membership it commits under, so a round
+// that races the end of a tenure is refused whole. Requests without a claim
+// (commands for other entities, which are deduplicated by id) need none.
+//
 //   created -> running -> stopped        stop() drains the queue, then joins.
 
 #include "actors/topics.hpp"
 #include "events/crypto/keys.hpp"
 #include "events/event_log.hpp"
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -47,6 +57,8 @@ public:
 
   /// Thread-safe. Parts of one request for the same partition keep their order.
   void submit(std::vector<append_part> parts, append_callback done);
+  /// The same, for parts decided under `claim` (see Claims above).
+  void submit(std::vector<append_part> parts, events::partition_claim claim, append_callback done);
 
   /// The consumer group's read positions, committed with every later round
   /// (event_log::append_committing): in the round's transaction on Kafka, so
@@ -60,17 +72,31 @@ public:
 
   /// Appends what is queued, then stops the thread. Idempotent.
   void stop();
+  /// How long a round refused as fenced waits for the group's next
+  /// rebalance (then it is tried again under it) before it is answered
+  /// fenced. About a session timeout: the time a member needs to learn the
+  /// group moved. Set before the first submit.
+  void set_fenced_wait(std::chrono::milliseconds wait) { fenced_wait_ = wait; }
 
   [[nodiscard]] const events::crypto::key_pair& sealing_key() const { return key_; }
 
 private:
   struct request {
     std::vector<append_part> parts;
+    std::optional<events::partition_claim> claim;
     append_callback done;
   };
 
   void run();
-  void write_round(std::vector<request>& round, const events::offsets_commit& positions);
+  void write_round(std::vector<request>& round, events::offsets_commit positions);
+  /// Answers the requests whose claims are stale, and sets `positions.claims`
+  /// to the others'.
+  void drop_stale(std::vector<request>& round, events::offsets_commit& positions);
+  /// One attempt; on failure the requests hold their records again.
+  [[nodiscard]] result<std::vector<std::vector<offset>>> append_round(std::vector<request>& round,
+                                                                      const events::offsets_commit& positions);
+  /// How long a fenced round waits for news of the group before giving up.
+  [[nodiscard]] std::chrono::milliseconds fenced_wait() const { return fenced_wait_; }
   [[nodiscard]] events::record make_seal(const std::string& topic, partition_id p,
                                          const std::vector<events::record>& batch) const;
 
@@ -84,6 +110,7 @@ private:
   events::offsets_commit positions_;  // mutex_
   bool positions_changed_ = false;    // mutex_
   bool stopping_ = false;
+  std::chrono::milliseconds fenced_wait_{10000};
   std::thread thread_;
 };
 

@@ -22,6 +22,9 @@ struct command_record {
   std::string topic;
   partition_id partition;
   offset at;
+  /// The tenure of `partition` it was read under: only an entity actor of
+  /// that tenure decides it (partition_group.hpp, Fencing).
+  ownership_epoch epoch;
 };
 using command_ptr = std::shared_ptr<const command_record>;
 

@@ -10,6 +10,7 @@
 #include "actors/partition_ownership.hpp"
 #include "actors/topics.hpp"
 #include "events/event_log.hpp"
+#include "events/partition_group.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -45,6 +46,9 @@ struct runtime_context {
   std::atomic<bool>* fenced = nullptr;
   /// The partitions this daemon owns (optional: without it, all of them).
   const partition_ownership* ownership = nullptr;
+  /// The group that gives this daemon its partitions, and the tenure of each
+  /// (optional: without it, every partition, one tenure).
+  const events::partition_group* group = nullptr;
 };
 
 } // namespace storemesh::actors

@@ -100,8 +100,12 @@ public:
   /// (a zombie: its generation is stale) has its whole transaction refused and
   /// adds nothing. Others append, then commit: a crash between the two only
   /// redelivers commands, which entities recognise by id.
+  /// Claims (offsets_commit::claims) are checked before anything is
+  /// written: a stale one refuses the whole call (log_errc::stale_claim).
   [[nodiscard]] virtual result<std::vector<offset>> append_committing(const std::vector<batch_ref>& batches,
                                                                       const offsets_commit& commit) {
+    if (commit.group != nullptr)
+      SM_TRYV(commit.group->check(commit.claims));
     std::vector<offset> firsts;
     if (!batches.empty()) {
       SM_TRY(firsts, append_all(batches));

@@ -21,6 +21,8 @@ public:
       case log_errc::broker_error: return "broker error";
       case log_errc::unsupported: return "unsupported by this log";
       case log_errc::fenced: return "fenced: the partition belongs to another group member";
+      case log_errc::stale_claim: return "stale claim: decided under a tenure of the partition that has ended";
+      case log_errc::unstable_position: return "position not stable yet: a transaction that commits it is open";
     }
     return "unknown log error " + std::to_string(value);
   }

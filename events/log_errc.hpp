@@ -30,6 +30,15 @@ enum class log_errc {
   /// This member no longer owns the partition: the group gave it to another
   /// (a zombie's write, refused whole).
   fenced,
+  /// The write was decided under a tenure of a partition that has ended
+  /// (partition_claim): refused whole, nothing written. Unlike `fenced`, the
+  /// member knows already: whatever the work answered is redelivered under
+  /// the current tenure, so the writer drops it and nothing more is needed.
+  stale_claim,
+  /// A committed position is not stable yet: a transaction that commits it
+  /// is still open (KIP-447). Ask again; it ends within the transaction
+  /// timeout.
+  unstable_position,
 };
 
 const std::error_category& log_category() noexcept;

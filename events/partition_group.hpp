@@ -14,16 +14,42 @@
 // expelled: it stopped polling, or the group moved on without it) is revoked
 // with `lost`: another member may own it already, so nothing may be written
 // for it any more.
-
+//
+// Fencing. Every tenure of a partition has an epoch (strong_types.hpp). Work
+// decided for a partition carries the epoch it was decided under, as a
+// partition_claim, to the append that makes it durable
+// (event_log::append_committing). The claim is honoured only while that
+// tenure lasts: checked against the group's own bookkeeping atomically with
+// the membership the append presents to the broker (on Kafka, the generation
+// sent with the offsets, KIP-447). So a write decided under one tenure can
+// never pass under the next one, even when the member rejoins and gets the
+// same partition back -- the zombie write that a check of "do I own p now?"
+// lets through.
+//
+//   assigned(p)      p gets a fresh epoch before the listener hears of it
+//   revoked(p)       the epoch stays valid while the listener drains, then ends
+//   revoked(p, lost) the epoch ends before the listener hears of it
+//   renew(p)         a fresh epoch for a partition kept (after a fenced write)
 #include "events/error.hpp"
 #include "events/strong_types.hpp"
 
 #include <chrono>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace storemesh::events {
+
+/// Work decided for `partition` under this member's tenure `epoch`.
+struct partition_claim {
+  partition_id partition;
+  ownership_epoch epoch;
+  friend bool operator==(const partition_claim& a, const partition_claim& b) {
+    return a.partition == b.partition && a.epoch == b.epoch;
+  }
+};
 
 class partition_group {
 public:
@@ -45,7 +71,9 @@ public:
 
   /// Where the group resumes reading `topic`/p: the next offset to read
   /// (offset{0} when nothing was committed). Any topic, not only the one the
-  /// group divides: the reaction feed keeps its positions here too.
+  /// group divides: the reaction feed keeps its positions here too. Only a
+  /// stable position: while a transaction that commits one is open (a
+  /// previous owner's), log_errc::unstable_position -- ask again later.
   [[nodiscard]] virtual result<offset> committed(const std::string& topic, partition_id p) = 0;
   /// Records the next offsets to read. Committing an unchanged position is
   /// cheap (nothing is written).
@@ -53,6 +81,31 @@ public:
 
   /// "local" or the Kafka group id, for logs.
   [[nodiscard]] virtual std::string name() const = 0;
+
+  /// The epoch of this member's current tenure of `p` (of the divided
+  /// topic's partition index, which every topic shares), or none when it
+  /// does not own `p`. Thread-safe.
+  [[nodiscard]] virtual std::optional<ownership_epoch> epoch(partition_id p) const = 0;
+  /// Ends the current tenure of an owned `p` and starts another: claims made
+  /// under the old epoch are refused from now on. For a member that keeps a
+  /// partition but must not let work in flight for it pass (a fenced write
+  /// left entities ahead of the log). Returns the new epoch (none if `p` is
+  /// not owned). Thread-safe.
+  [[nodiscard]] virtual std::optional<ownership_epoch> renew(partition_id p) = 0;
+  /// Whether every claim is of a tenure still running: log_errc::stale_claim
+  /// names the first that is not. Thread-safe.
+  [[nodiscard]] result<void> check(const std::vector<partition_claim>& claims) const;
+
+  /// A number that changes whenever the membership this member presents to
+  /// the log changes (a rebalance: a new generation, or none after a loss).
+  [[nodiscard]] virtual std::uint64_t membership_version() const { return 0; }
+  /// Waits until membership_version() differs from `seen`, or `timeout`
+  /// passes; whether it did. (Another thread polls the group meanwhile.)
+  [[nodiscard]] virtual bool await_membership(std::uint64_t seen, std::chrono::milliseconds timeout) {
+    (void)seen;
+    (void)timeout;
+    return false;
+  }
 };
 
 /// Offsets to commit in the same breath as an append: see
@@ -61,6 +114,11 @@ struct offsets_commit {
   partition_group* group = nullptr;
   std::string topic;
   partition_group::positions next;
+  /// The tenures the appended batches were decided under: the append is
+  /// refused whole (log_errc::stale_claim, nothing written) unless every one
+  /// is still running when it is made durable. Every claimed partition must
+  /// have a position in `next`, so that the broker checks the membership.
+  std::vector<partition_claim> claims;
 };
 
 } // namespace storemesh::events

@@ -30,6 +30,11 @@ using offset = strong<struct offset_tag, std::int64_t>;
 using partition_id = strong<struct partition_tag, std::int32_t>;
 /// Per-entity event number: the first event of an entity has sequence 1.
 using sequence_nr = strong<struct sequence_tag, std::uint64_t>;
+/// One tenure of a partition by this process: a new value each time the group
+/// gives it the partition (never reused within the process), so that work
+/// begun under one tenure is told from work under the next, even when the
+/// partition comes back to the same member. 0 means none.
+using ownership_epoch = strong<struct ownership_epoch_tag, std::uint64_t>;
 
 } // namespace storemesh
 

@@ -70,6 +70,7 @@ void serve(serve_options& o) {
   d.group = o.group;
   o.data.group_session_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(o.session_seconds * 1000));
   o.data.transaction_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(o.transaction_seconds * 1000));
+  d.fenced_wait = o.data.group_session_timeout;
   // On Kafka every group commit is a transaction under an id that is this
   // daemon's (its sealing key's): a zombie left by a crash, or a copy started
   // by mistake on the same state, is fenced and can append nothing.

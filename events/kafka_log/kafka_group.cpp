@@ -82,6 +82,36 @@ void kafka_group::on_rebalance(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_to
   static_cast<kafka_group*>(opaque)->rebalance(err, parts);
 }
 
+group_metadata_ptr kafka_group::membership() const {
+  auto* raw = rd_kafka_consumer_group_metadata(rk_.get());
+  if (raw == nullptr)  // closing, or no group
+    return nullptr;
+  return group_metadata_ptr(raw, group_metadata_deleter{});
+}
+
+void kafka_group::present(group_metadata_ptr now) {
+  metadata_ = std::move(now);
+  ++membership_version_;
+  membership_changed_.notify_all();
+}
+
+void kafka_group::begin_tenures(const std::vector<partition_id>& ids) {
+  auto now = membership();
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const auto p : ids)
+    tenure_[p.value] = ownership_epoch{++epochs_};
+  // Partitions kept through this rebalance were owned throughout (a
+  // cooperative member keeps them), so their claims hold under the new
+  // generation too; new ones have no work yet.
+  present(std::move(now));
+}
+
+void kafka_group::end_tenures(const std::vector<partition_id>& ids) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const auto p : ids)
+    tenure_.erase(p.value);
+}
+
 void kafka_group::rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts) {
   rd_kafka_t* rk = rk_.get();
   // NULL while the member is closing or has no group: then the protocol it
@@ -107,24 +137,39 @@ void kafka_group::rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_li
       spdlog::error("group {}: incremental assign: {}", group_, rd_kafka_error_string(e.get()));
     // This consumer holds the membership only; the log's readers fetch.
     (void)rd_kafka_pause_partitions(rk, parts);
+    // Tenures and membership first: the listener's work for these partitions
+    // claims them, and the kept ones' rounds go on under this generation
+    // (every rebalance ends here, for a cooperative member even with nothing
+    // new, so the membership never lags the group for long).
+    begin_tenures(ids);
     // Told even when empty: "you own nothing" is an answer a member waits for.
     spdlog::info("group {}: assigned partitions [{}] of {}", group_, listed(ids), topic_);
     if (listener_ != nullptr)
       listener_->assigned(ids);
-    // The generation the listener now knows of (every rebalance ends here,
-    // for a cooperative member even with nothing new).
-    group_metadata_ptr now(rd_kafka_consumer_group_metadata(rk), group_metadata_deleter{});
-    std::lock_guard<std::mutex> lock(mutex_);
-    metadata_ = std::move(now);
     return;
   }
   if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
     const bool lost = rd_kafka_assignment_lost(rk) != 0;
+    if (lost) {
+      // Another member may own them already: nothing decided under these
+      // tenures may be written from now on, drained or not.
+      end_tenures(ids);
+      std::lock_guard<std::mutex> lock(mutex_);
+      present(nullptr);
+    } else {
+      // The group is at a new generation and revokes these; nobody else gets
+      // them before this member has let go (cooperative: the next
+      // generation). Until then the listener drains under this generation.
+      auto now = membership();
+      std::lock_guard<std::mutex> lock(mutex_);
+      present(std::move(now));
+    }
     if (!ids.empty()) {
       spdlog::info("group {}: {} partitions [{}] of {}", group_, lost ? "lost" : "gives up", listed(ids), topic_);
       if (listener_ != nullptr)
         listener_->revoked(ids, lost);
     }
+    end_tenures(ids);
     if (cooperative) {
       if (kafka_error_ptr e{rd_kafka_incremental_unassign(rk, parts)})
         spdlog::error("group {}: incremental unassign: {}", group_, rd_kafka_error_string(e.get()));
@@ -134,6 +179,11 @@ void kafka_group::rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_li
     return;
   }
   spdlog::error("group {}: rebalance failed: {}", group_, rd_kafka_err2str(err));
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    tenure_.clear();
+    present(nullptr);
+  }
   (void)rd_kafka_assign(rk, nullptr);
 }
 
@@ -148,15 +198,27 @@ result<void> kafka_group::poll(listener& l, std::chrono::milliseconds timeout) {
 
 result<offset> kafka_group::committed(const std::string& topic, partition_id p) {
   // Always asked of the coordinator: another member may have moved it since.
+  // Stable offsets only (librdkafka asks with require_stable under
+  // read_committed): while a previous owner's transaction that carries
+  // positions of this partition is open, the answer is UNSTABLE_OFFSET_COMMIT
+  // -- that transaction may still commit, and reading from the old position
+  // would decide its commands a second time. It ends within the transaction
+  // timeout (committed, aborted by its owner, or aborted by the coordinator);
+  // the caller asks again, polling the group meanwhile.
   partition_list_ptr list(rd_kafka_topic_partition_list_new(1));
   rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p.value);
-  if (auto err = rd_kafka_committed(rk_.get(), list.get(), to_ms(options_.timeout)))
+  auto err = rd_kafka_committed(rk_.get(), list.get(), to_ms(options_.timeout));
+  if (!err)
+    err = list->elems[0].err;
+  if (err == RD_KAFKA_RESP_ERR_UNSTABLE_OFFSET_COMMIT)
+    return make_error(log_errc::unstable_position,
+                      "committed offset of " + where(topic, p.value) + " for group " + group_ +
+                          ": a transaction that commits it is still open");
+  if (err)
     return kafka_error(err, "committed offset of " + where(topic, p.value) + " for group " + group_);
-  const auto& e = list->elems[0];
-  if (e.err)
-    return kafka_error(e.err, "committed offset of " + where(topic, p.value) + " for group " + group_);
   // Nothing committed yet (RD_KAFKA_OFFSET_INVALID): the beginning.
-  return offset{e.offset < 0 ? 0 : e.offset};
+  const auto o = list->elems[0].offset;
+  return offset{o < 0 ? 0 : o};
 }
 
 result<void> kafka_group::commit(const std::string& topic, const positions& next) {
@@ -176,8 +238,46 @@ result<void> kafka_group::commit(const std::string& topic, const positions& next
   return success();
 }
 
-group_metadata_ptr kafka_group::group_metadata() const {
+std::optional<ownership_epoch> kafka_group::epoch(partition_id p) const {
   std::lock_guard<std::mutex> lock(mutex_);
+  auto it = tenure_.find(p.value);
+  if (it == tenure_.end())
+    return std::nullopt;
+  return it->second;
+}
+
+std::optional<ownership_epoch> kafka_group::renew(partition_id p) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = tenure_.find(p.value);
+  if (it == tenure_.end())
+    return std::nullopt;
+  it->second = ownership_epoch{++epochs_};
+  return it->second;
+}
+
+std::uint64_t kafka_group::membership_version() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return membership_version_;
+}
+
+bool kafka_group::await_membership(std::uint64_t seen, std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  return membership_changed_.wait_for(lock, timeout, [&] { return membership_version_ != seen; });
+}
+
+result<group_metadata_ptr> kafka_group::fence(const std::vector<partition_claim>& claims) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const auto& c : claims) {
+    auto it = tenure_.find(c.partition.value);
+    if (it == tenure_.end() || it->second != c.epoch)
+      return make_error(log_errc::stale_claim,
+                        "partition " + std::to_string(c.partition.value) + " of group " + group_ +
+                            " was decided under tenure " + std::to_string(c.epoch.value) +
+                            (it == tenure_.end() ? ", no longer owned"
+                                                 : ", now tenure " + std::to_string(it->second.value)));
+  }
+  if (!metadata_)
+    return make_error(log_errc::fenced, "no membership in group " + group_ + " (not assigned yet, or lost)");
   return metadata_;
 }
 

@@ -10,27 +10,39 @@
 // rebalances) and holds the positions. Assigned partitions are paused at
 // once, so it never fetches.
 //
-// Fencing (KIP-447): group_metadata() names this member and its generation; a
-// transactional append that carries it (kafka_log::append_committing) commits
-// the offsets in the transaction, and the coordinator refuses the whole
-// transaction of a member the group has since expelled.
+// Fencing (KIP-447, and tenures): every transactional append that carries a
+// group's positions presents this member's identity and generation
+// (fence()). The coordinator refuses the whole transaction of a member the
+// group has since expelled or moved past. That alone does not stop a zombie:
+// a member back from a pause rejoins, gets a new generation -- perhaps the
+// same partition back -- and a write it decided before the pause would pass
+// under it. So fence() first checks the write's claims (partition_group.hpp)
+// against the tenures this object keeps, and hands out the membership only
+// for claims still valid, both under one lock that the rebalance callback
+// holds while it changes either. Hence: a claim valid here plus the
+// generation read with it means no other member can own the partition in
+// that generation; should the group have moved since, the broker refuses.
 //
 // Thread-safety: poll() from one thread (the listener runs there);
-// committed(), commit() and group_metadata() from any.
+// committed(), commit(), epoch(), renew() and fence() from any.
 
 #include "events/kafka_log/kafka_client.hpp"
 #include "events/kafka_log/kafka_log_options.hpp"
 #include "events/partition_group.hpp"
 
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 namespace storemesh::events::kafka_detail {
 
 struct group_metadata_deleter {
   void operator()(const rd_kafka_consumer_group_metadata_t* m) const {
-    rd_kafka_consumer_group_metadata_destroy(const_cast<rd_kafka_consumer_group_metadata_t*>(m));
+    // (A shared_ptr calls its deleter even on null: a member without a group has none.)
+    if (m != nullptr)
+      rd_kafka_consumer_group_metadata_destroy(const_cast<rd_kafka_consumer_group_metadata_t*>(m));
   }
 };
 using group_metadata_ptr = std::shared_ptr<const rd_kafka_consumer_group_metadata_t>;
@@ -49,14 +61,17 @@ public:
   [[nodiscard]] result<offset> committed(const std::string& topic, partition_id p) override;
   [[nodiscard]] result<void> commit(const std::string& topic, const positions& next) override;
   [[nodiscard]] std::string name() const override { return group_; }
+  [[nodiscard]] std::optional<ownership_epoch> epoch(partition_id p) const override;
+  [[nodiscard]] std::optional<ownership_epoch> renew(partition_id p) override;
 
-  /// This member's identity and generation as of the last rebalance the
-  /// listener was told of, for send_offsets_to_transaction. Not the client's
-  /// latest: librdkafka may rejoin in the background (a member back from a
-  /// pause) before the listener hears it lost its partitions, and a
-  /// transaction under that new generation would pass the fence for
-  /// partitions the member no longer owns. Null before the first assignment.
-  [[nodiscard]] group_metadata_ptr group_metadata() const;
+  /// For a transaction that makes `claims` durable: this member's identity
+  /// and generation for send_offsets_to_transaction, if every claim is of a
+  /// tenure still running (else log_errc::stale_claim). The membership is the
+  /// one of the last rebalance callback, read together with the tenures (see
+  /// the header comment); a member without one yet gets log_errc::fenced.
+  [[nodiscard]] result<group_metadata_ptr> fence(const std::vector<partition_claim>& claims) const;
+  [[nodiscard]] std::uint64_t membership_version() const override;
+  [[nodiscard]] bool await_membership(std::uint64_t seen, std::chrono::milliseconds timeout) override;
   /// Remembers positions a transaction committed, so that commit() of the
   /// same positions writes nothing.
   void committed_elsewhere(const std::string& topic, const positions& next);
@@ -67,6 +82,13 @@ private:
                            void* opaque);
   void rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts);
 
+  /// The client's membership now (call from the rebalance callback).
+  [[nodiscard]] group_metadata_ptr membership() const;
+  /// Replaces metadata_ (mutex_ held) and wakes await_membership().
+  void present(group_metadata_ptr now);
+  void begin_tenures(const std::vector<partition_id>& ids);
+  void end_tenures(const std::vector<partition_id>& ids);
+
   const kafka_log_options options_;
   const std::string topic_;
   const std::string group_;
@@ -75,7 +97,11 @@ private:
   bool cooperative_ = true;        // the rebalance protocol last seen
   mutable std::mutex mutex_;
   std::map<std::pair<std::string, std::int32_t>, offset> last_;  // mutex_: known committed positions
-  group_metadata_ptr metadata_;                                   // mutex_: see group_metadata()
+  group_metadata_ptr metadata_;                                   // mutex_: see fence()
+  std::uint64_t membership_version_ = 0;                          // mutex_: bumped with metadata_
+  std::condition_variable membership_changed_;
+  std::map<std::int32_t, ownership_epoch> tenure_;                // mutex_: owned partitions
+  std::uint64_t epochs_ = 0;                                      // mutex_: the last epoch handed out
 };
 
 } // namespace storemesh::events::kafka_detail

@@ -1,7 +1,9 @@
 // The Kafka consumer group behind `serve --group`: members divide the
-// partitions and hand them over; positions commit and read back; and the
+// partitions and hand them over; positions commit and read back; the
 // KIP-447 fence -- a member the group has expelled gets its whole transaction
-// refused. Against a real broker (STOREMESH_TEST_KAFKA); skipped without one.
+// refused; and tenures -- a write decided before an expulsion never passes
+// after the member rejoins, even with the partition back. Against a real
+// broker (STOREMESH_TEST_KAFKA); skipped without one.
 
 #include "events/kafka_log/kafka_group.hpp"
 #include "events/kafka_log/test_support.hpp"
@@ -114,7 +116,7 @@ KAFKA_ONLY_CASE(an_expelled_member_has_its_whole_transaction_refused) {
 
   // A member in good standing: the events and the positions commit together.
   const auto batch = ms_batch("ok", 3);
-  offsets_commit with{a.get(), commands, {{partition_id{0}, offset{5}}, {partition_id{1}, offset{9}}}};
+  offsets_commit with{a.get(), commands, {{partition_id{0}, offset{5}}, {partition_id{1}, offset{9}}}, {}};
   auto done = log.append_committing({{events, p0, &batch}}, with);
   BOOST_REQUIRE_MESSAGE(done, (done ? std::string() : done.error().message()));
   BOOST_TEST(a->committed(commands, partition_id{1}).value().value == 9);
@@ -128,7 +130,7 @@ KAFKA_ONLY_CASE(an_expelled_member_has_its_whole_transaction_refused) {
 
   // The zombie's next round: refused whole, nothing of it visible.
   const auto late = ms_batch("zombie", 2);
-  offsets_commit stale{a.get(), commands, {{partition_id{0}, offset{6}}}};
+  offsets_commit stale{a.get(), commands, {{partition_id{0}, offset{6}}}, {}};
   auto refused = log.append_committing({{events, p0, &late}}, stale);
   BOOST_TEST(errc_of(refused) == log_errc::fenced);
   BOOST_TEST_MESSAGE((refused ? std::string("appended?!") : refused.error().message()));
@@ -138,9 +140,98 @@ KAFKA_ONLY_CASE(an_expelled_member_has_its_whole_transaction_refused) {
     BOOST_TEST(r.value.find("zombie") == std::string::npos);
   BOOST_TEST(b->committed(commands, partition_id{0}).value().value == 5);  // not 6
   // B, the rightful owner, writes through the same transactional log.
-  offsets_commit fresh{b.get(), commands, {{partition_id{0}, offset{6}}}};
+  offsets_commit fresh{b.get(), commands, {{partition_id{0}, offset{6}}}, {}};
   BOOST_REQUIRE(log.append_committing({{events, p0, &late}}, fresh));
   BOOST_TEST(end_of(log, events, p0).value > end_before.value);
+}
+
+KAFKA_ONLY_CASE(a_write_decided_before_an_expulsion_never_passes_after_the_member_rejoins) {
+  // Issue 10: a daemon paused past its session came back, rejoined in the
+  // background, and a round it had decided before the pause committed under
+  // the new generation -- the same commands decided twice. The generation
+  // alone cannot tell that round from a fresh one; its tenure can.
+  options.group_session_timeout = 6s;
+  options.group_max_poll_interval = 7s;
+  options.transactional_id = unique_topic("txn");
+  auto opened = kafka_log::open(options);
+  BOOST_REQUIRE(opened);
+  auto& log = *opened.value();
+  const auto commands = unique_topic("commands");
+  const auto events = unique_topic("events");
+  const auto group = unique_topic("group");
+  create(log, commands, 2);
+  create(log, events, 1);
+
+  ownership a_owns;
+  auto a = join(log, commands, group);
+  poll_until({{a.get(), &a_owns}}, [&] { return a_owns.owned.size() == 2; });
+  const auto first_tenure = a->epoch(p0);
+  BOOST_REQUIRE(first_tenure);
+  // A decides something for partition 0 under that tenure; before it is
+  // appended, A stops polling (a pause), B takes everything, then leaves.
+  const partition_claim decided{p0, *first_tenure};
+  ownership b_owns;
+  {
+    auto b = join(log, commands, group);
+    poll_until({{b.get(), &b_owns}}, [&] { return b_owns.owned.size() == 2; }, 60s);
+  }
+  // A comes back: told it lost everything, it rejoins and gets it all back,
+  // under a new generation and new tenures.
+  a_owns.owned.clear();
+  poll_until({{a.get(), &a_owns}}, [&] { return a_owns.owned.size() == 2 && a->epoch(p0).has_value(); });
+  BOOST_TEST(a->epoch(p0)->value != first_tenure->value);
+
+  // The round decided before the pause: refused, nothing of it visible.
+  const auto late = ms_batch("zombie", 2);
+  offsets_commit stale{a.get(), commands, {{p0, offset{6}}}, {decided}};
+  auto refused = log.append_committing({{events, p0, &late}}, stale);
+  BOOST_TEST(errc_of(refused) == log_errc::stale_claim);
+  BOOST_TEST_MESSAGE((refused ? std::string("appended?!") : refused.error().message()));
+  auto reader = log.read(events, p0, offset{0});
+  BOOST_REQUIRE(reader);
+  for (const auto& r : drain(*reader.value()))
+    BOOST_TEST(r.value.find("zombie") == std::string::npos);
+  BOOST_TEST(a->committed(commands, p0).value().value == 0);  // not 6
+
+  // What the generation alone let through (the previous fence): the same
+  // round without its claim passes under the rejoined member's generation.
+  const auto unclaimed = ms_batch("unclaimed", 1);
+  BOOST_TEST(log.append_committing({{events, p0, &unclaimed}}, offsets_commit{a.get(), commands, {{p0, offset{1}}}, {}})
+                 .has_value());
+
+  // Work decided under the current tenure passes.
+  const auto fresh = ms_batch("fresh", 1);
+  offsets_commit now{a.get(), commands, {{p0, offset{2}}}, {{p0, *a->epoch(p0)}}};
+  auto done = log.append_committing({{events, p0, &fresh}}, now);
+  BOOST_TEST(done.has_value(), (done ? std::string() : done.error().message()));
+  BOOST_TEST(a->committed(commands, p0).value().value == 2);
+}
+
+KAFKA_ONLY_CASE(a_renewed_tenure_refuses_what_the_old_one_decided) {
+  options.transactional_id = unique_topic("txn");
+  auto opened = kafka_log::open(options);
+  BOOST_REQUIRE(opened);
+  auto& log = *opened.value();
+  const auto commands = unique_topic("commands");
+  const auto events = unique_topic("events");
+  create(log, commands, 1);
+  create(log, events, 1);
+  ownership owns;
+  auto a = join(log, commands, unique_topic("group"));
+  poll_until({{a.get(), &owns}}, [&] { return owns.owned.size() == 1; });
+  const auto old_tenure = *a->epoch(p0);
+  const auto renewed = a->renew(p0);
+  BOOST_REQUIRE(renewed);
+  BOOST_TEST(renewed->value != old_tenure.value);
+  const auto batch = ms_batch("old", 1);
+  auto refused = log.append_committing({{events, p0, &batch}},
+                                       offsets_commit{a.get(), commands, {{p0, offset{1}}}, {{p0, old_tenure}}});
+  BOOST_TEST(errc_of(refused) == log_errc::stale_claim);
+  BOOST_TEST(log.append_committing({{events, p0, &batch}},
+                                   offsets_commit{a.get(), commands, {{p0, offset{1}}}, {{p0, *renewed}}})
+                 .has_value());
+  // A partition this member does not own has no tenure to renew.
+  BOOST_TEST(!a->renew(partition_id{7}).has_value());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -121,8 +121,15 @@ result<std::vector<offset>> kafka_log::append_committing(const std::vector<batch
     SM_TRY(auto* t, partition_of(b.topic, b.partition));
     targets.push_back({t->rkt.get(), b.partition, b.records, where(b.topic, b.partition.value)});
   }
-  if (group == nullptr || commit.next.empty())
+  if (group == nullptr || (commit.next.empty() && commit.claims.empty()))
     return producer_->append_transaction(targets);
+  // The claims and the membership, read together (kafka_group::fence): a
+  // write decided under a tenure that has ended never passes, whatever
+  // generation the member has reached since.
+  SM_TRY(auto metadata, group->fence(commit.claims));
+  if (commit.next.empty())  // then nothing would make the coordinator check the membership
+    return make_error(log_errc::stale_claim, "claims without positions to commit for group " + group->name() +
+                                                 ": their partitions are being let go");
 
   using list_ptr = std::unique_ptr<rd_kafka_topic_partition_list_t, void (*)(rd_kafka_topic_partition_list_t*)>;
   list_ptr positions(rd_kafka_topic_partition_list_new(static_cast<int>(commit.next.size())),
@@ -130,12 +137,8 @@ result<std::vector<offset>> kafka_log::append_committing(const std::vector<batch
   for (const auto& [p, o] : commit.next)
     rd_kafka_topic_partition_list_add(positions.get(), commit.topic.c_str(), p.value)->offset = o.value;
   // No retry under a newer generation: a refusal means the group moved on
-  // since the caller last looked, and only the caller (reloading from the
+  // since the membership was read, and only the caller (reloading from the
   // committed positions) can tell whether it still owns what it wrote for.
-  // A rebalance that merely bumped the generation costs such a reload too.
-  auto metadata = group->group_metadata();
-  if (!metadata)
-    return make_error(log_errc::fenced, "no assignment from group " + group->name() + " yet");
   const kafka_detail::kafka_producer::group_offsets with{positions.get(), metadata.get()};
   SM_TRY(auto firsts, producer_->append_transaction(targets, &with));
   group->committed_elsewhere(commit.topic, commit.next);
