@@ -203,7 +203,7 @@ def guard(old_dir, new_dir):
     for p in problems:
         print(f"CHANGED {p}")
     if problems:
-        fail(f"the new recording changes {len(problems)} things recorded before about entities the new "
+        fail(f"the new recording changes what was recorded before ({len(problems)} differences) about entities the new "
              "scenarios did not touch: a break, not a growth (see tests/golden/README.md)")
 
 
