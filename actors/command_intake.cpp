@@ -25,7 +25,13 @@ command_intake::command_intake(runtime_context& ctx, events::crypto::trusted_key
                                events::partition_group& group, partition_ownership& ownership, prepare_fn prepare,
                                caf::actor router)
     : ctx_(ctx), trusted_(std::move(trusted)), group_(group), ownership_(ownership), prepare_(std::move(prepare)),
-      router_(std::move(router)), topic_(ctx.names.commands()) {}
+      router_(std::move(router)), topic_(ctx.names.commands()) {
+  // (Not the rejected topic: a refusal of a command whose key is not its
+  // entity's lands where that entity's would, which another daemon may own.)
+  owned_topics_ = {ctx.names.snapshots()};
+  for (const auto& kind : entity_kinds())
+    owned_topics_.push_back(ctx.names.events(kind.kind));
+}
 
 command_intake::~command_intake() {
   stop();
@@ -98,6 +104,21 @@ void command_intake::open_pending() {
       return retry(at.error().message());
     ready.emplace_back(p, at.value());
   }
+  // A previous owner killed mid-round leaves a transaction open on what it
+  // wrote (no positions sent yet, or its positions were stable already):
+  // nothing of it will ever be committed (its member is fenced), but until
+  // the coordinator aborts it, within the transaction timeout, readers see
+  // nothing past it -- neither this daemon's indexes nor its own appends.
+  // Only the partition's owner writes there, so it is the previous one's.
+  for (const auto p : pending_)
+    for (const auto& topic : owned_topics_) {
+      auto open = ctx_.log->transaction_open(topic, p);
+      if (!open)
+        return retry(open.error().message());
+      if (open.value())
+        return retry(topic + "/" + std::to_string(p.value) +
+                     " has a transaction open from its previous owner (it ends within the transaction timeout)");
+    }
   // Then the indexes learn what the previous owners wrote, before any
   // command of these partitions is decided (entities recover from them).
   if (auto caught_up = prepare_(pending_); !caught_up)

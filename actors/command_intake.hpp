@@ -111,6 +111,8 @@ private:
   prepare_fn prepare_;
   caf::actor router_;
   std::string topic_;
+  /// Topics whose partition p only the owner of commands partition p writes.
+  std::vector<std::string> owned_topics_;
   std::vector<cursor> cursors_;  // the intake thread's (the listener runs there too)
   std::vector<partition_id> pending_;  // assigned, not open yet
   std::chrono::steady_clock::time_point retry_pending_at_{};

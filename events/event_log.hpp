@@ -117,6 +117,17 @@ public:
   /// The offset the next appended record of this partition will get.
   [[nodiscard]] virtual result<offset> end_offset(std::string_view topic, partition_id p) = 0;
 
+  /// Whether a transaction is open on the partition: records written but
+  /// neither committed nor aborted yet, so that readers see nothing past its
+  /// first record until it ends. A partition's new owner waits for the
+  /// previous owner's to end (it does within the transaction timeout) before
+  /// it writes there. Logs without transactions: never.
+  [[nodiscard]] virtual result<bool> transaction_open(std::string_view topic, partition_id p) {
+    (void)topic;
+    (void)p;
+    return false;
+  }
+
   /// A reader positioned at `from` (0 = the beginning).
   [[nodiscard]] virtual result<std::unique_ptr<log_reader>> read(std::string_view topic, partition_id p,
                                                                  offset from) = 0;

@@ -16,6 +16,10 @@ namespace storemesh::events {
 
 using namespace kafka_detail;
 
+struct kafka_log::probe {
+  client_ptr rk;
+};
+
 struct kafka_log::topic_entry {
   topic_ptr rkt; // the producer's handle: appends, metadata
   std::int32_t partitions = 0;
@@ -33,6 +37,10 @@ kafka_log::~kafka_log() {
   {
     std::lock_guard g(topics_mu_);
     topics_.clear();
+  }
+  {
+    std::lock_guard g(probe_mu_);
+    uncommitted_.reset();
   }
   producer_.reset();
 }
@@ -163,6 +171,27 @@ result<offset> kafka_log::end_offset(std::string_view topic, partition_id p) {
   SM_TRYV(partition_of(topic, p));
   SM_TRY(auto o, query_offsets(producer_->handle(), std::string(topic), p.value, false, options_.timeout));
   return offset{o.end};
+}
+
+result<bool> kafka_log::transaction_open(std::string_view topic, partition_id p) {
+  SM_TRYV(partition_of(topic, p));
+  rd_kafka_t* probe = nullptr;
+  {
+    std::lock_guard g(probe_mu_);
+    if (!uncommitted_) {
+      SM_TRY(auto conf, common_conf(options_, "-probe"));
+      // Its ListOffsets answer the high watermark, where the log's own
+      // clients (read_committed) answer the last stable offset.
+      SM_TRYV(conf_set(conf.get(), "isolation.level", "read_uncommitted"));
+      SM_TRY(auto rk, new_client(RD_KAFKA_CONSUMER, std::move(conf)));
+      uncommitted_ = std::make_unique<struct probe>(kafka_log::probe{std::move(rk)});
+    }
+    probe = uncommitted_->rk.get();
+  }
+  const std::string name(topic);
+  SM_TRY(auto stable, query_offsets(producer_->handle(), name, p.value, false, options_.timeout));
+  SM_TRY(auto high, query_offsets(probe, name, p.value, false, options_.timeout));
+  return high.end > stable.end;
 }
 
 result<std::unique_ptr<log_reader>> kafka_log::read(std::string_view topic, partition_id p, offset from) {

@@ -80,6 +80,9 @@ public:
   [[nodiscard]] result<offset> append(std::string_view topic, partition_id p,
                                       const std::vector<record>& batch) override;
   [[nodiscard]] result<offset> end_offset(std::string_view topic, partition_id p) override;
+  /// The last stable offset against the high watermark (a read_uncommitted
+  /// client of its own asks for the latter).
+  [[nodiscard]] result<bool> transaction_open(std::string_view topic, partition_id p) override;
   [[nodiscard]] result<std::unique_ptr<log_reader>> read(std::string_view topic, partition_id p,
                                                          offset from) override;
   [[nodiscard]] result<offset> wait_beyond(std::string_view topic, partition_id p, offset known,
@@ -112,6 +115,10 @@ private:
 
   std::mutex watcher_mu_;
   std::unique_ptr<kafka_detail::tail_watcher> watcher_; // watcher_mu_: opened on the first wait
+
+  struct probe;  // a read_uncommitted client, for high watermarks
+  std::mutex probe_mu_;
+  std::unique_ptr<probe> uncommitted_;  // probe_mu_: made on first use
 };
 
 } // namespace storemesh::events
