@@ -256,3 +256,59 @@ def check_jobs(view, jobs):
             if os.path.exists(temp):
                 out.append(violation("temp_left", f"{job} is {state} but its temp file is left", path=temp))
     return out, dict(stats)
+
+
+# -- seals: every event and rejection covered by a seal a daemon of the run signed --
+
+try:  # Debian's python3-nacl (libsodium): Ed25519 verification
+    import nacl.exceptions
+    import nacl.signing
+except ImportError:  # pragma: no cover
+    nacl = None
+
+
+def check_seals(view, daemon_keys):
+    """daemon_keys: {public key bytes: name}. Each seal covers the `count`
+    records just before it in its partition (one append); its signature is
+    Ed25519 over BLAKE2b-256("storemesh.seal.v1" || topic || partition i32 LE
+    || count u32 LE || BLAKE2b-256 of each covered record). Without
+    python3-nacl only the coverage is checked."""
+    out, stats = [], {"seals": len(view.seals), "verified": 0}
+    by_part = defaultdict(list)
+    for r, e in view.events + view.rejections + view.seals:
+        by_part[(r.topic, r.partition)].append((r, e))
+    for (topic, partition), recs in by_part.items():
+        recs.sort(key=lambda x: x[0].offset)
+        covered = set()
+        for i, (r, e) in enumerate(recs):
+            if e.payload_kind != "seal":
+                continue
+            s = e.payload or {}
+            n, key, sig = int(s.get("count", 0)), bytes(s.get("publicKey", [])), bytes(s.get("signature", []))
+            batch = recs[max(0, i - n):i]
+            if len(batch) != n or any(x[1].payload_kind == "seal" for x in batch):
+                out.append(violation("bad_seal", f"seal at {where(r)} covers {n} records, which are not all there",
+                                     seal=where(r)))
+                continue
+            covered.update(x[0].offset for x in batch)
+            if key not in daemon_keys:
+                out.append(violation("bad_seal", f"seal at {where(r)} by a key of no daemon of this run",
+                                     seal=where(r), key=key.hex()))
+                continue
+            if nacl is None:
+                continue
+            h = hashlib.blake2b(digest_size=32)
+            h.update(b"storemesh.seal.v1" + topic.encode() + partition.to_bytes(4, "little", signed=True)
+                     + n.to_bytes(4, "little"))
+            for x in batch:
+                h.update(hashlib.blake2b(x[0].value, digest_size=32).digest())
+            try:
+                nacl.signing.VerifyKey(key).verify(h.digest(), sig)
+                stats["verified"] += 1
+            except nacl.exceptions.BadSignatureError:
+                out.append(violation("bad_seal", f"seal at {where(r)}: the signature does not verify",
+                                     seal=where(r), by=daemon_keys[key]))
+        for r, e in recs:
+            if e.payload_kind != "seal" and r.offset not in covered:
+                out.append(violation("unsealed", f"{where(r)} ({e.kind}/{e.entity}) is covered by no seal"))
+    return out, stats

@@ -96,8 +96,10 @@ class _Workload:
                     self.hosts.append(h)
                     out.append({"op": "host_add", "id": h})
             elif r < 0.45:
-                for _ in range(self.rng.randrange(2, 6)):
-                    out.append({"op": self.rng.choice(("host_drain", "host_up")), "id": self.rng.choice(self.hosts)})
+                # One host flapped: a long run of events on one entity.
+                h = self.rng.choice(self.hosts)
+                for j in range(self.rng.randrange(2, 9)):
+                    out.append({"op": ("host_drain", "host_up")[j % 2], "id": h})
             elif r < 0.70:
                 self.files += 1
                 job = f"s{self.seed}-j{self.files}"
@@ -147,7 +149,10 @@ def make(seed, log, steps, faults=None):
         if f is not None:
             f["span"] = rng.choice((0, 0, 0, 1))
             active.append((i + 1 + f["span"], _target_of(f), f["kind"]))
-        plan["steps"].append({"step": i + 1, "fault": f, "ops": wl.ops(rng.randrange(2, 5))})
+        ops = wl.ops(rng.randrange(3, 7))
+        # The fault lands in the middle of the stream: the daemons are still
+        # deciding what came before it (--no-wait) when it strikes.
+        plan["steps"].append({"step": i + 1, "fault": f, "fault_after": rng.randrange(0, len(ops) + 1), "ops": ops})
     return plan
 
 
@@ -159,7 +164,7 @@ def describe(plan):
             fs = "no fault"
         else:
             extra = {k: v for k, v in f.items() if k not in ("kind",)}
-            fs = f["kind"] + " " + " ".join(f"{k}={v}" for k, v in extra.items())
+            fs = f["kind"] + " " + " ".join(f"{k}={v}" for k, v in extra.items()) + f" after op {s['fault_after']}"
         ops = {}
         for o in s["ops"]:
             ops[o["op"]] = ops.get(o["op"], 0) + 1
