@@ -312,3 +312,20 @@ def check_seals(view, daemon_keys):
             if e.payload_kind != "seal" and r.offset not in covered:
                 out.append(violation("unsealed", f"{where(r)} ({e.kind}/{e.entity}) is covered by no seal"))
     return out, stats
+
+
+def dump(view, path):
+    """One line per record, in log order, for the evidence of a failed seed."""
+    rows = [(r, e, "command") for r, e in view.commands] + [(r, e, "event") for r, e in view.events] + \
+        [(r, e, "rejection") for r, e in view.rejections] + [(r, e, "seal") for r, e in view.seals]
+    rows.sort(key=lambda x: (x[0].topic, x[0].partition, x[0].offset))
+    with open(path, "w") as f:
+        for r, e, what in rows:
+            extra = ""
+            if what == "rejection":
+                extra = f" code={e.payload.get('code')} reason={e.payload.get('reason')!r}"
+            elif what == "seal":
+                extra = f" count={e.payload.get('count')} key={bytes(e.payload.get('publicKey', [])).hex()[:16]}"
+            f.write(f"{where(r)} {what} {e.kind}/{e.entity} seq={e.seq} id={e.id.hex()} cause={e.cause.hex()} "
+                    f"command_offset={e.command_offset} {'.'.join(x for x in e.variant() if x)} "
+                    f"ts={e.timestamp_ns} producer={e.producer}{extra}\n")

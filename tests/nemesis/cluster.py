@@ -7,6 +7,7 @@ runs them: keys made up front so each trusts the others, host-a's agent on
 d1, host-b's on d2, none on d3.
 """
 
+import ctypes
 import os
 import re
 import signal
@@ -17,6 +18,12 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), 
 KAFKA = os.path.join(ROOT, "ops", "kafka")
 
 OWNERSHIP = re.compile(r"group \S+: (assigned|gives up|lost) partitions \[([^\]]*)\] of \S+\.commands")
+
+
+def _die_with_parent():
+    """preexec: the daemon gets SIGKILL when the harness dies (killed by a
+    test timeout, say), so no daemon outlives a run."""
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def murmur2_partition(key, partitions):
@@ -66,7 +73,8 @@ class Daemon:
         log = open(self.log_path(), "ab")
         args = [self.cluster.storemesh, "serve", "--data", self.data] + self.cluster.serve_args() + self.extra
         self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                     env=self.cluster.env, cwd=self.cluster.work, start_new_session=True)
+                                     env=self.cluster.env, cwd=self.cluster.work, start_new_session=True,
+                                     preexec_fn=_die_with_parent)
         log.close()
         self.paused = False
 

@@ -247,10 +247,11 @@ def kafka_leaders(bootstrap, topic):
     return {int(p): int(l) for p, l in re.findall(rb"partition (\d+), leader (-?\d+),", out.stdout)}
 
 
-def read_kafka_topic(bootstrap, topic, timeout=180):
-    """Every committed record of the topic (read_committed), values framed by size."""
+def read_kafka_topic(bootstrap, topic, timeout=180, isolation="read_committed"):
+    """Every committed record of the topic (read_committed), values framed by
+    size; read_uncommitted adds those of aborted and open transactions."""
     cmd = ["kcat", "-C", "-b", bootstrap, "-t", topic, "-o", "beginning", "-e", "-q",
-           "-X", "isolation.level=read_committed", "-f", "%p %o %K %S\n%k%s"]
+           "-X", f"isolation.level={isolation}", "-f", "%p %o %K %S\n%k%s"]
     out = subprocess.run(cmd, capture_output=True, timeout=timeout)
     if out.returncode != 0:
         raise RuntimeError(f"kcat {topic}: exit {out.returncode}: {out.stderr[-400:]!r}")
