@@ -26,8 +26,10 @@ class Workload:
     def path(self, name):
         return os.path.join(self.ds, name)
 
-    def setup(self):
-        """The fixed part: two agent hosts and two gateways, all mounting every datastore."""
+    def setup(self, between_tries=lambda: None):
+        """The fixed part: two agent hosts and two gateways, all mounting every
+        datastore. between_tries: called before a retry (restarts a daemon that stopped)."""
+        self.between_tries = between_tries
         stores = ["--datastore", f"src={self.path('src')}", "--datastore", f"dst={self.path('dst')}",
                   "--datastore", f"full={self.path('full')}"]
         for h in ("host-a", "host-b"):
@@ -40,9 +42,12 @@ class Workload:
             rc, out, err = self.cluster.cli(*args, "--timeout", "90", timeout=120)
             if rc == 0:
                 return out
+            if attempt > 0 and "already_registered" in err:
+                return out  # an earlier try timed out waiting, yet was decided
             if "rejected" in err:
                 raise RuntimeError(f"{' '.join(args)}: {err.strip()}")
             time.sleep(2)
+            self.between_tries()
         raise RuntimeError(f"{' '.join(args)} failed 5 times: {err.strip()[-500:]}")
 
     def args_of(self, o):
