@@ -279,6 +279,10 @@ void command_intake::run() {
     for (auto& c : cursors_) {
       batch.clear();
       auto n = c.reader->poll(batch, 256 * 1024);
+      if (!n && events::passes_by_itself(n.error().code)) {
+        spdlog::warn("intake: reading {}/{}: {}; trying again", topic_, c.p.value, n.error().message());
+        continue;
+      }
       if (!n)
         return fail("reading " + topic_ + "/" + std::to_string(c.p.value) + ": " + n.error().message());
       check_batch(topic_, c.p, batch, verdicts);
@@ -387,8 +391,9 @@ void command_intake::reject(const cursor& c, const events::record_view& r, std::
                           // Fenced: redelivered after the reload (run()).
                           if (done.error().code == events::log_errc::stale_claim)
                             return;
-                          (done.error().code == events::log_errc::fenced && fenced != nullptr ? fenced : fatal)
-                              ->store(true);
+                          const bool passing = done.error().code == events::log_errc::fenced ||
+                                               done.error().code == events::log_errc::aborted;
+                          (passing && fenced != nullptr ? fenced : fatal)->store(true);
                           return;
                         }
                         rejected->add(id_key, p, at.value);

@@ -38,18 +38,47 @@ void command_sink::send(const services::issued_command& c) {
     spdlog::error("{}/{}: cannot build a command: {}", c.kind, c.id, rec.error().message());
     return;
   }
-  send_record(std::move(rec).value(), c.kind, c.id, 50);
+  const auto key = c.kind + '/' + c.id;
+  bool idle = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto& q = queues_[key];
+    idle = q.empty();
+    q.push_back(std::move(rec).value());
+  }
+  if (idle)
+    send_head(key);
 }
 
-void command_sink::send_record(events::record rec, std::string kind, std::string id, int attempts_left) {
-  std::vector<events::record> one{rec};
-  submit(std::move(one), [this, rec = std::move(rec), kind = std::move(kind), id = std::move(id),
-                          attempts_left](result<std::vector<offset>> r) mutable {
-    if (r)
-      return;
-    if (r.error().code == events::log_errc::fenced && attempts_left > 0)
-      return send_record(std::move(rec), std::move(kind), std::move(id), attempts_left - 1);
-    spdlog::error("{}/{}: command not appended: {}", kind, id, r.error().message());
+void command_sink::send_head(const std::string& key) {
+  events::record head;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    head = queues_.at(key).front();
+  }
+  submit({std::move(head)}, [this, key](result<std::vector<offset>> r) {
+    if (!r) {
+      const auto code = r.error().code;
+      if (code == events::log_errc::fenced || code == events::log_errc::aborted) {
+        // Nothing of it was written: the same record again, still ahead of
+        // its entity's later ones. (Runs on the writer's thread, which
+        // retried the round itself first: this is not a busy loop.)
+        spdlog::warn("{}: command not appended ({}); sending it again", key, r.error().message());
+        return send_head(key);
+      }
+      spdlog::error("{}: command not appended: {}", key, r.error().message());
+    }
+    bool more = false;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto it = queues_.find(key);
+      it->second.pop_front();
+      more = !it->second.empty();
+      if (!more)
+        queues_.erase(it);
+    }
+    if (more)
+      send_head(key);
   });
 }
 

@@ -10,6 +10,9 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
 #include <string>
 
 namespace storemesh::actors {
@@ -27,22 +30,27 @@ public:
   /// they are durable.
   void submit(std::vector<events::record> records, append_callback done);
 
-  /// Builds and submits one command with a fresh id; fire and forget (a lost
-  /// report is made again from durable state after a restart).
+  /// Builds and sends one command with a fresh id; fire and forget. The
+  /// commands sent for one entity reach the log in the order they were sent
+  /// (a host's progress reports each continue the last), and one that is
+  /// refused for a passing reason (a round aborted or fenced) is sent again,
+  /// the same record -- the same command id, so decided once however often
+  /// it arrives -- before any later one for its entity. Anything else stops
+  /// the daemon (the log writer says why); a restarted agent makes its
+  /// reports again from the durable state.
   void send(const services::issued_command& c);
 
 private:
-  /// Submits `rec`; an append refused as fenced (aborted whole: the group
-  /// moved on while it was in flight) is submitted again, the same record,
-  /// so the same command id: an entity decides it once however often it
-  /// arrives. The writer's next rounds carry the generation the intake
-  /// learns at its next poll.
-  void send_record(events::record rec, std::string kind, std::string id, int attempts_left);
+  /// Submits the head of `key`'s queue (mutex_ not held).
+  void send_head(const std::string& key);
 
   log_writer& writer_;
   topics names_;
   std::int32_t partitions_;
   std::string producer_;
+  std::mutex mutex_;
+  /// Per entity ("kind/id"): commands not yet durable; the head is in flight.
+  std::map<std::string, std::deque<events::record>> queues_;  // mutex_
 };
 
 /// The id of the INDEX-th command issued by REACTOR for the event EVENT_ID:

@@ -128,6 +128,11 @@ void copy_agent::follow() {
       jobs_[id] = job::evolve(std::move(jobs_[id]), e.value());
       changed.insert(id);
     });
+    if (!n && events::passes_by_itself(n.error().code)) {
+      spdlog::warn("copy agent: {}; trying again", n.error().message());
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+      continue;
+    }
     if (!n) {
       spdlog::critical("copy agent: {}", n.error().message());
       if (ctx_.fatal)

@@ -235,7 +235,8 @@ private:
       quit();
       return;
     }
-    if (!*a.outcome && a.outcome->error().code == events::log_errc::fenced && ctx_->fenced != nullptr) {
+    if (!*a.outcome && ctx_->fenced != nullptr &&
+        (a.outcome->error().code == events::log_errc::fenced || a.outcome->error().code == events::log_errc::aborted)) {
       // Nothing of the round is in the log: this actor's state is ahead of
       // it. It goes; the intake reloads the partition, and the entity (here
       // or at its new owner) recovers from what the log holds.

@@ -47,6 +47,11 @@ void fleet_feed::start() {
     name_this_thread("sm.fleet");
     while (!stopping_) {
       auto n = round();
+      if (!n && events::passes_by_itself(n.error().code)) {
+        spdlog::warn("fleet feed: {}; trying again", n.error().message());
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+        continue;
+      }
       if (!n) {
         spdlog::critical("fleet feed: {}; stopping the daemon", n.error().message());
         if (fatal_ != nullptr)

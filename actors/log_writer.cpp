@@ -170,7 +170,9 @@ result<std::vector<std::vector<offset>>> log_writer::append_round(std::vector<re
     const partition_id p{where.second};
     if (topics_.is_sealed(where.first))
       g.batch.push_back(make_seal(where.first, p, g.batch));
-    batches.push_back({where.first, p, &g.batch});
+    // Commands: every daemon (and the CLI) writes there; nothing here reads
+    // its own commands back right after writing them.
+    batches.push_back({where.first, p, &g.batch, where.first != topics_.commands()});
   }
   auto appended = log_.append_committing(batches, positions);
   if (!appended) {
@@ -217,10 +219,16 @@ void log_writer::write_round(std::vector<request>& round, events::offsets_commit
     }
     const auto code = appended.error().code;
     const bool retry =
-        attempt < 8 && positions.group != nullptr &&
-        // A tenure ended between the check and the append: check again.
-        (code == events::log_errc::stale_claim ||
-         (code == events::log_errc::fenced && positions.group->await_membership(membership, wait)));
+        attempt < 8 &&
+        // Nothing written (a broker failed a write, the coordinator moved):
+        // the same round again, after a moment.
+        (code == events::log_errc::aborted ||
+         // A tenure ended between the check and the append: check again.
+         (positions.group != nullptr && code == events::log_errc::stale_claim) ||
+         (positions.group != nullptr && code == events::log_errc::fenced &&
+          positions.group->await_membership(membership, wait)));
+    if (retry && code == events::log_errc::aborted)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100) * attempt);
     if (!retry) {
       spdlog::error("append of a round of {} requests failed: {}", round.size(), appended.error().message());
       for (auto& r : round)

@@ -66,12 +66,24 @@ void reaction_feed::run() {
       // (a round's positions are committed at its end, so none is lost).
       generation = now;
       auto f = follow(ownership_.owned());
+      if (!f && events::passes_by_itself(f.error().code)) {
+        spdlog::warn("reactions: cannot follow the event topics yet: {}", f.error().message());
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        generation = ~std::uint64_t{0};
+        continue;
+      }
       if (!f)
         return fail("cannot follow the event topics: " + f.error().message());
       follower.emplace(std::move(f).value());
     }
     bool idle = false;
     if (auto r = round(*follower, idle); !r) {
+      if (events::passes_by_itself(r.error().code)) {
+        spdlog::warn("reactions: {}; following again from the committed positions", r.error().message());
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        generation = ~std::uint64_t{0};
+        continue;
+      }
       if (r.error().code != events::log_errc::fenced)
         return fail(r.error().message());
       // The group moved on without this daemon: nothing of the round is in

@@ -77,6 +77,13 @@ public:
     std::string_view topic;
     partition_id partition;
     const std::vector<record>* records;
+    /// Whether the append returns only once readers see the batch (Kafka:
+    /// the last stable offset is past it). Its writer's own readers need
+    /// that (an entity recovered after passivation must see its last
+    /// events); a batch for a topic every daemon writes (commands) can do
+    /// without, and should: another producer's open transaction there would
+    /// hold the append up until it ends.
+    bool await_visibility = true;
   };
   /// Appends several batches, each as append() would, and returns each one's
   /// first offset. A log with transactions (KafkaLog opened with a

@@ -23,12 +23,19 @@ public:
       case log_errc::fenced: return "fenced: the partition belongs to another group member";
       case log_errc::stale_claim: return "stale claim: decided under a tenure of the partition that has ended";
       case log_errc::unstable_position: return "position not stable yet: a transaction that commits it is open";
+      case log_errc::aborted: return "transaction aborted: nothing of it was written";
+      case log_errc::unavailable: return "no broker answered in time";
     }
     return "unknown log error " + std::to_string(value);
   }
 };
 
 } // namespace
+
+bool passes_by_itself(const std::error_code& e) noexcept {
+  return e == make_error_code(log_errc::unavailable) || e == make_error_code(log_errc::aborted) ||
+         e == make_error_code(log_errc::unstable_position);
+}
 
 const std::error_category& log_category() noexcept {
   static const category instance;

@@ -39,7 +39,20 @@ enum class log_errc {
   /// is still open (KIP-447). Ask again; it ends within the transaction
   /// timeout.
   unstable_position,
+  /// The transaction was aborted (the broker failed a write, the coordinator
+  /// timed it out or moved): nothing of it is in the log, and the same
+  /// batches may be appended again.
+  aborted,
+  /// No broker answered within the log's timeout (all down, or
+  /// unreachable). Nothing is lost: the call may be made again, and the
+  /// reader or log that said so stays usable.
+  unavailable,
 };
+
+/// Conditions that pass by themselves (a broker restarting, a coordinator
+/// moving, a previous owner's transaction ending): the caller waits and
+/// tries again rather than stopping.
+[[nodiscard]] bool passes_by_itself(const std::error_code& e) noexcept;
 
 const std::error_category& log_category() noexcept;
 

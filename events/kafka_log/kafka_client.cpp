@@ -192,8 +192,9 @@ result<partition_offsets> query_offsets(rd_kafka_t* rk, const std::string& topic
       return kafka_error(err, "offsets of " + where(topic, partition));
     if (clock::now() + backoff >= deadline) {
       // The cluster did not recover within the timeout: say so, whoever asked.
-      auto e = kafka_error(err, "offsets of " + where(topic, partition) + ": no answer within " +
-                                    std::to_string(since_start()) + " ms");
+      auto e = make_error(log_errc::unavailable, "offsets of " + where(topic, partition) + ": no answer within " +
+                                                     std::to_string(since_start()) + " ms (" + rd_kafka_err2str(err) +
+                                                     ")");
       std::fprintf(stderr, "kafka_log: %s\n", e.message().c_str());
       return e;
     }

@@ -214,6 +214,12 @@ result<offset> kafka_group::committed(const std::string& topic, partition_id p) 
     return make_error(log_errc::unstable_position,
                       "committed offset of " + where(topic, p.value) + " for group " + group_ +
                           ": a transaction that commits it is still open");
+  if (err == RD_KAFKA_RESP_ERR_NOT_COORDINATOR || err == RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE ||
+      err == RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS || err == RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT ||
+      is_transient(err))
+    // The group's coordinator is moving or restarting (a broker went down).
+    return make_error(log_errc::unavailable, "committed offset of " + where(topic, p.value) + " for group " +
+                                                 group_ + ": " + rd_kafka_err2str(err));
   if (err)
     return kafka_error(err, "committed offset of " + where(topic, p.value) + " for group " + group_);
   // Nothing committed yet (RD_KAFKA_OFFSET_INVALID): the beginning.

@@ -127,7 +127,7 @@ result<std::vector<offset>> kafka_log::append_committing(const std::vector<batch
   targets.reserve(batches.size());
   for (const auto& b : batches) {
     SM_TRY(auto* t, partition_of(b.topic, b.partition));
-    targets.push_back({t->rkt.get(), b.partition, b.records, where(b.topic, b.partition.value)});
+    targets.push_back({t->rkt.get(), b.partition, b.records, where(b.topic, b.partition.value), b.await_visibility});
   }
   if (group == nullptr || (commit.next.empty() && commit.claims.empty()))
     return producer_->append_transaction(targets);

@@ -171,7 +171,7 @@ result<std::size_t> kafka_log_reader::poll(std::vector<record_view>& out, std::s
     }
     const auto now = clock::now();
     if (now >= deadline)
-      return make_error(log_errc::broker_error,
+      return make_error(log_errc::unavailable,
                         "read " + where(topic_, p_.value) + " at offset " + std::to_string(next_) +
                             ": neither a record nor the end of the partition within " +
                             std::to_string(timeout_.count()) + " ms (is a broker reachable?)");

@@ -248,9 +248,35 @@ result<offset> kafka_producer::append_idempotent(rd_kafka_topic_t* rkt, partitio
 
 error kafka_producer::transaction_failure(rd_kafka_error_t* err, const std::string& what) {
   auto e = kafka_error(err, what);
-  if (rd_kafka_error_is_fatal(err))
+  // librdkafka: an error neither retriable nor abortable is to be treated as
+  // fatal (rdkafka.h, "Handling of other errors"): the producer's state
+  // machine is no longer known to be in step with the coordinator's.
+  if (rd_kafka_error_is_fatal(err) || !rd_kafka_error_txn_requires_abort(err))
     set_fatal(e);
   return e;
+}
+
+std::optional<error> kafka_producer::abort_until_done(const std::string& where) {
+  // An abort that times out goes on in the background and must be called
+  // again until it completes: a transaction begun before that fails with
+  // _CONFLICT or _STATE (seen under broker restarts), and the producer is
+  // stuck for good.
+  const auto deadline = std::chrono::steady_clock::now() + options_.transaction_timeout + options_.timeout;
+  for (int attempt = 1;; ++attempt) {
+    kafka_error_ptr e{rd_kafka_abort_transaction(rk_.get(), -1)};
+    if (!e)
+      return std::nullopt;
+    if (rd_kafka_error_is_retriable(e.get()) && std::chrono::steady_clock::now() < deadline) {
+      if (attempt == 1 || attempt % 10 == 0)
+        std::fprintf(stderr, "kafka_log: abort_transaction for %s: %s (retrying)\n", where.c_str(),
+                     rd_kafka_error_string(e.get()));
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      continue;
+    }
+    error failure = kafka_error(e.get(), "abort_transaction for " + where);
+    set_fatal(failure);
+    return failure;
+  }
 }
 
 result<std::vector<offset>> kafka_producer::append_transaction(const std::vector<target>& targets,
@@ -268,13 +294,29 @@ result<std::vector<offset>> kafka_producer::append_transaction(const std::vector
   if (where.empty())
     where = "group offsets";
   std::lock_guard one_at_a_time(transaction_mu_);
-  const int timeout_ms = to_ms(options_.timeout);
+  // The transaction state machine (rdkafka.h, "Transactional producer API"):
+  // a retriable error is retried (commit and abort resume what runs in the
+  // background); an abortable one is aborted -- until the abort completes --
+  // and reported as `aborted` (nothing written; the caller may append the
+  // same batches again) or, for a group that moved on, `fenced`; anything
+  // else is fatal. Every path leaves the producer ready for the next begin.
   if (kafka_error_ptr e{rd_kafka_begin_transaction(rk_.get())})
     return transaction_failure(e.get(), "begin_transaction for " + where);
 
   // One delivery tracker per batch: offsets are checked batch by batch.
   std::vector<std::unique_ptr<batch_delivery>> deliveries;
   std::vector<std::size_t> produced;
+  auto wait_all = [&] {
+    for (std::size_t i = 0; i < produced.size(); ++i)
+      deliveries[i]->wait_for(produced[i]);
+  };
+  // Aborting purges what was enqueued: each of those gets its (error) report.
+  auto abort_with = [&](error why) -> error {
+    if (auto f = abort_until_done(where))
+      why = *f;
+    wait_all();
+    return why;
+  };
   std::optional<error> failed;
   for (const auto& t : targets) {
     deliveries.push_back(std::make_unique<batch_delivery>(t.batch->size()));
@@ -284,31 +326,35 @@ result<std::vector<offset>> kafka_producer::append_transaction(const std::vector
   }
   if (!failed && offsets != nullptr)
     failed = send_offsets(*offsets, where);
-  auto wait_all = [&] {
-    for (std::size_t i = 0; i < produced.size(); ++i)
-      deliveries[i]->wait_for(produced[i]);
-  };
   if (failed) {
-    // Aborting purges what was enqueued: each of those gets its (error) report.
-    if (kafka_error_ptr e{rd_kafka_abort_transaction(rk_.get(), timeout_ms)})
-      (void)transaction_failure(e.get(), "abort_transaction for " + where);
-    wait_all();
-    return *failed;
+    if (auto f = fatal())
+      return abort_with(*f);
+    return abort_with(*failed);
   }
 
   // commit_transaction flushes: it returns once every record is acknowledged
-  // and the commit is logged by the coordinator.
-  const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
-  for (;;) {
-    kafka_error_ptr e{rd_kafka_commit_transaction(rk_.get(), timeout_ms)};
+  // and the commit is logged by the coordinator. -1: the transaction's
+  // remaining time (librdkafka's advice: a shorter one risks its state
+  // machine); a timeout resumes when called again.
+  // Bounded: a coordinator silent for longer than the transaction's own
+  // timeout leaves its outcome unknown, and only a restart (replay) can tell.
+  const auto deadline = std::chrono::steady_clock::now() + options_.transaction_timeout + options_.timeout;
+  for (int attempt = 1;; ++attempt) {
+    kafka_error_ptr e{rd_kafka_commit_transaction(rk_.get(), -1)};
     if (!e)
       break;
-    if (rd_kafka_error_is_retriable(e.get()) && std::chrono::steady_clock::now() < deadline)
+    if (rd_kafka_error_is_retriable(e.get()) && !rd_kafka_error_txn_requires_abort(e.get()) &&
+        std::chrono::steady_clock::now() < deadline) {
+      if (attempt == 1 || attempt % 10 == 0)
+        std::fprintf(stderr, "kafka_log: commit_transaction for %s: %s (resuming)\n", where.c_str(),
+                     rd_kafka_error_string(e.get()));
       continue;
-    auto failure = transaction_failure(e.get(), "commit_transaction for " + where);
-    if (rd_kafka_error_txn_requires_abort(e.get()))
-      if (kafka_error_ptr a{rd_kafka_abort_transaction(rk_.get(), timeout_ms)})
-        (void)transaction_failure(a.get(), "abort_transaction for " + where);
+    }
+    if (rd_kafka_error_txn_requires_abort(e.get()) && !rd_kafka_error_is_fatal(e.get()))
+      return abort_with(make_error(log_errc::aborted, "commit_transaction for " + where + ": " +
+                                                          rd_kafka_error_string(e.get())));
+    auto failure = kafka_error(e.get(), "commit_transaction for " + where + " (outcome unknown)");
+    set_fatal(failure);  // whether it committed is unknown: nothing more may be appended on top
     wait_all();
     return failure;
   }
@@ -319,20 +365,18 @@ result<std::vector<offset>> kafka_producer::append_transaction(const std::vector
     firsts.push_back(first);
   }
   for (std::size_t i = 0; i < targets.size(); ++i)
-    wait_until_stable(targets[i].rkt, targets[i].p,
-                      firsts[i].value + static_cast<std::int64_t>(targets[i].batch->size()) - 1);
+    if (targets[i].await_visibility)
+      wait_until_stable(targets[i].rkt, targets[i].p,
+                        firsts[i].value + static_cast<std::int64_t>(targets[i].batch->size()) - 1);
   return firsts;
 }
 
 std::optional<error> kafka_producer::send_offsets(const group_offsets& offsets, const std::string& where) {
   const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
   for (;;) {
-    kafka_error_ptr e{rd_kafka_send_offsets_to_transaction(rk_.get(), offsets.offsets, offsets.group,
-                                                           to_ms(options_.timeout))};
+    kafka_error_ptr e{rd_kafka_send_offsets_to_transaction(rk_.get(), offsets.offsets, offsets.group, -1)};
     if (!e)
       return std::nullopt;
-    if (rd_kafka_error_is_retriable(e.get()) && std::chrono::steady_clock::now() < deadline)
-      continue;
     switch (rd_kafka_error_code(e.get())) {
     case RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION:
     case RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID:
@@ -343,8 +387,20 @@ std::optional<error> kafka_producer::send_offsets(const group_offsets& offsets, 
       return make_error(log_errc::fenced, std::string("send_offsets_to_transaction for ") + where + ": " +
                                               rd_kafka_error_string(e.get()));
     default:
-      return transaction_failure(e.get(), "send_offsets_to_transaction for " + where);
+      break;
     }
+    if (rd_kafka_error_is_retriable(e.get()) && !rd_kafka_error_txn_requires_abort(e.get()) &&
+        std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      continue;
+    }
+    // Abortable, or retriable for longer than a round trip's bound: the
+    // transaction is aborted, and the round may be tried again.
+    if (!rd_kafka_error_is_fatal(e.get()) &&
+        (rd_kafka_error_txn_requires_abort(e.get()) || rd_kafka_error_is_retriable(e.get())))
+      return make_error(log_errc::aborted, std::string("send_offsets_to_transaction for ") + where + ": " +
+                                               rd_kafka_error_string(e.get()));
+    return transaction_failure(e.get(), "send_offsets_to_transaction for " + where);
   }
 }
 

@@ -73,6 +73,9 @@ public:
     partition_id p;
     const std::vector<record>* batch;
     std::string where;
+    /// Return only once read_committed readers see the batch (see
+    /// wait_until_stable).
+    bool await_visibility = true;
   };
   /// A consumer group's positions to commit inside a transaction (KIP-447).
   struct group_offsets {
@@ -83,6 +86,10 @@ public:
   /// none; each batch's first offset. With `offsets`, the group's positions
   /// commit in the same transaction (then `targets` may be empty), and a
   /// member the group has expelled gets log_errc::fenced with nothing written.
+  /// log_errc::aborted: the transaction was aborted (a write failed, the
+  /// coordinator timed it out), nothing written, the same call may be made
+  /// again. Blocks while the broker is unreachable: the outcome of a commit
+  /// in flight is not known until it answers.
   [[nodiscard]] result<std::vector<offset>> append_transaction(const std::vector<target>& targets,
                                                                const group_offsets* offsets = nullptr);
 
@@ -103,8 +110,13 @@ private:
   /// The group's positions into the open transaction; the error (if any)
   /// requires an abort.
   [[nodiscard]] std::optional<error> send_offsets(const group_offsets& offsets, const std::string& where);
-  /// Turns a transaction API error into a log error, remembering a fatal one.
+  /// Turns a transaction API error into a log error, remembering a fatal one
+  /// (and one neither retriable nor abortable, which librdkafka says to
+  /// treat as fatal).
   [[nodiscard]] error transaction_failure(rd_kafka_error_t* err, const std::string& what);
+  /// Aborts the open transaction, calling again while it times out; an
+  /// error means the producer is fatally broken (and remembered as such).
+  [[nodiscard]] std::optional<error> abort_until_done(const std::string& where);
   [[nodiscard]] std::optional<error> fatal() const;
   void set_fatal(error e);
   void poll_loop();
