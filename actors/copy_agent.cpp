@@ -22,7 +22,7 @@ enum class halt : int { none, hand_over, abandon };
 struct copy_agent::run {
   std::string host;
   std::uint32_t epoch = 0;
-  std::atomic<std::uint64_t> bytes{0};   ///< copied by this run so far (the load meter reads it)
+  std::atomic<std::uint64_t> bytes{0};   ///< copied by this run so far, piece by piece (the load meter reads it)
   std::atomic<std::uint64_t> cpu_ns{0};  ///< CPU time of its copy threads so far
   std::atomic<bool> stop{false};
   std::atomic<int> why{static_cast<int>(halt::none)};
@@ -255,6 +255,7 @@ void copy_agent::start_run(const std::string& id, const job::state& s) {
       }
       opening_source = false;
       spec.value().cpu_ns = &self->cpu_ns;
+      spec.value().bytes_copied = &self->bytes;
       spec.value().rate = &self->rate;
       auto hashes = s.hashes;
       const auto from = s.resume_offset();
@@ -266,7 +267,6 @@ void copy_agent::start_run(const std::string& id, const job::state& s) {
         spdlog::info("copy {} on {}: from offset {} (epoch {})", id, s.host, from, s.epoch);
         auto ran = engine::copy_range(spec.value(), from, self->stop, [&](const engine::progress& p) {
           hashes.insert(hashes.end(), p.new_hashes.begin(), p.new_hashes.end());
-          self->bytes = p.offset - from;
           send(job::report_progress{s.epoch, p.offset, p.new_hashes, wall_clock_ns()});
         });
         if (!ran && static_cast<halt>(self->why.load()) == halt::abandon)

@@ -55,6 +55,9 @@ struct copy_spec {
   /// Where the copy's threads add the CPU time they spend (ns), for the load
   /// a gateway reports; none: not measured. Must outlive the calls.
   std::atomic<std::uint64_t>* cpu_ns = nullptr;
+  /// Where the copy adds the bytes it writes, piece by piece (a gateway's
+  /// measured rate: finer than the progress reports); none: not counted.
+  std::atomic<std::uint64_t>* bytes_copied = nullptr;
 };
 
 struct progress {
