@@ -32,7 +32,10 @@ head -c $((32 << 20)) /dev/urandom >ds/src/f.bin
 # rides that out when its broker round trips and its transaction may take longer (else it stops, as it must).
 "$S" serve --trust op.key.pub --kafka-timeout 240 --transaction-timeout 300 >serve.log 2>&1 &
 daemon=$!
-for _ in $(seq 200); do [ -f data/state/daemon.key.pub ] && break; sleep 0.05; done
+# Serving: the daemon has created its topics. A CLI command before that would create them itself, with the
+# CLI's 30 s bound, on a broker that can take longer to elect their leaders on a busy machine.
+for _ in $(seq 3000); do grep -q "serving" serve.log && break; kill -0 "$daemon" 2>/dev/null || break; sleep 0.1; done
+grep -q "serving" serve.log || fail "the daemon did not start within 300 s"
 "$S" host add host-a --datastore src=ds/src --datastore dst=ds/dst >/dev/null
 "$S" copy submit --id j --src src:f.bin --dst dst:f.bin --host host-a --chunk-size 1MiB --max-rate 1K >/dev/null
 "$S" copy throttle j --max-rate 4M --until 16MiB --then 1K >/dev/null
