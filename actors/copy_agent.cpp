@@ -22,20 +22,30 @@ enum class halt : int { none, hand_over, abandon };
 struct copy_agent::run {
   std::string host;
   std::uint32_t epoch = 0;
-  std::atomic<std::uint64_t> bytes{0};   ///< copied by this run so far (the load meter reads it)
+  std::atomic<std::uint64_t> bytes{0};   ///< copied by this run so far, piece by piece (the load meter reads it)
   std::atomic<std::uint64_t> cpu_ns{0};  ///< CPU time of its copy threads so far
   std::atomic<bool> stop{false};
   std::atomic<int> why{static_cast<int>(halt::none)};
   std::atomic<bool> done{false};
+  /// The job's throttle, set again whenever the job's events change it.
+  engine::rate_control rate;
   std::thread thread;
 
   void halt_for(halt h) {
     why = static_cast<int>(h);
     stop = true;
+    // Moved on without us: do not wait for a throttled chunk to end. A
+    // hand-over, though, finishes the chunk in flight (raise the rate of a
+    // held copy to let it).
+    if (h == halt::abandon)
+      rate.cancel();
   }
 };
 
 namespace {
+
+/// The throttle a job's state asks for.
+engine::rate_plan rate_plan_of(const job::state& s) { return {s.max_rate, s.rate_until, s.rate_then}; }
 
 std::int64_t wall_clock_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -191,6 +201,7 @@ void copy_agent::reconcile(const std::string& id, const job::state& s) {
     return;
   const bool stop_asked = s.status == job::job_status::stopping && s.stop_sent && !s.portion_done;
   if (running != runs_.end()) {
+    running->second->rate.set(rate_plan_of(s));  // a throttle changed while it runs (same plan: no-op)
     if (stop_asked)
       running->second->halt_for(halt::hand_over);
     return;
@@ -204,7 +215,8 @@ void copy_agent::reconcile(const std::string& id, const job::state& s) {
     sink_.send(services::issue<job::entity>(id, job::report_stopped{s.epoch, s.resume_offset(), {}}));
     return;
   }
-  if (s.status == job::job_status::running || s.status == job::job_status::stopping)
+  if (s.status == job::job_status::running || s.status == job::job_status::stopping ||
+      s.status == job::job_status::finalizing)
     start_run(id, s);
 }
 
@@ -212,6 +224,7 @@ void copy_agent::start_run(const std::string& id, const job::state& s) {
   auto r = std::make_unique<run>();
   r->host = s.host;
   r->epoch = s.epoch;
+  r->rate.set(rate_plan_of(s));
   const auto now = wall_clock_ns();
   meters_.try_emplace(s.host, now, now + 1'000'000'000);
   auto* self = r.get();
@@ -247,6 +260,8 @@ void copy_agent::start_run(const std::string& id, const job::state& s) {
       }
       opening_source = false;
       spec.value().cpu_ns = &self->cpu_ns;
+      spec.value().bytes_copied = &self->bytes;
+      spec.value().rate = &self->rate;
       auto hashes = s.hashes;
       const auto from = s.resume_offset();
       engine::run_outcome ran_to{from, true, 0};
@@ -257,9 +272,10 @@ void copy_agent::start_run(const std::string& id, const job::state& s) {
         spdlog::info("copy {} on {}: from offset {} (epoch {})", id, s.host, from, s.epoch);
         auto ran = engine::copy_range(spec.value(), from, self->stop, [&](const engine::progress& p) {
           hashes.insert(hashes.end(), p.new_hashes.begin(), p.new_hashes.end());
-          self->bytes = p.offset - from;
           send(job::report_progress{s.epoch, p.offset, p.new_hashes, wall_clock_ns()});
         });
+        if (!ran && static_cast<halt>(self->why.load()) == halt::abandon)
+          return;  // cancelled mid-chunk; the temp is the next host's to continue
         if (!ran)
           return fail(ran.error(), &spec.value());
         ran_to = ran.value();
@@ -273,6 +289,10 @@ void copy_agent::start_run(const std::string& id, const job::state& s) {
       }
       if (!ran_to.reached_end)
         return;
+      // The finalize (seconds for a large file: fdatasync, read-back) is a
+      // state of its own; a restart that finds it recorded does not repeat it.
+      if (s.status != job::job_status::finalizing)
+        send(job::report_finalizing{s.epoch, wall_clock_ns()});
       auto digest = engine::finalize(spec.value(), hashes);
       if (!digest)
         return fail(digest.error(), &spec.value());

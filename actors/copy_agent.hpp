@@ -1,7 +1,8 @@
 #pragma once
 // A host's data plane: runs the copy jobs assigned to the hosts it serves,
 // with the copy engine, and reports back as signed commands (report_started,
-// report_progress, report_stopped, report_finished, report_failed).
+// report_progress, report_stopped, report_finalizing, report_finished,
+// report_failed).
 //
 // A controller, not a chain of callbacks: it follows the copy_job events
 // topic from the beginning, folding every job's state, and reconciles each
@@ -10,7 +11,12 @@
 //   running here, nothing running      -> run from the last recorded chunk
 //   stop requested here, nothing runs  -> report the portion done (request 2)
 //   stop requested here, a run going   -> stop it after the chunk in flight
-//   moved elsewhere, finished          -> stop any run here, report nothing
+//   finalizing here, nothing running   -> finalize again (it is idempotent)
+//   throttle changed, a run going      -> the run takes it at its next piece
+//   moved elsewhere, finished          -> abandon any run here (mid-chunk), report nothing
+//
+// A run reports `finalizing` once every byte is copied, before the finalize
+// (fdatasync, O_DIRECT read-back, rename) that can take seconds.
 //
 // For every replication gateway it serves, it also reports the gateway's load
 // (host report_load) every report_interval of the gateway's site: the bytes

@@ -33,6 +33,7 @@ std::unique_ptr<events::event_log> open_kafka(const data_options& opts, const st
   k.transactional_id = transactional_id;
   k.group_session_timeout = opts.group_session_timeout;
   k.transaction_timeout = opts.transaction_timeout;
+  k.timeout = opts.kafka_timeout;
   auto log = must(events::kafka_log::open(k), "connecting to Kafka at " + opts.kafka);
   return std::unique_ptr<events::event_log>(std::move(log));
 }

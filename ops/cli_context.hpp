@@ -31,6 +31,8 @@ struct data_options {
   std::chrono::milliseconds group_session_timeout{10000};
   /// Kafka: see kafka_log_options::transaction_timeout (serve --transaction-timeout).
   std::chrono::milliseconds transaction_timeout{60000};
+  /// Kafka: see kafka_log_options::timeout (serve --kafka-timeout).
+  std::chrono::milliseconds kafka_timeout{30000};
   std::string config;
   actors::topics names;
 };

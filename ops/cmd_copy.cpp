@@ -1,4 +1,4 @@
-// storemesh copy submit|migrate|status|list
+// storemesh copy submit|migrate|throttle|status|list
 
 #include "events/envelope/envelope_builder.hpp"
 #include "ops/cli_context.hpp"
@@ -45,7 +45,7 @@ job_view watch(const data_options& data, const std::string& id, bool until_end, 
     if (json)
       fmt::print("{}\n", job_json(id, j));
     else
-      fmt::print(tty && until_end ? "\r\033[K{}" : "{}\n", progress_line(id, j, true));
+      fmt::print(tty && until_end ? "\r\033[K{}" : "{}\n", progress_line(id, j, true, wall_clock_ns()));
     std::fflush(stdout);
     if (!until_end || j.state.finished()) {
       if (tty && until_end && !json)
@@ -63,11 +63,20 @@ void print_status(const data_options& data, const std::string& id, bool json) {
   const auto& s = j.state;
   fmt::print("  {} -> {}   chunk {}{}\n", s.source.datastore + ":" + s.source.path,
              s.destination.datastore + ":" + s.destination.path, human_bytes(static_cast<double>(s.chunk_size)),
-             s.max_rate ? "   max " + human_bytes(static_cast<double>(s.max_rate)) + "/s" : std::string());
+             s.max_rate != 0 || s.rate_until != 0 ? "   max " + describe_throttle(s.max_rate, s.rate_until, s.rate_then)
+                                                  : std::string());
   fmt::print("  hosts:");
   for (const auto& h : s.hops)
     fmt::print(" {} (from {}, epoch {})", h.host, h.from, h.epoch);
   fmt::print("\n");
+  if (s.status == job::job_status::stopping && s.stop_sent && !s.portion_done)
+    fmt::print("  {} was asked to stop after the chunk in flight\n", s.host);
+  if (s.status == job::job_status::finalizing)
+    fmt::print("  every byte copied; {} verifies the copy (fdatasync, read-back, chunk hashes) and renames it\n",
+               s.host);
+  if (j.finalizing_ns != 0 && s.status == job::job_status::completed)
+    fmt::print("  finalized in {:.1f}s (verify + rename)\n",
+               static_cast<double>(j.ended_ns - j.finalizing_recorded_ns) / 1e9);
   if (s.status == job::job_status::completed)
     fmt::print("  digest {} (SHA-256 over the chunk hashes)\n", services::migration::to_hex(s.digest));
   if (s.status == job::job_status::failed)
@@ -133,6 +142,33 @@ void register_copy(CLI::App& app) {
     });
   }
   {
+    struct throttle_options {
+      inject_options inject;
+      std::string job;
+      std::uint64_t rate = 0, until = 0, then = 0;
+    };
+    auto o = std::make_shared<throttle_options>();
+    auto* cmd = copy->add_subcommand(
+        "throttle", "change a job's throttle while it runs (kept on migration); with --until, only up to an offset");
+    cmd->add_option("JOB", o->job, "job id")->required();
+    cmd->add_option("--max-rate", o->rate, "bytes per second from now on (K/M/G suffixes; 0 = none)")
+        ->required()
+        ->transform(CLI::AsSizeValue(false));
+    auto* until = cmd->add_option("--until", o->until,
+                                  "apply --max-rate only below this offset of the file (K/M/G suffixes) ...")
+                      ->transform(CLI::AsSizeValue(false));
+    auto* then = cmd->add_option("--then", o->then, "... and this rate from it on (1K holds the copy there)")
+                     ->transform(CLI::AsSizeValue(false));
+    until->needs(then);
+    then->needs(until);
+    add_inject_options(*cmd, o->inject);
+    cmd->callback([o] {
+      if (o->until == 0 && o->then != 0)
+        throw cli_error("--until must be above 0", 2);
+      inject<job::entity>(o->inject, o->job, job::throttle{o->rate, o->until, o->then});
+    });
+  }
+  {
     struct status_options {
       data_options data;
       std::string job;
@@ -163,7 +199,7 @@ void register_copy(CLI::App& app) {
     cmd->callback([o] {
       auto log = open_log(o->data, true);
       for (const auto& [id, j] : read_jobs(*log, o->data.names))
-        fmt::print("{}\n", o->json ? job_json(id, j) : progress_line(id, j, false));
+        fmt::print("{}\n", o->json ? job_json(id, j) : progress_line(id, j, false, wall_clock_ns()));
     });
   }
 }

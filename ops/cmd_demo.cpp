@@ -155,7 +155,7 @@ int demo(const demo_options& o) {
   for (;;) {
     const auto& jobs = board.refresh();
     view = jobs.count(id) != 0 ? jobs.at(id) : job_view{};
-    fmt::print("\r\033[K  {}", progress_line(id, view, true));
+    fmt::print("\r\033[K  {}", progress_line(id, view, true, wall_clock_ns()));
     std::fflush(stdout);
     if (view.state.finished())
       break;
@@ -193,6 +193,10 @@ int demo(const demo_options& o) {
   if (view.portion_ns > 0 && b_first_ns > 0)
     fmt::print("  hand-off: portion message -> host-b's first chunk recorded: {:.1f} ms\n",
                static_cast<double>(b_first_ns - view.portion_ns) / 1e6);
+  if (view.finalizing_recorded_ns > 0 && view.ended_ns > 0)
+    fmt::print("  finalize on {}: {:.1f} s (fdatasync, O_DIRECT read-back, chunk hashes compared, rename)\n",
+               view.state.hops.empty() ? std::string("-") : view.state.hops.back().host,
+               static_cast<double>(view.ended_ns - view.finalizing_recorded_ns) / 1e9);
 
   step("verify: SHA-256 of source and destination");
   const auto destination = dir / "datastores" / "replica" / "disk.img";

@@ -29,6 +29,7 @@ struct serve_options {
   std::string group;
   double session_seconds = 10;
   double transaction_seconds = 60;
+  double kafka_timeout_seconds = 30;
 };
 
 // Flags add to the config's trust list and override the rest.
@@ -71,6 +72,7 @@ void serve(serve_options& o) {
   o.data.group_session_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(o.session_seconds * 1000));
   o.data.transaction_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(o.transaction_seconds * 1000));
   d.fenced_wait = o.data.group_session_timeout;
+  o.data.kafka_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(o.kafka_timeout_seconds * 1000));
   // On Kafka every group commit is a transaction under an id that is this
   // daemon's (its sealing key's): a zombie left by a crash, or a copy started
   // by mistake on the same state, is fenced and can append nothing.
@@ -118,6 +120,10 @@ void register_serve(CLI::App& app) {
   cmd->add_option("--transaction-timeout", o->transaction_seconds,
                   "Kafka: seconds before the broker aborts a transaction left open (by a daemon killed mid-write); "
                   "bounds the wait of the daemon taking over, and a broker outage longer than it stops this daemon")
+      ->check(CLI::Range(1.0, 900.0));
+  cmd->add_option("--kafka-timeout", o->kafka_timeout_seconds,
+                  "Kafka: seconds any broker round trip may take (an append's delivery included); a broker outage "
+                  "longer than it, or than --transaction-timeout, stops this daemon (default 30)")
       ->check(CLI::Range(1.0, 900.0));
   cmd->add_option("--idle", o->idle_seconds, "seconds before an idle entity actor is passivated");
   cmd->callback([o] { serve(*o); });

@@ -10,6 +10,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <chrono>
 
 namespace storemesh::ops {
 namespace {
@@ -54,6 +55,14 @@ std::string describe(const job::event& e) {
                           return "completed, verified; digest " + pm::to_hex(x.digest);
                         },
                         [](const job::failed& x) { return fmt::format("failed ({}): {}", x.code, x.reason); },
+                        [](const job::throttled& x) {
+                          return "throttled: " + describe_throttle(x.max_rate, x.until, x.then);
+                        },
+                        [](const job::finalizing& x) {
+                          return fmt::format("{} copied every byte; finalizing: fdatasync, read-back, chunk hashes "
+                                             "compared, rename (epoch {})",
+                                             x.host, x.epoch);
+                        },
                     },
                     e);
 }
@@ -124,6 +133,10 @@ void job_board::fold(const std::string& topic, const events::record_view& r) {
       j.samples.push_back({p->measured_ns != 0 ? p->measured_ns : ts, j.state.epoch, p->offset});
     if (std::holds_alternative<job::portion_completed>(e.value()))
       j.portion_ns = ts;
+    if (const auto* f = std::get_if<job::finalizing>(&e.value())) {
+      j.finalizing_ns = f->started_ns != 0 ? f->started_ns : ts;
+      j.finalizing_recorded_ns = ts;
+    }
     j.timeline.push_back({ts, "copy_job", describe(e.value()), p != nullptr, p != nullptr ? p->offset : 0});
     changed_.insert(id);
   } else if (kind == pm::entity::kind) {
@@ -186,15 +199,31 @@ std::string human_bytes(double bytes) {
   return u == 0 ? fmt::format("{:.0f} B", bytes) : fmt::format("{:.1f} {}", bytes, units[u]);
 }
 
-std::string progress_line(const std::string& id, const job_view& j, bool bar) {
+std::int64_t wall_clock_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string describe_throttle(std::uint64_t rate, std::uint64_t until, std::uint64_t then) {
+  auto one = [](std::uint64_t r) { return r == 0 ? std::string("unthrottled") : human_bytes(static_cast<double>(r)) + "/s"; };
+  if (until == 0)
+    return one(rate);
+  return fmt::format("{} until {}, then {}", one(rate), human_bytes(static_cast<double>(until)), one(then));
+}
+
+std::string progress_line(const std::string& id, const job_view& j, bool bar, std::int64_t now_ns) {
   const auto& s = j.state;
   const double total = static_cast<double>(s.size);
   const double done = static_cast<double>(s.offset);
   const double frac = total > 0 ? done / total : (s.status == job::job_status::completed ? 1.0 : 0.0);
-  const double rate = j.rate();
+  // Nothing is copied while finalizing: no rate, and the time spent verifying instead of an ETA.
+  const bool finalizing = s.status == job::job_status::finalizing;
+  const double rate = finalizing ? 0 : j.rate();
   std::string eta = "-";
   if (s.status == job::job_status::completed)
     eta = fmt::format("done in {:.1f}s", static_cast<double>(j.ended_ns - j.submitted_ns) / 1e9);
+  else if (finalizing)
+    eta = fmt::format("verifying {:.1f}s", static_cast<double>(std::max<std::int64_t>(0, now_ns - j.finalizing_ns)) / 1e9);
   else if (rate > 0 && total > done)
     eta = fmt::format("ETA {:.0f}s", (total - done) / rate);
   std::string graphic;
@@ -204,14 +233,15 @@ std::string progress_line(const std::string& id, const job_view& j, bool bar) {
     graphic = "[" + std::string(static_cast<std::size_t>(filled), '#') +
               std::string(static_cast<std::size_t>(width - filled), '.') + "] ";
   }
-  return fmt::format("{} {}{:3.0f}% {}/{} {}/s {} {} on {}", id, graphic, frac * 100, human_bytes(done),
-                     human_bytes(total), human_bytes(rate), eta, job::to_string(s.status),
+  return fmt::format("{} {}{:3.0f}% {}/{} {} {} {} on {}", id, graphic, frac * 100, human_bytes(done),
+                     human_bytes(total), finalizing ? std::string("-") : human_bytes(rate) + "/s", eta,
+                     job::to_string(s.status),
                      s.host.empty() ? (s.migrate_to.empty() ? "-" : "-> " + s.migrate_to) : s.host);
 }
 
 std::string job_json(const std::string& id, const job_view& j) {
   const auto& s = j.state;
-  const double rate = j.rate();
+  const double rate = s.status == job::job_status::finalizing ? 0 : j.rate();
   const std::string eta = s.finished() ? "0"
                           : rate > 0 && s.size > s.offset
                               ? fmt::format("{:.1f}", static_cast<double>(s.size - s.offset) / rate)
@@ -223,10 +253,15 @@ std::string job_json(const std::string& id, const job_view& j) {
   return fmt::format(
       "{{\"id\":{},\"state\":\"{}\",\"host\":{},\"source\":{},\"destination\":{},"
       "\"bytes_done\":{},\"bytes_total\":{},\"rate_bytes_per_s\":{:.0f},\"eta_seconds\":{},\"chunk_size\":{},\"max_rate\":{},"
+      "\"rate_until\":{},\"rate_then\":{},\"stop_requested\":{},\"finalize_started_ns\":{},"
       "\"migrations\":{},\"hosts\":[{}],\"digest\":\"{}\",\"failure\":{}}}",
       json_string(id), job::to_string(s.status), json_string(s.host),
       json_string(s.source.datastore + ":" + s.source.path),
-      json_string(s.destination.datastore + ":" + s.destination.path), s.offset, s.size, j.rate(), eta, s.chunk_size, s.max_rate, s.migrations, hops,
+      json_string(s.destination.datastore + ":" + s.destination.path), s.offset, s.size, rate, eta, s.chunk_size,
+      s.max_rate, s.rate_until, s.rate_then,
+      // The source host was asked to stop and has not reported its portion yet.
+      s.status == job::job_status::stopping && s.stop_sent && !s.portion_done ? "true" : "false",
+      j.finalizing_ns, s.migrations, hops,
       s.status == job::job_status::completed ? pm::to_hex(s.digest) : "",
       json_string(s.failure_code.empty() ? "" : s.failure_code + ": " + s.failure_reason));
 }

@@ -39,6 +39,8 @@ struct job_view {
   };
   std::vector<sample> samples;  ///< every progress event
   std::int64_t portion_ns = 0;  ///< when the last "first portion completed" message was recorded
+  std::int64_t finalizing_ns = 0;  ///< when the host began the finalize (its clock; 0: not yet)
+  std::int64_t finalizing_recorded_ns = 0;  ///< when that was recorded (the log's clock)
   std::vector<timeline_entry> timeline;
 
   /// Bytes per second over the last few seconds of progress (0 when unknown).
@@ -73,8 +75,13 @@ private:
 [[nodiscard]] std::map<std::string, job_view> read_jobs(events::event_log& log, const actors::topics& names,
                                                         const std::string& only = {});
 
-/// One line of a job: state, host, bytes, rate, ETA.
-[[nodiscard]] std::string progress_line(const std::string& id, const job_view& j, bool bar);
+/// One line of a job: state, host, bytes, rate, ETA; while finalizing, how
+/// long the verification has taken so far (NOW_NS: the reader's clock).
+[[nodiscard]] std::string progress_line(const std::string& id, const job_view& j, bool bar, std::int64_t now_ns);
+/// A throttle as read by people: "8.0 MiB/s", "unthrottled", "8.0 MiB/s until 12.0 MiB, then 1.0 KiB/s".
+[[nodiscard]] std::string describe_throttle(std::uint64_t rate, std::uint64_t until, std::uint64_t then);
+/// The wall clock, in ns since the epoch.
+[[nodiscard]] std::int64_t wall_clock_ns();
 /// The job's state as one JSON object.
 [[nodiscard]] std::string job_json(const std::string& id, const job_view& j);
 [[nodiscard]] std::string human_bytes(double bytes);

@@ -59,6 +59,23 @@ struct Command {
       code @21 :Text;
       reason @22 :Text;
     }
+    # From operators: change the throttle of a job that has not finished
+    # (kept across migrations). MAX_RATE from now on; with UNTIL_OFFSET > 0,
+    # only below that offset, and THEN_RATE from it on (a copy held at a
+    # point: 200 MiB/s until 40 GiB, then 1 KiB/s). Rates in bytes per
+    # second, 0 = unthrottled.
+    throttle :group {
+      maxRate @24 :UInt64;
+      untilOffset @25 :UInt64;
+      thenRate @26 :UInt64;
+    }
+    # From the host's copy engine: every byte is copied and recorded; the
+    # finalize (fdatasync, O_DIRECT read-back and chunk-hash comparison,
+    # rename into place) began at STARTED_NS (the reporter's clock).
+    reportFinalizing :group {
+      epoch @27 :UInt32;
+      startedNs @28 :Int64;
+    }
   }
 }
 
@@ -118,6 +135,19 @@ struct Event {
       reason @23 :Text;
       migration @27 :UInt32;
     }
+    # The throttle changed (the command's fields, as decided).
+    throttled :group {
+      maxRate @29 :UInt64;
+      untilOffset @30 :UInt64;
+      thenRate @31 :UInt64;
+    }
+    # HOST (at EPOCH) copied every byte and began the finalize at STARTED_NS:
+    # verifying, then renaming. A migration is refused from here on.
+    finalizing :group {
+      host @32 :Text;
+      epoch @33 :UInt32;
+      startedNs @34 :Int64;
+    }
   }
 }
 
@@ -128,7 +158,7 @@ struct Hop {
 }
 
 struct State {
-  status @0 :UInt8;
+  status @0 :UInt8;             # services/migration/copy_job.hpp job_status (5: finalizing)
   source @1 :Location;
   destination @2 :Location;
   chunkSize @3 :UInt64;
@@ -148,4 +178,6 @@ struct State {
   digest @17 :Data;
   failureCode @18 :Text;
   failureReason @19 :Text;
+  rateUntil @20 :UInt64;        # a pending throttle change: thenRate from this offset (0: none)
+  rateThen @21 :UInt64;
 }

@@ -29,10 +29,16 @@ bool completed::operator==(const completed& o) const { return digest == o.digest
 bool failed::operator==(const failed& o) const {
   return code == o.code && reason == o.reason && migration == o.migration;
 }
+bool throttled::operator==(const throttled& o) const {
+  return max_rate == o.max_rate && until == o.until && then == o.then;
+}
+bool finalizing::operator==(const finalizing& o) const {
+  return host == o.host && epoch == o.epoch && started_ns == o.started_ns;
+}
 bool hop::operator==(const hop& o) const { return host == o.host && epoch == o.epoch && from == o.from; }
 bool state::operator==(const state& o) const {
   return status == o.status && source == o.source && destination == o.destination && chunk_size == o.chunk_size &&
-         max_rate == o.max_rate && host == o.host && epoch == o.epoch && started == o.started && size == o.size &&
+         max_rate == o.max_rate && rate_until == o.rate_until && rate_then == o.rate_then && host == o.host && epoch == o.epoch && started == o.started && size == o.size &&
          mtime_ns == o.mtime_ns && offset == o.offset && hashes == o.hashes && migrations == o.migrations &&
          migrate_to == o.migrate_to && stop_sent == o.stop_sent && portion_done == o.portion_done &&
          hops == o.hops && digest == o.digest && failure_code == o.failure_code &&
@@ -52,9 +58,23 @@ std::string_view to_string(job_status s) {
     case job_status::stopping: return "migrating";
     case job_status::completed: return "completed";
     case job_status::failed: return "failed";
+    case job_status::finalizing: return "finalizing";
   }
   return "?";
 }
+
+namespace {
+
+/// A pending throttle change takes over once the copy has reached its offset.
+void settle_rate(state& s) {
+  if (s.rate_until > 0 && s.offset >= s.rate_until) {
+    s.max_rate = s.rate_then;
+    s.rate_until = 0;
+    s.rate_then = 0;
+  }
+}
+
+} // namespace
 
 state evolve(state s, const event& e) {
   std::visit(overloaded{
@@ -81,6 +101,7 @@ state evolve(state s, const event& e) {
                  [&](const progressed& x) {
                    s.offset = x.offset;
                    s.hashes.insert(s.hashes.end(), x.hashes.begin(), x.hashes.end());
+                   settle_rate(s);
                  },
                  [&](const migration_requested& x) {
                    s.status = job_status::stopping;
@@ -92,6 +113,7 @@ state evolve(state s, const event& e) {
                    s.portion_done = true;
                    s.offset = x.offset;
                    s.host.clear();
+                   settle_rate(s);
                  },
                  [&](const completed& x) {
                    s.status = job_status::completed;
@@ -102,6 +124,14 @@ state evolve(state s, const event& e) {
                    s.failure_code = x.code;
                    s.failure_reason = x.reason;
                  },
+                 [&](const throttled& x) {
+                   s.max_rate = x.max_rate;
+                   s.rate_until = x.until;
+                   s.rate_then = x.then;
+                   settle_rate(s);
+                 },
+                 // migrate_to stays: it tells whether a migration waits for the end.
+                 [&](const finalizing&) { s.status = job_status::finalizing; },
              },
              e);
   return s;
@@ -141,6 +171,20 @@ std::variant<std::string, rejection> target_host(const fleet::view& fleet, const
                                   source.datastore + "' and '" + destination.datastore + "'"};
 }
 
+/// Why RATE (bytes per second, 0 = unthrottled) is not a throttle, if it is not.
+std::optional<rejection> check_rate(std::uint64_t rate, std::string_view what) {
+  if (rate != 0 && (rate < min_rate || rate > max_rate_limit))
+    return rejection{"invalid", std::string(what) + " " + std::to_string(rate) + " B/s is outside [" +
+                                    std::to_string(min_rate) + ", " + std::to_string(max_rate_limit) +
+                                    "] (0: unthrottled)"};
+  return std::nullopt;
+}
+
+D reject_finalizing(const state& s, std::string_view what) {
+  return D::reject("finalizing", "every byte is copied; " + s.host +
+                                     " is verifying and renaming it: " + std::string(what));
+}
+
 D decide_submit(const state& s, const submit& c, const fleet::view& fleet) {
   if (s.status != job_status::none)
     return D::reject("already_submitted", "a job with this id exists");
@@ -152,6 +196,8 @@ D decide_submit(const state& s, const submit& c, const fleet::view& fleet) {
   if (c.chunk_size < min_chunk_size || c.chunk_size > max_chunk_size)
     return D::reject("invalid", "chunk size " + std::to_string(c.chunk_size) + " is outside [" +
                                     std::to_string(min_chunk_size) + ", " + std::to_string(max_chunk_size) + "]");
+  if (auto why = check_rate(c.max_rate, "max rate"))
+    return D::reject(why->code, why->reason);
   auto host = target_host(fleet, c.host, c.source, c.destination);
   if (const auto* why = std::get_if<rejection>(&host))
     return D::reject(why->code, why->reason);
@@ -174,6 +220,8 @@ D decide_migrate(const state& s, const migrate& c, const fleet::view& fleet) {
     return decide_retarget(s, c, fleet);
   if (s.status == job_status::stopping)
     return D::reject("already_migrating", "the job is already moving from '" + s.host + "' to '" + s.migrate_to + "'");
+  if (s.status == job_status::finalizing)
+    return reject_finalizing(s, "it ends here, completed or failed");
   if (s.status != job_status::running)
     return reject_status(s);
   if (c.to == s.host)
@@ -205,11 +253,11 @@ D decide_hand_over(const state& s, const hand_over& c, const fleet::view& fleet)
   return D::accept(assigned{std::get<std::string>(to), s.epoch + 1, s.resume_offset(), c.migration});
 }
 
-std::uint32_t in_migration(const state& s) { return s.status == job_status::stopping ? s.migrations : 0; }
+std::uint32_t in_migration(const state& s) { return s.migration_in_progress(); }
 
 /// Reports come from the agent of the host holding the current epoch.
 std::optional<rejection> check_reporter(const state& s, std::uint32_t epoch) {
-  if (s.status != job_status::running && s.status != job_status::stopping)
+  if (s.status != job_status::running && s.status != job_status::stopping && s.status != job_status::finalizing)
     return rejection{"stale", "the job is " + std::string(to_string(s.status))};
   if (epoch != s.epoch || s.portion_done)
     return rejection{"stale", "epoch " + std::to_string(epoch) + " has been handed over (current " +
@@ -276,12 +324,30 @@ D decide_stopped(const state& s, const report_stopped& c) {
   return D::accept(std::move(out));
 }
 
+std::optional<rejection> check_copied(const state& s, std::string_view what) {
+  if (!s.started || s.offset != s.size || s.hashes.size() != chunk_count(s.size, s.chunk_size))
+    return rejection{"not_copied", std::string(what) + " reported at offset " + std::to_string(s.offset) + " of " +
+                                       std::to_string(s.size)};
+  return std::nullopt;
+}
+
+/// A stop requested too late (the copy had reached its end) does not keep
+/// the job from finalizing: the migration learns the end from completed.
+D decide_finalizing(const state& s, const report_finalizing& c) {
+  if (auto why = check_reporter(s, c.epoch))
+    return D::reject(why->code, why->reason);
+  if (s.status == job_status::finalizing)
+    return D::reject("stale", "the finalize of epoch " + std::to_string(s.epoch) + " was recorded already");
+  if (auto why = check_copied(s, "finalizing"))
+    return D::reject(why->code, why->reason);
+  return D::accept(finalizing{s.host, s.epoch, c.started_ns});
+}
+
 D decide_finished(const state& s, const report_finished& c) {
   if (auto why = check_reporter(s, c.epoch))
     return D::reject(why->code, why->reason);
-  if (!s.started || s.offset != s.size || s.hashes.size() != chunk_count(s.size, s.chunk_size))
-    return D::reject("not_copied", "finished reported at offset " + std::to_string(s.offset) + " of " +
-                                       std::to_string(s.size));
+  if (auto why = check_copied(s, "finished"))
+    return D::reject(why->code, why->reason);
   if (c.digest != digest_of(s.hashes))
     return D::reject("digest_mismatch", "the reported digest is not the hash over the recorded chunk hashes");
   return D::accept(completed{c.digest, in_migration(s)});
@@ -291,6 +357,31 @@ D decide_failed(const state& s, const report_failed& c) {
   if (auto why = check_reporter(s, c.epoch))
     return D::reject(why->code, why->reason);
   return D::accept(failed{c.code, c.reason, in_migration(s)});
+}
+
+D decide_throttle(const state& s, const throttle& c) {
+  if (s.status == job_status::none || s.finished())
+    return reject_status(s);
+  if (s.status == job_status::finalizing)
+    return reject_finalizing(s, "nothing is left to throttle");
+  if (auto why = check_rate(c.max_rate, "max rate"))
+    return D::reject(why->code, why->reason);
+  if (c.until == 0 && c.then != 0)
+    return D::reject("invalid", "a rate from an offset on needs that offset (until)");
+  if (c.until > 0) {
+    if (auto why = check_rate(c.then, "then rate"))
+      return D::reject(why->code, why->reason);
+    if (s.started && c.until >= s.size)
+      return D::reject("invalid", "offset " + std::to_string(c.until) + " is not below the source size " +
+                                      std::to_string(s.size));
+    // The copy is past it: the change would apply at once, not where asked.
+    if (c.until <= s.offset)
+      return D::reject("stale", "the copy has reached " + std::to_string(s.offset) + " bytes, past " +
+                                    std::to_string(c.until));
+  }
+  if (c.max_rate == s.max_rate && c.until == s.rate_until && c.then == s.rate_then)
+    return D::reject("no_change", "the job is throttled so already");
+  return D::accept(throttled{c.max_rate, c.until, c.then});
 }
 
 } // namespace
@@ -306,6 +397,8 @@ decision<event> decide(const state& s, const command& c, const fleet::view& flee
                         [&](const report_stopped& x) { return decide_stopped(s, x); },
                         [&](const report_finished& x) { return decide_finished(s, x); },
                         [&](const report_failed& x) { return decide_failed(s, x); },
+                        [&](const throttle& x) { return decide_throttle(s, x); },
+                        [&](const report_finalizing& x) { return decide_finalizing(s, x); },
                     },
                     c);
 }

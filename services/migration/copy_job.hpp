@@ -5,11 +5,21 @@
 //
 //   submitted+assigned(A, epoch 1) -> running --migrate--> stopping
 //   stopping --stop_requested(A)--> --portion_completed(X)--> (between hosts)
-//   --hand_over--> assigned(B, epoch 2, from X) -> running -> completed | failed
+//   --hand_over--> assigned(B, epoch 2, from X) -> running
+//   running (or stopping, the stop too late) --finalizing--> finalizing -> completed | failed
+//
+// Finalizing: every byte is copied and recorded; the host verifies the temp
+// file (fdatasync, O_DIRECT read-back, chunk hashes) and renames it into
+// place. Nothing is left to hand over, so a migration is refused
+// (`finalizing`) until the job ends.
 //
 // The epoch fences hosts: every assignment gets the next epoch, and a report
 // that carries an older one (a host that has handed the job over) is refused
 // as stale, so two hosts never both advance one job.
+//
+// The throttle (max_rate) can change while the job runs (`throttled`), for
+// the rest of the copy or up to an offset (then another rate from there: a
+// copy held at a point); whichever host holds the job applies it.
 
 #include "services/decision.hpp"
 #include "services/fleet/fleet.hpp"
@@ -27,6 +37,10 @@ using chunk_hash = std::array<std::uint8_t, 32>;
 inline constexpr std::uint64_t default_chunk_size = 8u << 20;
 inline constexpr std::uint64_t min_chunk_size = 4096;     // one page: smaller only costs events
 inline constexpr std::uint64_t max_chunk_size = 1u << 30; // a chunk is held in memory while hashed
+/// Throttles (bytes per second; 0 = unthrottled). Below a KiB/s a copy moves
+/// one page every few seconds: slow enough to hold a copy where it is.
+inline constexpr std::uint64_t min_rate = 1024;
+inline constexpr std::uint64_t max_rate_limit = std::uint64_t{1} << 40;  // 1 TiB/s: anything above is a typo
 
 struct location {
   std::string datastore;
@@ -97,13 +111,30 @@ struct failed {
   std::uint32_t migration = 0;
   bool operator==(const failed&) const;
 };
+/// The throttle from now on: MAX_RATE; with UNTIL > 0 only below that
+/// offset, and THEN from it on.
+struct throttled {
+  std::uint64_t max_rate = 0;
+  std::uint64_t until = 0;
+  std::uint64_t then = 0;
+  bool operator==(const throttled&) const;
+};
+/// HOST copied every byte; its finalize (verify, rename) began at STARTED_NS
+/// (its clock).
+struct finalizing {
+  std::string host;
+  std::uint32_t epoch = 0;
+  std::int64_t started_ns = 0;
+  bool operator==(const finalizing&) const;
+};
 
 using event = std::variant<submitted, assigned, started, progressed, migration_requested, stop_requested,
-                           portion_completed, completed, failed>;
+                           portion_completed, completed, failed, throttled, finalizing>;
 
 // -- state ----------------------------------------------------------------------
 
-enum class job_status : std::uint8_t { none, running, stopping, completed, failed };
+/// Stored by number in snapshots: add at the end only.
+enum class job_status : std::uint8_t { none, running, stopping, completed, failed, finalizing };
 
 struct hop {
   std::string host;
@@ -116,7 +147,9 @@ struct state {
   job_status status = job_status::none;
   location source, destination;
   std::uint64_t chunk_size = default_chunk_size;
-  std::uint64_t max_rate = 0;
+  std::uint64_t max_rate = 0;    ///< the throttle in force
+  std::uint64_t rate_until = 0;  ///< a pending change: from this offset (0: none) ...
+  std::uint64_t rate_then = 0;   ///< ... this rate
   std::string host;             ///< the host that holds the job; empty between two hosts
   std::uint32_t epoch = 0;
   bool started = false;
@@ -125,7 +158,7 @@ struct state {
   std::uint64_t offset = 0;
   std::vector<chunk_hash> hashes;
   std::uint32_t migrations = 0;  ///< migrations begun; the last one is in progress while stopping
-  std::string migrate_to;
+  std::string migrate_to;        ///< the migration's target; kept while finalizing if one was requested
   bool stop_sent = false;
   bool portion_done = false;
   std::vector<hop> hops;
@@ -140,6 +173,12 @@ struct state {
     return started && covered > size ? size : covered;
   }
   [[nodiscard]] bool finished() const { return status == job_status::completed || status == job_status::failed; }
+  /// The migration a completed or failed event must tell (0: none): the one
+  /// in progress, also when the job reached its finalize before it could stop.
+  [[nodiscard]] std::uint32_t migration_in_progress() const {
+    const bool pending = status == job_status::stopping || (status == job_status::finalizing && !migrate_to.empty());
+    return pending ? migrations : 0;
+  }
 };
 
 inline const state initial{};
@@ -170,9 +209,17 @@ struct report_progress {
 struct report_stopped { std::uint32_t epoch = 0; std::uint64_t offset = 0; std::vector<chunk_hash> hashes; };
 struct report_finished { std::uint32_t epoch = 0; chunk_hash digest{}; };
 struct report_failed { std::uint32_t epoch = 0; std::string code, reason; };
+/// From operators: the throttle from now on (see throttled).
+struct throttle {
+  std::uint64_t max_rate = 0;
+  std::uint64_t until = 0;  ///< 0: for the rest of the copy
+  std::uint64_t then = 0;   ///< the rate from UNTIL on
+};
+/// Every byte copied and recorded; the finalize began at STARTED_NS.
+struct report_finalizing { std::uint32_t epoch = 0; std::int64_t started_ns = 0; };
 
 using command = std::variant<submit, migrate, request_stop, hand_over, report_started, report_progress,
-                             report_stopped, report_finished, report_failed>;
+                             report_stopped, report_finished, report_failed, throttle, report_finalizing>;
 
 /// Deciding needs the fleet (is the target host up, does it mount both
 /// datastores, which one has the fewest jobs): a value, passed in.

@@ -91,7 +91,7 @@ state state_after(const std::vector<event>& history) { return spec<entity>().giv
 BOOST_AUTO_TEST_SUITE(copy_job_submit)
 
 BOOST_AUTO_TEST_CASE(submitting_to_a_given_host_assigns_it_epoch_1_from_offset_0) {
-  job().when(submit{src, dst, "b", chunk, 1000}).then({submitted{src, dst, chunk, 1000}, assigned{"b", 1, 0, 0}});
+  job().when(submit{src, dst, "b", chunk, 1 << 20}).then({submitted{src, dst, chunk, 1 << 20}, assigned{"b", 1, 0, 0}});
 }
 
 BOOST_AUTO_TEST_CASE(without_a_host_the_policy_picks_the_up_host_with_the_fewest_jobs) {
@@ -568,6 +568,234 @@ BOOST_AUTO_TEST_CASE(a_finished_job_takes_no_more_reports) {
 BOOST_AUTO_TEST_SUITE_END()
 
 // =====================================================================================
+BOOST_AUTO_TEST_SUITE(copy_job_throttle)
+
+constexpr std::uint64_t KiB = 1024;
+
+BOOST_AUTO_TEST_CASE(a_running_job_takes_a_new_rate) {
+  job().given(two_chunks_on_a()).when(throttle{8 * KiB}).then({throttled{8 * KiB, 0, 0}});
+  auto s = state_after(plus(two_chunks_on_a(), {throttled{8 * KiB, 0, 0}}));
+  BOOST_TEST(s.max_rate == 8 * KiB);
+}
+
+BOOST_AUTO_TEST_CASE(zero_lifts_the_throttle) {
+  auto throttled_job = plus(two_chunks_on_a(), {throttled{8 * KiB, 0, 0}});
+  job().given(throttled_job).when(throttle{0}).then({throttled{0, 0, 0}});
+  BOOST_TEST(state_after(plus(throttled_job, {throttled{0, 0, 0}})).max_rate == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_rate_up_to_an_offset_then_another_holds_the_copy_there) {
+  // Full speed up to the third chunk, 1 KiB/s from it on.
+  job().given(two_chunks_on_a()).when(throttle{0, 3 * chunk, min_rate}).then({throttled{0, 3 * chunk, min_rate}});
+  auto held = plus(two_chunks_on_a(), {throttled{0, 3 * chunk, min_rate}});
+  auto s = state_after(held);
+  BOOST_TEST(s.max_rate == 0u);
+  BOOST_TEST(s.rate_until == 3 * chunk);
+  BOOST_TEST(s.rate_then == min_rate);
+  // Progress short of the offset leaves the change pending ...
+  s = state_after(plus(held, {progressed{3 * chunk - 1, {}}}));
+  BOOST_TEST(s.max_rate == 0u);
+  BOOST_TEST(s.rate_until == 3 * chunk);
+  // ... reaching it puts the second rate in force.
+  s = state_after(plus(held, {progressed{3 * chunk, {h(2)}}}));
+  BOOST_TEST(s.max_rate == min_rate);
+  BOOST_TEST(s.rate_until == 0u);
+  BOOST_TEST(s.rate_then == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_portion_past_the_offset_also_puts_the_second_rate_in_force) {
+  auto history = plus(migrating(), {throttled{0, 3 * chunk, min_rate}, stop_requested{1, "a", 1},
+                                    progressed{3 * chunk, {h(2)}}, portion_completed{"a", 1, 3 * chunk, 1}});
+  BOOST_TEST(state_after(history).max_rate == min_rate);
+}
+
+BOOST_AUTO_TEST_CASE(the_throttle_survives_migration) {
+  // Changed while the job was between hosts: the next host gets it with the job.
+  job().given(between_hosts()).when(throttle{64 * KiB}).then({throttled{64 * KiB, 0, 0}});
+  auto s = state_after(plus(between_hosts(), {throttled{64 * KiB, 0, 0}, assigned{"b", 2, 2 * chunk, 1}}));
+  BOOST_TEST(s.host == "b");
+  BOOST_TEST(s.max_rate == 64 * KiB);
+  // And a job moving (stop requested) takes one too.
+  job().given(stop_sent()).when(throttle{64 * KiB}).then({throttled{64 * KiB, 0, 0}});
+}
+
+BOOST_AUTO_TEST_CASE(a_plain_rate_replaces_a_pending_change) {
+  auto held = plus(two_chunks_on_a(), {throttled{0, 3 * chunk, min_rate}});
+  job().given(held).when(throttle{8 * KiB}).then({throttled{8 * KiB, 0, 0}});
+  auto s = state_after(plus(held, {throttled{8 * KiB, 0, 0}}));
+  BOOST_TEST(s.rate_until == 0u);
+  BOOST_TEST(s.max_rate == 8 * KiB);
+}
+
+BOOST_AUTO_TEST_CASE(the_same_throttle_again_is_no_change) {
+  auto throttled_job = plus(two_chunks_on_a(), {throttled{8 * KiB, 0, 0}});
+  job().given(throttled_job).when(throttle{8 * KiB}).then_rejected("no_change");
+  job().given(two_chunks_on_a()).when(throttle{0}).then_rejected("no_change");  // submitted unthrottled
+}
+
+BOOST_AUTO_TEST_CASE(rates_outside_the_bounds_are_invalid) {
+  for (std::uint64_t r : {std::uint64_t{1}, min_rate - 1, max_rate_limit + 1}) {
+    BOOST_TEST_CONTEXT("rate " << r) {
+      job().given(two_chunks_on_a()).when(throttle{r}).then_rejected("invalid");
+      job().given(two_chunks_on_a()).when(throttle{0, 3 * chunk, r}).then_rejected("invalid");
+      job().when(submit{src, dst, "a", chunk, r}).then_rejected("invalid");
+    }
+  }
+  for (std::uint64_t r : {min_rate, max_rate_limit}) {
+    BOOST_TEST_CONTEXT("rate " << r) {
+      job().given(two_chunks_on_a()).when(throttle{r}).then({throttled{r, 0, 0}});
+      job().when(submit{src, dst, "a", chunk, r}).then({submitted{src, dst, chunk, r}, assigned{"a", 1, 0, 0}});
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_second_rate_without_its_offset_or_past_the_end_is_invalid) {
+  job().given(two_chunks_on_a()).when(throttle{0, 0, min_rate}).then_rejected("invalid");
+  job().given(two_chunks_on_a()).when(throttle{0, size, min_rate}).then_rejected("invalid");
+  job().given(two_chunks_on_a()).when(throttle{0, size + 1, min_rate}).then_rejected("invalid");
+  // Before the source is recorded its size is unknown: any offset goes.
+  job().given(on_a()).when(throttle{0, size + 1, min_rate}).then({throttled{0, size + 1, min_rate}});
+}
+
+BOOST_AUTO_TEST_CASE(an_offset_the_copy_has_passed_is_stale) {
+  job().given(two_chunks_on_a()).when(throttle{0, 2 * chunk, min_rate}).then_rejected("stale");
+  job().given(two_chunks_on_a()).when(throttle{0, chunk, min_rate}).then_rejected("stale");
+  job().given(two_chunks_on_a()).when(throttle{0, 2 * chunk + 1, min_rate}).then({throttled{0, 2 * chunk + 1, min_rate}});
+}
+
+BOOST_AUTO_TEST_CASE(a_finished_or_unknown_job_is_not_throttled) {
+  job().given(plus(all_copied_on_a(), {completed{job_digest(all_hashes), 0}}))
+      .when(throttle{8 * KiB})
+      .then_rejected("finished");
+  job().given(plus(two_chunks_on_a(), {failed{"io", "disk", 0}})).when(throttle{8 * KiB}).then_rejected("finished");
+  job().when(throttle{8 * KiB}).then_rejected("unknown_job");
+}
+
+BOOST_AUTO_TEST_CASE(a_finalizing_job_has_nothing_left_to_throttle) {
+  job().given(plus(all_copied_on_a(), {finalizing{"a", 1, 5}})).when(throttle{8 * KiB}).then_rejected("finalizing");
+}
+
+BOOST_AUTO_TEST_CASE(the_throttle_reads_back_from_its_envelope) {
+  capnp::MallocMessageBuilder m;
+  auto env = m.initRoot<storemesh::schema::Envelope>();
+  entity::write_command(command{throttle{5 * KiB, 7 * chunk, min_rate}}, env);
+  auto cmd = entity::read_command(env.asReader());
+  BOOST_REQUIRE(cmd.has_value());
+  const auto& t = std::get<throttle>(cmd.value());
+  BOOST_TEST(t.max_rate == 5 * KiB);
+  BOOST_TEST(t.until == 7 * chunk);
+  BOOST_TEST(t.then == min_rate);
+  entity::write_event(event{throttled{5 * KiB, 7 * chunk, min_rate}}, env);
+  auto ev = entity::read_event(env.asReader());
+  BOOST_REQUIRE(ev.has_value());
+  BOOST_CHECK(std::get<throttled>(ev.value()) == (throttled{5 * KiB, 7 * chunk, min_rate}));
+  // And in a snapshot, with a change pending.
+  auto s = state_after(plus(two_chunks_on_a(), {throttled{5 * KiB, 3 * chunk, min_rate}}));
+  auto back = entity::read_state(entity::write_state(s));
+  BOOST_REQUIRE(back.has_value());
+  BOOST_CHECK(back.value() == s);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// =====================================================================================
+BOOST_AUTO_TEST_SUITE(copy_job_finalizing)
+
+constexpr std::int64_t t_verify = 1'790'000'000'000'000'000;
+
+BOOST_AUTO_TEST_CASE(every_byte_recorded_the_host_reports_its_finalize) {
+  job().given(all_copied_on_a()).when(report_finalizing{1, t_verify}).then({finalizing{"a", 1, t_verify}});
+  auto s = state_after(plus(all_copied_on_a(), {finalizing{"a", 1, t_verify}}));
+  BOOST_CHECK(s.status == job_status::finalizing);
+  BOOST_TEST(to_string(s.status) == "finalizing");
+  BOOST_TEST(s.host == "a");
+  BOOST_TEST(!s.finished());
+}
+
+BOOST_AUTO_TEST_CASE(the_finalize_is_recorded_once) {
+  job().given(plus(all_copied_on_a(), {finalizing{"a", 1, t_verify}}))
+      .when(report_finalizing{1, t_verify + 1})
+      .then_rejected("stale");
+}
+
+BOOST_AUTO_TEST_CASE(a_finalize_before_every_byte_is_recorded_is_not_copied) {
+  job().given(two_chunks_on_a()).when(report_finalizing{1, t_verify}).then_rejected("not_copied");
+  job().given(on_a()).when(report_finalizing{1, t_verify}).then_rejected("not_copied");
+}
+
+BOOST_AUTO_TEST_CASE(a_finalize_from_another_epoch_is_stale) {
+  job().given(all_copied_on_a()).when(report_finalizing{2, t_verify}).then_rejected("stale");
+  auto b_done = plus(resumed_on_b(), {progressed{size, {h(2), h(3)}}});
+  job().given(b_done).when(report_finalizing{1, t_verify}).then_rejected("stale");  // a handed over
+  job().given(b_done).when(report_finalizing{2, t_verify}).then({finalizing{"b", 2, t_verify}});
+  job().given(plus(all_copied_on_a(), {completed{job_digest(all_hashes), 0}}))
+      .when(report_finalizing{1, t_verify})
+      .then_rejected("stale");
+}
+
+BOOST_AUTO_TEST_CASE(a_migration_requested_while_finalizing_is_refused_with_the_reason) {
+  auto verifying = plus(all_copied_on_a(), {finalizing{"a", 1, t_verify}});
+  job().given(verifying).when(migrate{"b", ""}).then_rejected("finalizing");
+  job().given(verifying).when(migrate{"", "drain"}).then_rejected("finalizing");
+  auto d = decide(state_after(verifying), migrate{"b", ""}, standard_fleet());
+  BOOST_REQUIRE(!d.accepted());
+  BOOST_TEST(d.why().reason.find("verifying") != std::string::npos, d.why().reason);
+}
+
+BOOST_AUTO_TEST_CASE(finished_and_failed_follow_the_finalize) {
+  auto verifying = plus(all_copied_on_a(), {finalizing{"a", 1, t_verify}});
+  job().given(verifying).when(report_finished{1, job_digest(all_hashes)}).then({completed{job_digest(all_hashes), 0}});
+  job().given(verifying).when(report_failed{1, "verification_failed", "chunk 2 differs"}).then(
+      {failed{"verification_failed", "chunk 2 differs", 0}});
+  // Nothing more is copied: progress and a stop are stale.
+  job().given(verifying).when(report_progress{1, size, {}}).then_rejected("stale");
+  job().given(verifying).when(report_stopped{1, size, {}}).then_rejected("stale");
+}
+
+BOOST_AUTO_TEST_CASE(a_stop_that_came_too_late_leaves_the_finalize_to_end_the_migration) {
+  // Migration 1 was requested (and the stop sent) as a copied its last chunk:
+  // a finalizes anyway, and the end tells migration 1.
+  auto late = plus(all_copied_on_a(), {migration_requested{1, "a", "b", ""}, stop_requested{1, "a", 1}});
+  job().given(late).when(report_finalizing{1, t_verify}).then({finalizing{"a", 1, t_verify}});
+  auto verifying = plus(late, {finalizing{"a", 1, t_verify}});
+  job().given(verifying).when(request_stop{1}).then_rejected("stale");
+  job().given(verifying).when(hand_over{1}).then_rejected("stale");
+  job().given(verifying).when(report_finished{1, job_digest(all_hashes)}).then({completed{job_digest(all_hashes), 1}});
+  job().given(verifying).when(report_failed{1, "io_error", "x"}).then({failed{"io_error", "x", 1}});
+  // Before its stop was sent, too.
+  auto requested = plus(all_copied_on_a(), {migration_requested{1, "a", "b", ""}, finalizing{"a", 1, t_verify}});
+  job().given(requested).when(report_finished{1, job_digest(all_hashes)}).then({completed{job_digest(all_hashes), 1}});
+}
+
+BOOST_AUTO_TEST_CASE(a_finalizing_job_stays_on_its_host_and_cannot_be_moved) {
+  auto f = standard_fleet();
+  entity::publish(f, "j", state_after(plus(all_copied_on_a(), {finalizing{"a", 1, t_verify}})));
+  BOOST_CHECK(f.hosts["a"].jobs.count("j") == 1);
+  BOOST_REQUIRE(f.job_details.count("j") == 1);
+  BOOST_TEST(f.job_details["j"].migrating);  // the rebalancer leaves it be
+}
+
+BOOST_AUTO_TEST_CASE(the_finalize_reads_back_from_its_envelope_and_snapshot) {
+  capnp::MallocMessageBuilder m;
+  auto env = m.initRoot<storemesh::schema::Envelope>();
+  entity::write_command(command{report_finalizing{3, t_verify}}, env);
+  auto cmd = entity::read_command(env.asReader());
+  BOOST_REQUIRE(cmd.has_value());
+  BOOST_TEST(std::get<report_finalizing>(cmd.value()).epoch == 3u);
+  BOOST_TEST(std::get<report_finalizing>(cmd.value()).started_ns == t_verify);
+  entity::write_event(event{finalizing{"b", 3, t_verify}}, env);
+  auto ev = entity::read_event(env.asReader());
+  BOOST_REQUIRE(ev.has_value());
+  BOOST_CHECK(std::get<finalizing>(ev.value()) == (finalizing{"b", 3, t_verify}));
+  auto s = state_after(plus(all_copied_on_a(), {finalizing{"a", 1, t_verify}}));
+  auto back = entity::read_state(entity::write_state(s));
+  BOOST_REQUIRE(back.has_value());
+  BOOST_CHECK(back.value() == s);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// =====================================================================================
 BOOST_AUTO_TEST_SUITE(copy_job_evolve)
 
 BOOST_AUTO_TEST_CASE(the_resume_offset_counts_whole_hashed_chunks_only) {
@@ -738,8 +966,12 @@ BOOST_AUTO_TEST_CASE(a_job_moved_mid_copy_records_the_same_chunks_as_one_that_wa
   moved.refuse(report_stopped{1, size, {hs[3]}}, "stale");
   moved.refuse(report_finished{1, job_digest(hs)}, "stale");
   moved.refuse(report_failed{1, "io", "late"}, "stale");
-  // b copies the rest.
+  // b copies the rest, verifies it (no migration from here on) and completes.
   moved.accept(report_progress{2, size, {hs[3]}}, {progressed{size, {hs[3]}}});
+  moved.accept(report_finalizing{2, 42}, {finalizing{"b", 2, 42}});
+  BOOST_CHECK(moved.fleet.hosts["b"].jobs.count("j") == 1);
+  moved.refuse(migrate{"a", "too late"}, "finalizing");
+  moved.refuse(report_finalizing{1, 43}, "stale");
   moved.accept(report_finished{2, job_digest(hs)}, {completed{job_digest(hs), 0}});
 
   BOOST_CHECK(moved.s.status == job_status::completed);

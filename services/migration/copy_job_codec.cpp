@@ -98,6 +98,17 @@ void entity::write_command(const command& c, schema::Envelope::Builder e) {
                    g.setCode(x.code);
                    g.setReason(x.reason);
                  },
+                 [&](const throttle& x) {
+                   auto g = cmd.initThrottle();
+                   g.setMaxRate(x.max_rate);
+                   g.setUntilOffset(x.until);
+                   g.setThenRate(x.then);
+                 },
+                 [&](const report_finalizing& x) {
+                   auto g = cmd.initReportFinalizing();
+                   g.setEpoch(x.epoch);
+                   g.setStartedNs(x.started_ns);
+                 },
              },
              c);
 }
@@ -133,6 +144,14 @@ result<command> entity::read_command(schema::Envelope::Reader e) {
     case W::REPORT_FAILED: {
       auto g = cmd.getReportFailed();
       return command{report_failed{g.getEpoch(), g.getCode().cStr(), g.getReason().cStr()}};
+    }
+    case W::THROTTLE: {
+      auto g = cmd.getThrottle();
+      return command{throttle{g.getMaxRate(), g.getUntilOffset(), g.getThenRate()}};
+    }
+    case W::REPORT_FINALIZING: {
+      auto g = cmd.getReportFinalizing();
+      return command{report_finalizing{g.getEpoch(), g.getStartedNs()}};
     }
   }
   return make_error(codec_errc::unknown_variant, "copy_job command " + std::to_string(static_cast<int>(cmd.which())));
@@ -197,6 +216,18 @@ void entity::write_event(const event& ev, schema::Envelope::Builder e) {
                    g.setReason(x.reason);
                    g.setMigration(x.migration);
                  },
+                 [&](const throttled& x) {
+                   auto g = out.initThrottled();
+                   g.setMaxRate(x.max_rate);
+                   g.setUntilOffset(x.until);
+                   g.setThenRate(x.then);
+                 },
+                 [&](const finalizing& x) {
+                   auto g = out.initFinalizing();
+                   g.setHost(x.host);
+                   g.setEpoch(x.epoch);
+                   g.setStartedNs(x.started_ns);
+                 },
              },
              ev);
 }
@@ -241,6 +272,14 @@ result<event> entity::read_event(schema::Envelope::Reader e) {
       auto g = ev.getFailed();
       return event{failed{g.getCode().cStr(), g.getReason().cStr(), g.getMigration()}};
     }
+    case W::THROTTLED: {
+      auto g = ev.getThrottled();
+      return event{throttled{g.getMaxRate(), g.getUntilOffset(), g.getThenRate()}};
+    }
+    case W::FINALIZING: {
+      auto g = ev.getFinalizing();
+      return event{finalizing{g.getHost().cStr(), g.getEpoch(), g.getStartedNs()}};
+    }
   }
   return make_error(codec_errc::unknown_variant, "copy_job event " + std::to_string(static_cast<int>(ev.which())));
 }
@@ -272,13 +311,15 @@ std::string entity::write_state(const state& s) {
     r.setDigest(as_data(s.digest));
     r.setFailureCode(s.failure_code);
     r.setFailureReason(s.failure_reason);
+    r.setRateUntil(s.rate_until);
+    r.setRateThen(s.rate_then);
   });
 }
 
 result<state> entity::read_state(std::string_view bytes) {
   return state_from_bytes<S::State>(bytes, "copy_job", [](S::State::Reader r) -> result<state> {
     state s;
-    if (r.getStatus() > static_cast<std::uint8_t>(job_status::failed))
+    if (r.getStatus() > static_cast<std::uint8_t>(job_status::finalizing))
       return make_error(codec_errc::unknown_variant, "copy_job status " + std::to_string(r.getStatus()));
     s.status = static_cast<job_status>(r.getStatus());
     s.source = read_location(r.getSource());
@@ -303,6 +344,8 @@ result<state> entity::read_state(std::string_view bytes) {
     }
     s.failure_code = r.getFailureCode().cStr();
     s.failure_reason = r.getFailureReason().cStr();
+    s.rate_until = r.getRateUntil();
+    s.rate_then = r.getRateThen();
     return s;
   });
 }

@@ -43,8 +43,10 @@ struct entity {
       f.put_job_details(id, std::nullopt);
       return;
     }
+    // A finalizing job cannot move (a migration is refused): as good as migrating.
     f.put_job_details(id, fleet::job_entry{s.source.datastore, s.destination.datastore,
-                                           s.status == job_status::stopping, s.started,
+                                           s.status == job_status::stopping || s.status == job_status::finalizing,
+                                           s.started,
                                            s.started && s.size > s.offset ? s.size - s.offset : 0});
   }
 };

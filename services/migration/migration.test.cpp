@@ -42,6 +42,8 @@ auto fields(const cj::report_progress& x) { return std::tie(x.epoch, x.offset, x
 auto fields(const cj::report_stopped& x) { return std::tie(x.epoch, x.offset, x.hashes); }
 auto fields(const cj::report_finished& x) { return std::tie(x.epoch, x.digest); }
 auto fields(const cj::report_failed& x) { return std::tie(x.epoch, x.code, x.reason); }
+auto fields(const cj::throttle& x) { return std::tie(x.max_rate, x.until, x.then); }
+auto fields(const cj::report_finalizing& x) { return std::tie(x.epoch, x.started_ns); }
 auto fields(const mg::begin& x) { return std::tie(x.job, x.migration, x.from, x.to, x.reason); }
 auto fields(const mg::observe_portion& x) { return std::tie(x.offset); }
 auto fields(const mg::observe_resumed& x) { return std::tie(x.epoch); }
@@ -543,7 +545,7 @@ BOOST_AUTO_TEST_CASE(out_of_range_values_in_a_state_are_an_error) {
   namespace S = storemesh::schema;
   using storemesh::services::state_to_bytes;
   BOOST_CHECK(!cj::entity::read_state(state_to_bytes<S::copy_job::State>([](S::copy_job::State::Builder r) {
-                 r.setStatus(5);
+                 r.setStatus(6);  // 5 is finalizing
                })).has_value());
   BOOST_CHECK(!cj::entity::read_state(state_to_bytes<S::copy_job::State>([](S::copy_job::State::Builder r) {
                  auto hashes = r.initHashes(1);

@@ -29,10 +29,13 @@ echo "1. the first daemon decides h1"
 
 "$S" serve --trust op.key.pub >new.log 2>&1 &
 new=$!; pids+=("$new")
-sleep 2
+# "serving" comes after its producer's init_transactions: from then on the first daemon is fenced, whatever
+# the time the second took to start.
+for _ in $(seq 600); do grep -q "serving" new.log && break; kill -0 "$new" 2>/dev/null || break; sleep 0.1; done
+grep -q "serving" new.log || fail "the second daemon did not start within 60 s"
 "$S" host add h2 --datastore x=ds >/dev/null || fail "h2 not accepted once the second daemon runs"
 echo "2. with a second daemon on the same state, h2 is decided"
-for _ in $(seq 100); do kill -0 "$old" 2>/dev/null || break; sleep 0.1; done
+for _ in $(seq 600); do kill -0 "$old" 2>/dev/null || break; sleep 0.1; done
 ! kill -0 "$old" 2>/dev/null || fail "the fenced daemon is still running"
 grep -q "_FENCED\|fenced" old.log || fail "the first daemon did not report being fenced"
 echo "3. the first daemon was fenced and stopped: $(grep -o 'fenced by a newer instance' old.log | head -1)"

@@ -24,10 +24,9 @@ export STOREMESH_KAFKA="$B" STOREMESH_DATA="$work/data" STOREMESH_KEY="$work/op.
 "$S" keygen --out op.key >/dev/null
 "$S" serve --trust op.key.pub >serve.log 2>&1 &
 daemon=$!
-for _ in $(seq 200); do [ -f data/state/daemon.key.pub ] && break; sleep 0.05; done
-[ -f data/state/daemon.key.pub ] || fail "daemon did not start"
-# The topics exist once the daemon has created them.
-for _ in $(seq 100); do kcat -b "$B" -L -t "$prefix.commands" 2>/dev/null | grep -q "partition 0" && break; sleep 0.1; done
+# Serving: its topics exist (it created them at start).
+for _ in $(seq 600); do grep -q "serving" serve.log && break; kill -0 "$daemon" 2>/dev/null || break; sleep 0.1; done
+grep -q "serving" serve.log || fail "daemon did not start within 60 s"
 
 echo "1. encode a signed command, produce it with kcat (murmur2, as Java clients and storemesh place keys)"
 mkdir -p shared
@@ -39,7 +38,7 @@ kcat -P -b "$B" -t "$prefix.commands" -k host-k -X topic.partitioner=murmur2_ran
   || fail "kcat could not produce"
 
 echo "2. the daemon accepts it: host-k is registered"
-for _ in $(seq 100); do
+for _ in $(seq 600); do
   "$S" host list 2>/dev/null | grep -q "^host-k " && break
   sleep 0.1
 done
@@ -58,7 +57,7 @@ echo "4. a tampered command produced the same way is refused"
 cp cmd.bin tampered.bin
 printf 'X' | dd of=tampered.bin bs=1 seek=$(( $(stat -c %s tampered.bin) - 20 )) conv=notrunc 2>/dev/null
 kcat -P -b "$B" -t "$prefix.commands" -k host-k -X topic.partitioner=murmur2_random tampered.bin
-for _ in $(seq 100); do
+for _ in $(seq 600); do
   "$S" events tail --topic "$prefix.rejected" 2>/dev/null | grep -qE "bad_signature|malformed" && break
   sleep 0.1
 done

@@ -136,16 +136,17 @@ sm host add host-b --datastore "src=$work/ds/src" --datastore "dst=$work/ds/dst"
 job=$(keys_owned_by d3 job- 1)
 [ -n "$job" ] || fail "no job id lands on d3's partitions"
 echo "   job $job: partition $(partition_of "$job"), owned by d3"
-sm copy submit --id "$job" --src src:big.bin --dst dst:big.bin --chunk-size 1MiB --host host-a --max-rate 1M >/dev/null
-# 1 MiB/s: the copy outlasts the takeover (session timeout, and up to the
-# transaction timeout if d3 died mid-transaction), so the hand-over happens.
-wait_for 60 "$job copies on host-a" '[ "$(field "$job" "d[\"bytes_done\"]")" -ge $((2 * MiB)) ]'
+# Submitted held (1 KiB/s), it copies at 1 MiB/s up to 3 MiB and is held there: the migration below finds
+# it mid-copy however long each step takes (a held copy is a page every 4 s; a 1 MiB chunk, 17 minutes).
+sm copy submit --id "$job" --src src:big.bin --dst dst:big.bin --chunk-size 1MiB --host host-a --max-rate 1K >/dev/null
+sm copy throttle "$job" --max-rate 1M --until 3MiB --then 1K >/dev/null
+wait_for 60 "$job copies on host-a up to 3 MiB" '[ "$(field "$job" "d[\"bytes_done\"]")" -ge $((3 * MiB)) ]'
 
 echo "3. migrate to host-b, and kill -9 the daemon that owns the job mid-migration"
 sm copy migrate "$job" --to host-b --reason "scale-out test" >/dev/null
-# `copy migrate` returns once the job has decided it: the hand-over (the
-# source stops at a chunk boundary, the migration hands the rest to host-b)
-# is under way when d3 dies.
+# Once the stop is requested, host-a finishes its held chunks in flight only when the rate is raised; the
+# raise comes after the takeover: the hand-over is under way when d3 dies, and stays so until then.
+wait_for 60 "host-a asked to stop" '[ "$(field "$job" "d[\"stop_requested\"]")" = True ]'
 kill -9 "$pid_d3"
 echo "   d3 killed while $job was $(field "$job" 'd["state"]') at $(field "$job" 'd["bytes_done"]') bytes"
 t0=$SECONDS
@@ -154,6 +155,8 @@ until [ "$( (owned d1; owned d2) | tr ',' '\n' | grep -v '^$' | sort -n | tr '\n
   sleep 0.2
 done
 echo "   taken over in $((SECONDS - t0)) s: d1 owns [$(owned d1)], d2 [$(owned d2)]"
+# Decided by the job's new owner: host-a finishes its chunks in flight, host-b copies the rest at 1 MiB/s.
+sm copy throttle "$job" --max-rate 1M >/dev/null
 
 echo "4. the job completes on host-b with the source's sha256"
 deadline=$((SECONDS + 120))

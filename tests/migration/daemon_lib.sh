@@ -2,6 +2,15 @@
 # start, kill and restart. Expects S (the storemesh binary) and fail().
 MiB=$((1 << 20))
 
+# No step of a test may have to land before a copy moves on. A copy
+# throttled to HOLD (1 KiB/s, the slowest throttle) is held where it is: a
+# page every 4 s, a 1 MiB chunk in 17 minutes. So a test submits a copy at
+# HOLD, lets it run to the point it needs (`copy throttle JOB --max-rate R
+# --until OFFSET --then $HOLD`: R up to OFFSET, held there), acts, and then
+# raises the rate. A source asked to stop finishes the chunk in flight:
+# raise the rate of a held copy once its stop is recorded (stop_requested).
+HOLD=1K
+
 # A scratch directory as the working directory, holding the daemon's data and
 # the operator's key. On exit: kill the daemon, run the script's
 # extra_cleanup if it defines one, print the daemon's log on failure (with

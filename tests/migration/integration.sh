@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Proves, through the CLI and a real `serve` daemon, that copy jobs arrive byte-identical with or without
-# migration (before the first chunk, mid-way, near the end, twice, by drain); that bad requests are refused
-# with their code and change nothing; that failing copies leave no file behind; and that the log audits clean.
+# migration (before the first chunk, mid-way, near the end, twice, by drain); that a job's throttle changes
+# while it runs and survives migration; that a job is finalizing (verify, rename) between its last chunk and
+# its end; that bad requests are refused with their code and change nothing; that failing copies leave no
+# file behind; and that the log audits clean. Every copy is held where the test acts on it (daemon_lib.sh:
+# HOLD), so no step races the copy, however slow the machine.
 set -euo pipefail
 S=$(readlink -f "${1:?usage: integration.sh path/to/storemesh}")
 # shellcheck source=daemon_lib.sh
@@ -35,6 +38,14 @@ wait_bytes() {  # JOB BYTES [TIMEOUT_S]: until bytes_done >= BYTES while the job
     [ "$got" = -1 ] && fail "job $job ended before reaching $want bytes: $(sm copy status "$job" --json)"
     [ "$got" -ge "$want" ] && return
     [ "$SECONDS" -lt "$deadline" ] || fail "job $job below $want bytes after ${3:-60} s (at $got)"
+    sleep 0.05
+  done
+}
+
+wait_stop_sent() {  # JOB [TIMEOUT_S]: until its source host is asked to stop (it finishes the chunk in flight)
+  local job=$1 deadline=$((SECONDS + ${2:-60}))
+  until [ "$(field "$job" 'd["stop_requested"]')" = True ]; do
+    [ "$SECONDS" -lt "$deadline" ] || fail "job $job: no stop requested after ${2:-60} s: $(sm copy status "$job" --json)"
     sleep 0.05
   done
 }
@@ -88,7 +99,7 @@ expect_rejected() {  # CODE CMD...: exits non-zero naming CODE
   echo "   refused: $(tail -n 1 <<<"$out")"
 }
 
-# Job events in sequence order, one per line: "SEQ KIND [detail]".
+# Job events in sequence order, one per line: "SEQ KIND [detail]" (progressed: its chunk hashes; finalizing: the host).
 job_events() {
   sm events tail --json --topic "${STOREMESH_TOPIC_PREFIX:-storemesh}.events.copy_job" | python3 -c '
 import json, sys
@@ -97,7 +108,8 @@ for line in sys.stdin:
     e = json.loads(line)["envelope"]
     if e["entityKind"] == "copy_job" and e["entityId"] == sys.argv[1]:
         (kind, body), = e["payload"]["copyJobEvent"].items()
-        rows.append((int(e["sequence"]), kind, len(body.get("hashes", [])) if kind == "progressed" else ""))
+        detail = len(body.get("hashes", [])) if kind == "progressed" else body.get("host", "") if kind == "finalizing" else ""
+        rows.append((int(e["sequence"]), kind, detail))
 for r in sorted(rows):
     print(*r)
 ' "$1"
@@ -119,43 +131,76 @@ sm host add host-b --datastore "src=$work/ds/src" --datastore "dst=$work/ds/dst"
 sm host add host-c --datastore "src=$work/ds/src" --datastore "only=$work/ds/only" >/dev/null
 sm host add host-d --datastore "src=$work/ds/src" --datastore "dst=$work/ds/dst" >/dev/null
 
-submit() {  # ID DST [RATE=8M]: big.bin in 1 MiB chunks, on host-a
-  sm copy submit --id "$1" --src src:big.bin --dst "dst:$2" --chunk-size 1MiB --host host-a --max-rate "${3:-8M}" >/dev/null
+submit() {  # ID DST: big.bin in 1 MiB chunks, on host-a, held at its start
+  sm copy submit --id "$1" --src src:big.bin --dst "dst:$2" --chunk-size 1MiB --host host-a --max-rate $HOLD >/dev/null
+}
+run_to() {  # ID BYTES RATE: copy at RATE up to BYTES and hold there; returns once BYTES are recorded
+  sm copy throttle "$1" --max-rate "$3" --until "$2" --then $HOLD >/dev/null
+  wait_bytes "$1" "$2"
+}
+raise() {  # ID [RATE=8M]: the rest of the copy at RATE
+  sm copy throttle "$1" --max-rate "${2:-8M}" >/dev/null
+}
+
+# A job's finalize is an event of its own: after its last chunk is recorded, before it completes.
+expect_finalized() {  # JOB HOST: HOST recorded it, once, between the last progress and completed
+  job_events "$1" | python3 -c '
+import sys
+rows = [l.split() for l in sys.stdin]
+kinds = [r[1] for r in rows]
+assert kinds.count("finalizing") == 1, kinds
+f, c = kinds.index("finalizing"), kinds.index("completed")
+last = max(i for i, k in enumerate(kinds) if k == "progressed")
+assert last < f < c, f"progressed at {last}, finalizing at {f}, completed at {c}: {kinds}"
+assert rows[f][2:] == [sys.argv[1]], f"finalized by {rows[f][2:]}, not {sys.argv[1]}"
+' "$2" || fail "$1: no finalizing event by $2 between its last chunk and completed"
+  [ "$(field "$1" 'd["finalize_started_ns"] > 0')" = True ] || fail "$1: no finalize start in its status"
 }
 
 # -- a copy without migration ------------------------------------------------------------------------
-check "copy without migration: 24 MiB, 1 MiB chunks, 8 MiB/s"
+check "copy without migration: 24 MiB, 1 MiB chunks, held at 4 MiB, then 8 MiB/s"
 submit plain plain.bin
-wait_bytes plain $((4 * MiB))
+run_to plain $((4 * MiB)) 8M
 ls ds/dst/*.part >/dev/null 2>&1 || fail "no temp file while the copy runs"
 [ ! -e ds/dst/plain.bin ] || fail "destination visible before the copy is verified"
+[ "$(field plain 'd["state"], d["max_rate"], d["rate_until"]')" = "('running', 1024, 0)" ] ||
+  fail "plain: not held at 1 KiB/s past 4 MiB: $(sm copy status plain --json)"
+raise plain
 expect_completed plain ds/src/big.bin ds/dst/plain.bin
 [ "$(field plain 'len(d["hosts"])')" = 1 ] || fail "an unmigrated job has more than one host"
+expect_finalized plain host-a
+sm copy status plain | grep -q "finalized in" || fail "copy status does not say how long the finalize took"
 
 # -- migration at three points --------------------------------------------------------------------------
-migrate_at() {  # ID BYTES RATE: migrate to host-b once BYTES are recorded (0: before the first chunk)
+migrate_at() {  # ID BYTES: held once BYTES are recorded (0: at its start), migrate to host-b; raise once stopping
   local id=$1 at=$2 out
-  submit "$id" "$id.bin" "$3"
-  if [ "$at" -gt 0 ]; then wait_bytes "$id" "$at"; fi
+  submit "$id" "$id.bin"
+  if [ "$at" -gt 0 ]; then run_to "$id" "$at" 8M; fi
   out=$(sm copy migrate "$id" --to host-b --reason "test at $at" 2>&1) ||
     fail "$id: migrate at $at bytes refused: $out; status $(sm copy status "$id" --json)"
+  wait_stop_sent "$id"
+  # host-a finishes its chunks in flight at this rate; host-b copies the rest at it (the throttle moves along).
+  raise "$id" 8M
 }
-# At 2 MiB/s the first chunk takes half a second: the migrate comes well before
-# (on Kafka too, where a command's round trip is longer than on the embedded log).
-check "migrate to host-b before the first chunk is recorded (at 2 MiB/s)"
-migrate_at early 0 2M
-check "migrate to host-b mid-way (12 MiB of 24)"
-migrate_at mid $((12 * MiB)) 8M
-# 4 MiB/s leaves a second between seeing 20 MiB and the end: time for the command to be decided.
-check "migrate to host-b near the end (20 MiB of 24, at 4 MiB/s)"
-migrate_at late $((20 * MiB)) 4M
+check "migrate to host-b before the first chunk is recorded (held at its start)"
+migrate_at early 0
+check "migrate to host-b mid-way (held at 12 MiB of 24)"
+migrate_at mid $((12 * MiB))
+check "migrate to host-b near the end (held at 20 MiB of 24)"
+migrate_at late $((20 * MiB))
 for id in early mid late; do
   expect_completed "$id" ds/src/big.bin "ds/dst/$id.bin"
   hosts=$(field "$id" '" ".join(h["host"] + "@" + str(h["from"]) for h in d["hosts"])')
   [ "$(field "$id" 'len(d["hosts"])')" = 2 ] || fail "$id: hosts history is not 2 entries: $hosts"
   [[ $hosts == "host-a@0 host-b@"* ]] || fail "$id: hosts history is not host-a then host-b: $hosts"
-  echo "   $id: completed, sha256 equal, hosts $hosts"
+  [ "$(field "$id" 'd["max_rate"]')" = $((8 * MiB)) ] || fail "$id: the raised throttle did not follow the job"
+  expect_finalized "$id" host-b
+  echo "   $id: completed, sha256 equal, hosts $hosts, finalized on host-b"
 done
+from=$(field mid 'd["hosts"][1]["from"]')
+[ "$from" -ge $((12 * MiB)) ] && [ "$from" -lt $((24 * MiB)) ] || fail "mid: host-b took over from $from"
+from=$(field late 'd["hosts"][1]["from"]')
+[ "$from" -ge $((20 * MiB)) ] && [ "$from" -lt $((24 * MiB)) ] || fail "late: host-b took over from $from"
 job_events early | python3 -c '
 import sys
 rows = [l.split() for l in sys.stdin]
@@ -165,13 +210,18 @@ assert first is None or mig < first, f"migration requested at seq {mig}, after t
 ' || fail "early: the migration was not requested before the first chunk was recorded"
 
 # -- two migrations: host-a -> host-b -> host-a ---------------------------------------------------------------
-check "two migrations of one job: host-a -> host-b -> host-a"
+check "two migrations of one job: host-a -> host-b -> host-a (held at 4 MiB, then at 12 MiB on host-b)"
 submit twice twice.bin
-wait_bytes twice $((4 * MiB))
+run_to twice $((4 * MiB)) 8M
 sm copy migrate twice --to host-b >/dev/null
+wait_stop_sent twice
+# host-a finishes its chunks in flight; host-b copies on to 12 MiB and is held there.
+sm copy throttle twice --max-rate 8M --until $((12 * MiB)) --then $HOLD >/dev/null
 wait_host twice host-b
 wait_bytes twice $((12 * MiB))
 sm copy migrate twice --to host-a >/dev/null
+wait_stop_sent twice
+raise twice
 expect_completed twice ds/src/big.bin ds/dst/twice.bin
 hosts=$(field twice '" ".join(h["host"] for h in d["hosts"])')
 [ "$hosts" = "host-a host-b host-a" ] || fail "twice: hosts history is '$hosts'"
@@ -179,12 +229,13 @@ hosts=$(field twice '" ".join(h["host"] for h in d["hosts"])')
 echo "   twice: completed, sha256 equal, hosts $hosts"
 
 # -- drain --------------------------------------------------------------------------------------------------------------
-check "host drain host-a with two jobs running there: both move and complete"
+check "host drain host-a with two jobs running there (held at 2 MiB): both move and complete"
 submit drain1 drain1.bin
 submit drain2 drain2.bin
-wait_bytes drain1 $((2 * MiB))
-wait_bytes drain2 $((2 * MiB))
+run_to drain1 $((2 * MiB)) 8M
+run_to drain2 $((2 * MiB)) 8M
 sm host drain host-a --reason test >/dev/null
+for id in drain1 drain2; do wait_stop_sent "$id"; raise "$id"; done
 for id in drain1 drain2; do
   expect_completed "$id" ds/src/big.bin "ds/dst/$id.bin"
   hosts=$(field "$id" '" ".join(h["host"] for h in d["hosts"])')
@@ -195,9 +246,9 @@ done
 sm host up host-a >/dev/null
 
 # -- bad input ------------------------------------------------------------------------------------------------------------
-check "bad migrations are refused with their code and change nothing"
-sm copy submit --id bad --src src:big.bin --dst dst:bad.bin --chunk-size 1MiB --max-rate 4M --host host-a >/dev/null
-wait_bytes bad $MiB
+check "bad migrations are refused with their code and change nothing (the job held at 1 MiB)"
+submit bad bad.bin
+run_to bad $MiB 4M
 expect_rejected same_host copy migrate bad --to host-a
 expect_rejected unknown_host copy migrate bad --to host-zz
 sm host down host-d >/dev/null
@@ -206,12 +257,31 @@ expect_rejected unreachable_datastore copy migrate bad --to host-c
 [ "$(field bad 'd["state"], d["host"], d["migrations"]')" = "('running', 'host-a', 0)" ] ||
   fail "a refused migration changed the job: $(sm copy status bad --json)"
 sm copy migrate bad --to host-b --no-wait >/dev/null
+# Decided after the first (one entity, one order); the held source cannot have handed over yet.
 expect_rejected already_migrating copy migrate bad --to host-b
+wait_stop_sent bad
+raise bad 4M
 expect_completed bad ds/src/big.bin ds/dst/bad.bin
 [ "$(field bad 'len(d["hosts"]), d["migrations"]')" = "(2, 1)" ] ||
   fail "the refused second migration left a trace: $(sm copy status bad --json)"
 expect_rejected finished copy migrate bad --to host-a
 [ "$(field bad 'd["state"]')" = completed ] || fail "migrating a finished job changed it"
+
+check "bad throttles are refused with their code and change nothing"
+submit thr thr.bin
+run_to thr $((2 * MiB)) 4M
+expect_rejected invalid copy throttle thr --max-rate 100
+expect_rejected invalid copy throttle thr --max-rate 4M --until $((24 * MiB)) --then 4M
+expect_rejected stale copy throttle thr --max-rate 4M --until $MiB --then $HOLD
+expect_rejected no_change copy throttle thr --max-rate $HOLD
+expect_rejected unknown_job copy throttle nosuchjob --max-rate 4M
+if out=$(sm copy throttle thr --max-rate 4M --until 3M 2>&1); then fail "--until without --then accepted"; fi
+[ "$(field thr 'd["state"], d["max_rate"], d["rate_until"], d["rate_then"]')" = "('running', 1024, 0, 0)" ] ||
+  fail "a refused throttle changed the job: $(sm copy status thr --json)"
+raise thr 16M
+expect_completed thr ds/src/big.bin ds/dst/thr.bin
+expect_rejected finished copy throttle thr --max-rate 4M
+sm copy status thr | grep -q "max 16.0 MiB/s" || fail "copy status does not show the throttle: $(sm copy status thr)"
 
 check "bad submissions are refused with their code and create no job"
 expect_rejected unknown_datastore copy submit --id bad-ds --src nope:big.bin --dst dst:x.bin --host host-a
@@ -234,11 +304,12 @@ check "missing source: source_missing, nothing written"
 sm copy submit --id missing --src src:missing.bin --dst dst:missing.bin --chunk-size 1MiB --host host-a >/dev/null
 expect_failed missing source_missing ds/dst/missing.bin
 
-check "source appended to during the copy: source_changed, nothing written"
+check "source appended to during the copy (held at 2 MiB): source_changed, nothing written"
 head -c $((24 * MiB)) /dev/urandom >ds/src/grow.bin
-sm copy submit --id grow --src src:grow.bin --dst dst:grow.bin --chunk-size 1MiB --max-rate 4M --host host-a >/dev/null
-wait_bytes grow $((2 * MiB))
+sm copy submit --id grow --src src:grow.bin --dst dst:grow.bin --chunk-size 1MiB --max-rate $HOLD --host host-a >/dev/null
+run_to grow $((2 * MiB)) 4M
 head -c $MiB /dev/urandom >>ds/src/grow.bin
+raise grow 4M
 expect_failed grow source_changed ds/dst/grow.bin
 
 if [ -n "$small_mounted" ]; then

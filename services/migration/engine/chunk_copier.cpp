@@ -15,25 +15,20 @@ error ended_early(const copy_files& f, std::uint64_t at) {
                                                      ", the job started with size " + std::to_string(f.spec.expect.size));
 }
 
-void throttle(const copy_files& f, std::uint64_t n) {
-  if (f.bucket != nullptr) f.bucket->acquire(n);
+/// Waits for the throttle's leave to copy [pos, pos + n); a run abandoned
+/// meanwhile (rate_control::cancel) ends here, mid-chunk.
+result<void> throttle(const copy_files& f, std::uint64_t pos, std::uint64_t n) {
+  if (!f.rate.acquire(pos, n))
+    return make_error(engine_errc::stopped, "the copy was abandoned (throttled chunk at " + std::to_string(pos) + ")");
+  return success();
 }
 
 } // namespace
 
-std::uint64_t piece_size(std::uint64_t max_rate) {
-  // 16 steps a second when throttled: smooth on the wire, and a 250 ms
-  // progress report always has fresh bytes to show. Never below a page.
-  constexpr std::uint64_t steps_per_second = 16;
-  constexpr std::uint64_t min_piece = 4096;
-  if (max_rate == 0) return io_block;
-  return std::clamp(max_rate / steps_per_second, min_piece, io_block);
-}
-
-hashing_copier::hashing_copier(const copy_files& files, unsigned workers)
-    : files_(files), piece_(piece_size(files.spec.max_rate)) {
+hashing_copier::hashing_copier(const copy_files& files, unsigned workers) : files_(files) {
+  // A piece is at most io_block whatever the rate does meanwhile.
   for (unsigned w = 0; w < workers; ++w) {
-    buffers_.emplace_back(piece_);
+    buffers_.emplace_back(io_block);
     hashers_.push_back(std::make_unique<sha256_stream>());
   }
 }
@@ -46,8 +41,8 @@ result<std::optional<chunk_hash>> hashing_copier::operator()(unsigned worker, st
   const std::uint64_t begin = files_.plan.offset(chunk);
   const std::uint64_t length = files_.plan.length(chunk);
   for (std::uint64_t done = 0; done < length;) {
-    const std::uint64_t n = std::min(piece_, length - done);
-    throttle(files_, n);
+    const std::uint64_t n = std::min(files_.rate.piece_at(begin + done), length - done);
+    SM_TRYV(throttle(files_, begin + done, n));
     SM_TRY(const auto got, pread_full(files_.source, buf, n, begin + done, files_.spec.source,
                                       engine_errc::source_unreadable));
     if (got < n) return ended_early(files_, begin + done + got);
@@ -55,6 +50,7 @@ result<std::optional<chunk_hash>> hashing_copier::operator()(unsigned worker, st
     SM_TRYV(pwrite_full(files_.temp, buf, n, begin + done, files_.spec.temp));
     done += n;
     copied.store(done);
+    if (files_.spec.bytes_copied != nullptr) *files_.spec.bytes_copied += n;
   }
   // Start writing the chunk to the disk now, while later chunks are copied:
   // finalize's fdatasync then finds little left to do (1 GiB on the 2-core VM:
@@ -64,7 +60,7 @@ result<std::optional<chunk_hash>> hashing_copier::operator()(unsigned worker, st
   return std::optional<chunk_hash>(hash.finish());
 }
 
-plain_copier::plain_copier(const copy_files& files) : files_(files), piece_(piece_size(files.spec.max_rate)) {}
+plain_copier::plain_copier(const copy_files& files) : files_(files) {}
 
 result<std::uint64_t> plain_copier::copy_piece(std::uint64_t pos, std::uint64_t n) {
   if (!fallback_) {
@@ -78,7 +74,7 @@ result<std::uint64_t> plain_copier::copy_piece(std::uint64_t pos, std::uint64_t 
     // Different file systems (or ones that cannot): copy through user space.
     if (errno != EXDEV && errno != EOPNOTSUPP && errno != ENOSYS && errno != EINVAL)
       return io_failure(errno, "copy_file_range to", files_.spec.temp);
-    fallback_.emplace(piece_);
+    fallback_.emplace(io_block);
   }
   const std::uint64_t m = std::min<std::uint64_t>(n, fallback_->size());
   SM_TRY(const auto got, pread_full(files_.source, fallback_->data(), m, pos, files_.spec.source,
@@ -92,11 +88,12 @@ result<std::optional<chunk_hash>> plain_copier::operator()(unsigned, std::uint64
   SM_TRYV(check_unchanged(files_.source, files_.spec.source, files_.spec.expect));
   const std::uint64_t begin = files_.plan.offset(chunk);
   const std::uint64_t length = files_.plan.length(chunk);
-  // Unthrottled, the whole chunk goes to the kernel in one call.
-  const std::uint64_t step = files_.bucket != nullptr ? piece_ : length;
   for (std::uint64_t done = 0; done < length;) {
+    // Unthrottled, the rest of the chunk goes to the kernel in one call.
+    const std::uint64_t at = begin + done;
+    const std::uint64_t step = files_.rate.plan().rate_at(at) == 0 ? length : files_.rate.piece_at(at);
     const std::uint64_t n = std::min(step, length - done);
-    throttle(files_, n);
+    SM_TRYV(throttle(files_, at, n));
     for (std::uint64_t moved = 0; moved < n;) {
       SM_TRY(const auto r, copy_piece(begin + done + moved, n - moved));
       if (r == 0) return ended_early(files_, begin + done + moved);
@@ -104,6 +101,7 @@ result<std::optional<chunk_hash>> plain_copier::operator()(unsigned, std::uint64
     }
     done += n;
     copied.store(done);
+    if (files_.spec.bytes_copied != nullptr) *files_.spec.bytes_copied += n;
   }
   return std::optional<chunk_hash>();
 }

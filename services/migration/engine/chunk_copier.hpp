@@ -3,12 +3,13 @@
 // copy_range hands to run_chunks. Internal to the engine.
 //
 // Both check the source's identity before the chunk, take bytes from the
-// token bucket piece by piece when throttled, and report a source that ends
-// early as source_changed.
+// throttle (rate_control) piece by piece, and report a source that ends
+// early as source_changed, an abandoned run (the throttle cancelled) as
+// stopped.
 
 #include "services/migration/engine/aligned_buffer.hpp"
 #include "services/migration/engine/chunk_runner.hpp"
-#include "services/migration/engine/token_bucket.hpp"
+#include "services/migration/engine/rate_control.hpp"
 
 #include <memory>
 #include <vector>
@@ -21,12 +22,8 @@ struct copy_files {
   chunk_plan plan;
   int source = -1;
   int temp = -1;
-  token_bucket* bucket = nullptr;  // null: unlimited
+  rate_control& rate;
 };
-
-/// Bytes per read/write (and per token-bucket take): io_block, or less when
-/// throttled so that a throttled copy moves in small, even steps.
-[[nodiscard]] std::uint64_t piece_size(std::uint64_t max_rate);
 
 /// pread, SHA-256, pwrite, piece by piece; one buffer and hasher per worker.
 class hashing_copier {
@@ -37,7 +34,6 @@ public:
 
 private:
   const copy_files& files_;
-  std::uint64_t piece_;
   std::vector<aligned_buffer> buffers_;
   std::vector<std::unique_ptr<sha256_stream>> hashers_;
 };
@@ -55,7 +51,6 @@ private:
   result<std::uint64_t> copy_piece(std::uint64_t pos, std::uint64_t n);
 
   const copy_files& files_;
-  std::uint64_t piece_;
   std::optional<aligned_buffer> fallback_;  // allocated once copy_file_range refuses
 };
 

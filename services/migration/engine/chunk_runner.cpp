@@ -106,6 +106,7 @@ result<std::uint64_t> run_chunks(const run_request& request, const chunk_copier&
   run_state s(request, stop);
   worker_pool pool(s, copy);
   auto last_report = clock::now();
+  std::uint64_t reported = plan.offset(request.first_chunk);  // the offset of the last report
   std::unique_lock lock(s.mutex);  // declared after the pool: released before the pool joins
   for (;;) {
     s.finished.wait_until(lock, last_report + request.report_every,
@@ -123,13 +124,16 @@ result<std::uint64_t> run_chunks(const run_request& request, const chunk_copier&
       p.offset = plan.end(s.next_report - 1);
       s.room.notify_all();
     } else if (clock::now() >= last_report + request.report_every) {
+      // Only when it moved: a copy held at a crawl would repeat itself.
       for (unsigned w = 0; w < request.workers; ++w) {
         if (s.slots[w].chunk != s.next_report) continue;
         p.offset = plan.offset(s.next_report) + s.slots[w].copied.load();
-        report = true;
+        report = p.offset > reported;
       }
+      if (!report) last_report = clock::now();
     }
     if (report) {
+      reported = p.offset;
       lock.unlock();  // the callback may take its time (it records the progress)
       on_progress(p);
       lock.lock();

@@ -50,10 +50,11 @@ result<run_outcome> copy_range(const copy_spec& spec, std::uint64_t from, const 
   // writes. No O_TRUNC: a resume continues the bytes already there.
   SM_TRY(const auto temp, open_file(spec.temp, O_WRONLY | O_CREAT | O_NOFOLLOW, engine_errc::io_error));
 
-  std::optional<token_bucket> bucket;
-  if (spec.max_rate > 0) bucket.emplace(spec.max_rate, piece_size(spec.max_rate), token_bucket::clock::now());
+  // The caller's throttle, which it may change while this runs, or max_rate.
+  std::optional<rate_control> own_rate;
+  if (spec.rate == nullptr) own_rate.emplace(rate_plan{spec.max_rate});
   const copy_files files{spec, chunk_plan{spec.expect.size, spec.chunk_size}, source.get(), temp.get(),
-                         bucket ? &*bucket : nullptr};
+                         spec.rate != nullptr ? *spec.rate : *own_rate};
   // from == size: nothing left, even when the last chunk is a short one.
   const std::uint64_t first_chunk = from == spec.expect.size ? files.plan.count() : from / spec.chunk_size;
   run_request request{files.plan, first_chunk, 1};

@@ -17,6 +17,7 @@
 
 #include "events/error.hpp"
 #include "services/migration/engine/chunk_hash.hpp"
+#include "services/migration/engine/rate_control.hpp"
 #include "services/migration/engine/source_identity.hpp"
 
 #include <atomic>
@@ -42,6 +43,10 @@ struct copy_spec {
   std::uint64_t chunk_size = 8u << 20;
   /// Bytes per second, 0 = unlimited; a token bucket, throttling smoothly.
   std::uint64_t max_rate = 0;
+  /// The throttle, when the caller changes it while the copy runs (or
+  /// cancels it: the run abandoned mid-chunk); replaces max_rate. Must
+  /// outlive the calls.
+  rate_control* rate = nullptr;
   /// false: plain copy_file_range, no hashes and nothing to finalize with
   /// (for benchmarks: what the engine costs beyond moving the bytes).
   bool verify = true;
@@ -50,6 +55,9 @@ struct copy_spec {
   /// Where the copy's threads add the CPU time they spend (ns), for the load
   /// a gateway reports; none: not measured. Must outlive the calls.
   std::atomic<std::uint64_t>* cpu_ns = nullptr;
+  /// Where the copy adds the bytes it writes, piece by piece (a gateway's
+  /// measured rate: finer than the progress reports); none: not counted.
+  std::atomic<std::uint64_t>* bytes_copied = nullptr;
 };
 
 struct progress {
@@ -78,12 +86,13 @@ struct run_outcome {
 /// chunks that complete while it runs arrive together in the next call, so a
 /// slow callback gets fewer, larger reports rather than holding up the copy.
 /// While a chunk is slow (throttled), also at least every 250 ms with a
-/// mid-chunk offset and no hashes. Reads `stop` between chunks: once it is set, the chunks in
+/// mid-chunk offset and no hashes (only when it moved). Reads `stop` between chunks: once it is set, the chunks in
 /// flight are finished and the call returns {their end, reached_end = false}.
 ///
 /// Fails, leaving the temp for the caller to discard(), with not_found or
 /// source_unreadable (source), source_changed (size or mtime differs from
-/// `expect`, or the source ended early), disk_full, io_error (temp).
+/// `expect`, or the source ended early), disk_full, io_error (temp); with
+/// stopped when spec.rate was cancelled (the temp is the caller's to keep).
 [[nodiscard]] result<run_outcome> copy_range(const copy_spec& spec, std::uint64_t from,
                                              const std::atomic<bool>& stop,
                                              const std::function<void(const progress&)>& on_progress);
