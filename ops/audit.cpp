@@ -128,7 +128,7 @@ struct auditor {
   }
 
   // One sealed topic through events::replay::verified_replay (decoding, hash
-  // chains, seals: one piece of code for the audit and every other replay);
+  // chains, seals: one implementation, not a copy of it here);
   // on_record(partition, record, envelope) for each record it passes on.
   template <class F>
   void sealed_topic(const std::string& topic, bool chained, F&& on_record) {

@@ -7,8 +7,9 @@
 //  - every batch the daemon appended covered by a seal whose signature, by a
 //    trusted daemon key, matches the records' hashes;
 //  - any unreadable or corrupt record is a violation.
-// Chains and seals are checked by events::replay::verified_replay, the same
-// code as every other verified replay.
+// Chains and seals are checked by events::replay::verified_replay (one
+// implementation, the one bench/replay_bench measures: a fix there is a fix
+// here).
 //
 // Beside a live daemon: the commands topic is read first, then the events
 // topics, to their ends as of when each is read; an event read may answer a
