@@ -3,10 +3,20 @@
 //  - commands: each signature verified against the trusted keys;
 //  - events: decoded, each entity's sequence continuous and hash chain intact,
 //    folded into its state by the module's own evolve; the command that caused
-//    each event validly signed by a trusted key;
+//    each event in the log and validly signed by a trusted key;
 //  - every batch the daemon appended covered by a seal whose signature, by a
 //    trusted daemon key, matches the records' hashes;
 //  - any unreadable or corrupt record is a violation.
+// Chains and seals are checked by events::replay::verified_replay (one
+// implementation, the one bench/replay_bench measures: a fix there is a fix
+// here).
+//
+// Beside a live daemon: the commands topic is read first, then the events
+// topics, to their ends as of when each is read; an event read may answer a
+// command appended after the commands were read. So causes not found are
+// looked for again, once the events are read, in the commands appended since
+// (an event is always appended after its command); only a cause still absent
+// then is a violation.
 // Read-only: opens the log without touching a byte.
 
 #include "actors/topics.hpp"
@@ -25,7 +35,10 @@ struct audit_options {
   actors::topics names;
   events::crypto::trusted_keys command_keys;  ///< operators
   events::crypto::trusted_keys daemon_keys;   ///< sealers
-  offset until{std::numeric_limits<std::int64_t>::max()};  ///< per partition, exclusive
+  /// Per partition, exclusive: the states as they were there. A batch it
+  /// cuts is still checked against its seal, and the causes of the events
+  /// below it are looked for in the whole commands topic.
+  offset until{std::numeric_limits<std::int64_t>::max()};
 };
 
 struct audit_report {

@@ -1,7 +1,8 @@
 #pragma once
 // Test support (header-only, for *.test.cpp): an in-memory event_log of one
 // partition per topic, with 8-byte-aligned values (as the FileLog serves them)
-// and an optional corrupt record; and a writer of hash-linked, sealed events.
+// and an optional corrupt record; a writer of hash-linked, sealed events; and
+// a decorator of any log that runs a step between two reads of its reader.
 
 #include "events/crypto/batch_seal.hpp"
 #include "events/envelope/envelope_builder.hpp"
@@ -14,6 +15,7 @@
 #include <capnp/serialize.h>
 
 #include <cstring>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -142,6 +144,45 @@ private:
   const crypto::key_pair& sealer_;
   std::string topic_;
   std::map<std::string, std::pair<std::uint64_t, crypto::digest>> chains_;
+};
+
+/// Forwards everything to `inner`, and runs `step` once, just before the
+/// first read() of a topic `when` picks: a test's way to append what a live
+/// writer would between two of a reader's steps, exactly there, with no race.
+class hooked_log final : public event_log {
+public:
+  hooked_log(event_log& inner, std::function<bool(std::string_view topic)> when, std::function<void()> step)
+      : inner_(inner), when_(std::move(when)), step_(std::move(step)) {}
+
+  /// Whether the step has run.
+  [[nodiscard]] bool stepped() const { return stepped_; }
+
+  result<void> create_topic(std::string_view t, std::int32_t n) override { return inner_.create_topic(t, n); }
+  result<std::int32_t> partitions(std::string_view t) override { return inner_.partitions(t); }
+  result<offset> append(std::string_view t, partition_id p, const std::vector<record>& batch) override {
+    return inner_.append(t, p, batch);
+  }
+  result<std::vector<offset>> append_all(const std::vector<batch_ref>& batches) override {
+    return inner_.append_all(batches);
+  }
+  result<offset> end_offset(std::string_view t, partition_id p) override { return inner_.end_offset(t, p); }
+  result<std::unique_ptr<log_reader>> read(std::string_view t, partition_id p, offset from) override {
+    if (!stepped_ && when_(t)) {
+      stepped_ = true;
+      step_();
+    }
+    return inner_.read(t, p, from);
+  }
+  result<offset> wait_beyond(std::string_view t, partition_id p, offset known,
+                             std::chrono::milliseconds timeout) override {
+    return inner_.wait_beyond(t, p, known, timeout);
+  }
+
+private:
+  event_log& inner_;
+  std::function<bool(std::string_view)> when_;
+  std::function<void()> step_;
+  bool stepped_ = false;
 };
 
 } // namespace storemesh::events::replay::testing

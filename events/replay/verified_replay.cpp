@@ -82,12 +82,18 @@ struct seal_check {
 class verifier {
 public:
   verifier(std::string_view topic, partition_id p, const crypto::trusted_keys& keys, const event_callback& on_event,
-           decode_stage& stage, replay_report& report)
-      : topic_(topic), partition_(p), keys_(keys), on_event_(on_event), stage_(stage), report_(report) {
+           const replay_options& options, decode_stage& stage, replay_report& report)
+      : topic_(topic), partition_(p), keys_(keys), on_event_(on_event), until_(options.until),
+        chained_(options.chained), stage_(stage), report_(report) {
     pending_.reserve(4096);
   }
 
+  /// Whether the record at `next` is still to be read: below `until`, or
+  /// needed to close the batch `until` cut.
+  [[nodiscard]] bool wants(offset next) const { return next < until_ || !pending_.empty(); }
+
   void check(const record_view& r, const decoded_record& d) {
+    if (r.off >= until_) return close_cut_batch(r, d);
     ++report_.records;
     if (!d.decoded) {
       cover(r, d.hash);
@@ -96,8 +102,10 @@ public:
     const auto& env = d.envelope;
     if (env.payload_which() == Envelope::Payload::SEAL) return seal(r, env);
     cover(r, d.hash);
-    if (!d.event) return flag(r, "a record without an event link in an events topic");
-    link(r, d);
+    if (chained_) {
+      if (!d.event) return flag(r, "a record without an event link in an events topic");
+      link(r, d);
+    }
     ++report_.events;
     if (on_event_) on_event_(r, env, d.hash);
   }
@@ -135,6 +143,13 @@ public:
 
 private:
   void flag(const record_view& r, std::string what) { flag(r.off, std::move(what)); }
+
+  /// Past `until`, inside the batch it cut: hashes for the seal, then the
+  /// seal's check (counted with the seals).
+  void close_cut_batch(const record_view& r, const decoded_record& d) {
+    if (d.decoded && d.envelope.payload_which() == Envelope::Payload::SEAL) return seal(r, d.envelope);
+    cover(r, d.hash);
+  }
 
   void cover(const record_view& r, const crypto::digest& hash) {
     if (pending_.empty()) first_pending_ = r.off;
@@ -195,6 +210,8 @@ private:
   partition_id partition_;
   const crypto::trusted_keys& keys_;
   const event_callback& on_event_;
+  const offset until_;
+  const bool chained_;
   decode_stage& stage_;
   replay_report& report_;
   std::deque<std::shared_ptr<seal_check>> checks_;  // in log order
@@ -213,8 +230,9 @@ result<replay_report> verified_replay(event_log& log, std::string_view topic, pa
   std::vector<record_view> batch;
   batch.reserve(1 << 13);
   decode_stage stage(options.parallel);  // after `batch` and `reader`: its worker stops first
-  verifier v(topic, p, daemon_keys, on_event, stage, report);
-  for (;;) {
+  verifier v(topic, p, daemon_keys, on_event, options, stage, report);
+  report.end = reader->position();
+  while (v.wants(report.end)) {
     batch.clear();
     auto polled = reader->poll(batch, options.poll_bytes);
     if (!polled) {
@@ -227,11 +245,14 @@ result<replay_report> verified_replay(event_log& log, std::string_view topic, pa
     }
     if (polled.value() == 0) break;
     stage.start(batch);
-    for (const record_view& r : batch) v.check(r, *stage.next());
+    for (const record_view& r : batch) {
+      if (!v.wants(r.off)) break;  // past `until` with no batch left to close
+      v.check(r, *stage.next());
+      report.end = offset{r.off.value + 1};
+    }
     v.collect();
   }
   v.finish(true);
-  report.end = reader->position();
   return report;
 }
 

@@ -26,6 +26,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,16 +43,18 @@ struct violation {
 
 /// What one replay saw. Clean means violations is empty.
 struct replay_report {
-  std::uint64_t records = 0;  // every record read, seals included
+  std::uint64_t records = 0;  // every record read below `until`, seals included
   std::uint64_t events = 0;   // records passed to on_event
   std::uint64_t seals = 0;
-  offset end;                 // the offset after the last record read
+  offset end;                 // the offset after the last record read (past `until`: the one
+                              // that closed the batch `until` cut)
   std::vector<violation> violations;
 
   [[nodiscard]] bool clean() const { return violations.empty(); }
 };
 
-/// Called for every event (a decoded record with an event link) in log order,
+/// Called for every event (a decoded record with an event link; in a topic
+/// that is not chained, every decoded record but the seals) in log order,
 /// whether or not its link or seal checks out (those go to the report). All
 /// three arguments are valid only during the call. `hash` is its record_hash.
 using event_callback = std::function<void(const record_view& record, const envelope::decoded_envelope& event,
@@ -62,9 +65,19 @@ struct replay_options {
   bool parallel = true;
   /// How much poll() reads at a time: the unit the two threads share.
   std::size_t poll_bytes = std::size_t{2} << 20;
+  /// Replay only the records below this offset (the log as it was there).
+  /// A batch that `until` cuts is still verified against its seal: its
+  /// records from `until` on are read for that check and nothing else (not
+  /// chained, counted or passed on; the seal is counted with the seals).
+  offset until{std::numeric_limits<std::int64_t>::max()};
+  /// The records are events, hash-linked per entity. False for a sealed
+  /// topic of other records (storemesh.rejected): each is covered by its
+  /// batch's seal and passed to on_event, and none is chained.
+  bool chained = true;
 };
 
-/// Replays `topic`/`p` of `log` from offset 0 to its current end. Seals must
+/// Replays `topic`/`p` of `log` from offset 0 to its current end (or to
+/// options.until). Seals must
 /// be signed by one of `daemon_keys`. Errors: the log's, except
 /// corrupt_record (reported as a violation).
 [[nodiscard]] result<replay_report> verified_replay(event_log& log, std::string_view topic, partition_id p,

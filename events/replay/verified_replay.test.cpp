@@ -165,6 +165,94 @@ BOOST_AUTO_TEST_CASE(a_corrupt_record_is_one_violation_and_ends_the_partition) {
   BOOST_TEST(r.records == 3u);
 }
 
+BOOST_AUTO_TEST_CASE(until_inside_a_batch_stops_the_replay_there_and_checks_the_seal_past_it) {
+  // Batches of three: events at 0-2, seal 3; 4-6, seal 7; 8-10, seal 11.
+  for (int b = 0; b < 3; ++b) {
+    std::vector<std::pair<std::string, std::string>> values;
+    for (int i = 0; i < 3; ++i) values.emplace_back("a", w.event("a"));
+    w.batch(values);
+  }
+  for (const bool parallel : {true, false}) {
+    replay_options o;
+    o.parallel = parallel;
+    o.poll_bytes = 1;  // a poll per record: the stop is found between polls too
+    o.until = offset{5};
+    std::vector<std::int64_t> passed;
+    auto r = verified_replay(
+        log, "t", partition_id{0}, trusted,
+        [&](const record_view& rec, const envelope::decoded_envelope&, const crypto::digest&) {
+          passed.push_back(rec.off.value);
+        },
+        o);
+    BOOST_REQUIRE(r.has_value());
+    BOOST_TEST(r.value().clean(), describe(r.value()));
+    BOOST_TEST(passed == (std::vector<std::int64_t>{0, 1, 2, 4}), boost::test_tools::per_element());
+    BOOST_TEST(r.value().records == 5u);
+    BOOST_TEST(r.value().events == 4u);
+    BOOST_TEST(r.value().seals == 2u);     // the one at 7 closes the batch `until` cut
+    BOOST_TEST(r.value().end.value == 8);  // and nothing after it is read
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_tampered_record_past_until_in_the_cut_batch_fails_its_seal) {
+  std::vector<std::pair<std::string, std::string>> values;
+  for (int i = 0; i < 3; ++i) values.emplace_back("a", w.event("a"));
+  w.batch(values);
+  auto& stored = log.records[2];
+  char* bytes = reinterpret_cast<char*>(stored.words.data());
+  const auto at = std::string(stored.value()).find("test");
+  BOOST_REQUIRE(at != std::string::npos);
+  bytes[at] = 'b';
+  replay_options o;
+  o.until = offset{1};
+  auto r = verified_replay(log, "t", partition_id{0}, trusted, {}, o);
+  BOOST_REQUIRE(r.has_value());
+  require_one(r.value(), 3, "seal signature does not match the records 0..2");
+}
+
+BOOST_AUTO_TEST_CASE(until_between_batches_reads_nothing_past_it) {
+  const auto a1 = w.event("a");
+  w.batch({{"a", a1}});
+  log.add("a", w.event("a"));  // unsealed, past `until`: not read, so not reported
+  replay_options o;
+  o.until = offset{2};
+  auto r = verified_replay(log, "t", partition_id{0}, trusted, {}, o);
+  BOOST_REQUIRE(r.has_value());
+  BOOST_TEST(r.value().clean(), describe(r.value()));
+  BOOST_TEST(r.value().events == 1u);
+  BOOST_TEST(r.value().end.value == 2);
+}
+
+BOOST_AUTO_TEST_CASE(an_unchained_topic_is_sealed_and_passed_on_but_not_linked) {
+  // A record without an event link (as storemesh.rejected holds them) and
+  // one that would break a chain, sealed.
+  capnp::MallocMessageBuilder message;
+  auto env = message.initRoot<schema::Envelope>();
+  env.setId(envelope::as_data(envelope::new_message_id()));
+  env.setEntityKind("host");
+  env.setEntityId("a");
+  env.setProducer("daemon@test");
+  env.getIntegrity().setNone();
+  env.getPayload().initRejection().setCode("test");
+  const auto a1 = w.event("a");
+  w.batch({{"a", a1}, {"a", envelope::to_bytes(message)}, {"a", w.event("a", 7)}});
+  replay_options o;
+  o.chained = false;
+  std::size_t passed = 0;
+  auto r = verified_replay(
+      log, "t", partition_id{0}, trusted,
+      [&](const record_view&, const envelope::decoded_envelope&, const crypto::digest&) { ++passed; }, o);
+  BOOST_REQUIRE(r.has_value());
+  BOOST_TEST(r.value().clean(), describe(r.value()));
+  BOOST_TEST(passed == 3u);
+  BOOST_TEST(r.value().events == 3u);
+  // The same records chained: both are reported.
+  const auto chained = run();
+  BOOST_TEST_REQUIRE(chained.violations.size() == 2u, describe(chained));
+  BOOST_TEST(chained.violations[0].what.find("without an event link") != std::string::npos, describe(chained));
+  BOOST_TEST(chained.violations[1].what.find("sequence 7 of host/a follows 1") != std::string::npos, describe(chained));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 } // namespace

@@ -327,13 +327,19 @@ std::size_t runtime_fixture::snapshot_count(std::string_view id) {
 }
 
 ops::audit_report runtime_fixture::audit() {
+  return audit([](events::event_log&) { return nullptr; });
+}
+
+ops::audit_report runtime_fixture::audit(
+    const std::function<std::unique_ptr<events::event_log>(events::event_log& read_only)>& wrap) {
   auto log = open_log(dir_ / "log", true);
+  auto wrapped = wrap(*log);
   ops::audit_options o;
   o.names = names();
   o.command_keys.add(operator_key.public_key());
   for (const auto& k : sealers_)
     o.daemon_keys.add(k);
-  return ops::run_audit(*log, o);
+  return ops::run_audit(wrapped ? *wrapped : *log, o);
 }
 
 } // namespace storemesh::testing::runtime

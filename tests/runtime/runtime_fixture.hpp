@@ -146,6 +146,10 @@ public:
   /// ops::run_audit on a read-only open of the log, trusting the operator key
   /// and every sealing key this fixture's daemons used.
   [[nodiscard]] ops::audit_report audit();
+  /// The same through `wrap`, a decorator of the log it opens (to put a step
+  /// between two of the audit's reads).
+  [[nodiscard]] ops::audit_report audit(
+      const std::function<std::unique_ptr<events::event_log>(events::event_log& read_only)>& wrap);
 
   [[nodiscard]] events::event_log& operator_log() { return *cli_log_; }
   [[nodiscard]] const actors::topics& names() const { return options.names; }
