@@ -6,11 +6,14 @@
   golden.py compare EXPECTED_DIR ACTUAL_DIR           (c): the read paths' outputs, the manifest, the counts
   golden.py guard OLD_DIR NEW_DIR                     refuses a re-recording that changes what was recorded
                                                       about an entity the new scenarios did not touch
+  golden.py coverage SCHEMA_DIR MANIFEST              exits 1 unless every union member of every schema
+                                                      (schemas/*.capnp) is in the manifest, or in NEVER_LOGGED
 
 records.jsonl is `storemesh events tail --json` over every topic.
 """
 import json
 import os
+import re
 import sys
 
 # Read paths recorded in expected/: file -> (the field that names the entity, its entity kind).
@@ -207,6 +210,150 @@ def guard(old_dir, new_dir):
              "scenarios did not touch: a break, not a growth (see tests/golden/README.md)")
 
 
+# -- coverage: every union member of every schema is in the log ------------------------------------------------------
+#
+# The schemas only grow; the golden log must grow with them, or a member added since it was last grown is never
+# replayed from an old log. The members are read from schemas/*.capnp, so a new one fails this check until a
+# scenario writes it.
+
+# Union members that by design never appear in a log, each with why. One that does appear, or that is no longer
+# in the schemas, fails the check too: the list must not hide anything.
+NEVER_LOGGED = {
+    "Envelope.payload.unknown": "what a reader calls a payload member it does not know (a newer writer's); no "
+                                "writer ever writes it",
+}
+# Unions the manifest does not name, each with why (their members are not checked). Any other union of the
+# schemas that the Envelope's payload does not lead to fails the check: no log could hold its members.
+NOT_IN_MANIFEST = {
+    "envelope.capnp Envelope.integrity": "follows from the payload (commands signed, events linked, snapshots "
+                                         "none); `storemesh audit`, check (a), verifies every record's",
+}
+ADD_A_SCENARIO = ("every mechanism adds its events to the golden log: write tests/golden/scenarios/NN_<mechanism>.sh "
+                  "that makes them happen and append it with tests/golden/generate.sh (tests/golden/README.md, "
+                  "\"Adding a mechanism's events\"); a member no log can ever hold goes to NEVER_LOGGED in "
+                  "tests/golden/golden.py, with why")
+
+
+def capnp_tokens(text):
+    text = re.sub(r'"(?:[^"\\]|\\.)*"', '""', text)  # strings first: a '#' or brace in one is not syntax
+    text = re.sub(r"#[^\n]*", "", text)
+    return re.findall(r"@?[A-Za-z_][A-Za-z0-9_]*|@\d+|[{}();:=.,\[\]]|\S", text)
+
+
+def capnp_unions(path):
+    """The unions of one schema file: {'Struct.union' or 'Struct' (its anonymous union): {member: type}}, where
+    type is the member's type as written ('Host.Event', 'Void', ...) or ':group'/':union'. Structs nested in
+    structs are named by their own name only (the schemas have none today)."""
+    toks = capnp_tokens(open(path).read())
+    unions, stack = {}, []  # stack: (kind, name) per open brace; kind struct|union|group|enum|other
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        if t == "}":
+            stack.pop()
+            i += 1
+            continue
+        in_union = stack and stack[-1][0] == "union"
+        if t in ("struct", "enum", "interface") and i + 2 < len(toks) and toks[i + 2] == "{":
+            stack.append((t, toks[i + 1]))
+            i += 3
+            continue
+        if t == "union" and toks[i + 1:i + 2] == ["{"]:  # a struct's anonymous union
+            name = stack[-1][1]
+            stack.append(("union", name))
+            unions.setdefault(name, {})
+            i += 2
+            continue
+        if re.fullmatch(r"[A-Za-z_]\w*", t) and toks[i + 1:i + 3] in ([":", "group"], [":", "union"]) \
+                and toks[i + 3:i + 4] == ["{"]:
+            kind = toks[i + 2]
+            if in_union:
+                unions[stack[-1][1]][t] = ":" + kind
+            if kind == "union":
+                name = f"{stack[-1][1]}.{t}"
+                unions.setdefault(name, {})
+                stack.append(("union", name))
+            else:
+                stack.append(("group", t))
+            i += 4
+            continue
+        if in_union and re.fullmatch(r"[A-Za-z_]\w*", t) and re.fullmatch(r"@\d+", "".join(toks[i + 1:i + 2])):
+            j = i + 3  # name @N : Type ... ;
+            typ = []
+            while toks[j] not in (";", "="):
+                typ.append(toks[j])
+                j += 1
+            unions[stack[-1][1]][t] = "".join(typ)
+            i = j
+            continue
+        if t == "{":
+            stack.append(("other", ""))
+        i += 1
+    if stack:
+        fail(f"{path}: unbalanced braces (golden.py could not read it)")
+    return unions
+
+
+def schema_kinds(schema_dir):
+    """Every record kind the schemas allow, named as manifest() names them; and every union nobody names."""
+    files = sorted(f for f in os.listdir(schema_dir) if f.endswith(".capnp"))
+    unions = {f: capnp_unions(os.path.join(schema_dir, f)) for f in files}
+    imports = {}  # alias -> file, from envelope.capnp's `using Host = import "host.capnp";`
+    env_text = open(os.path.join(schema_dir, "envelope.capnp")).read()
+    for alias, f in re.findall(r'using\s+(\w+)\s*=\s*import\s+"([^"]+)"', env_text):
+        imports[alias] = f.lstrip("/")
+    payload = unions["envelope.capnp"].get("Envelope.payload")
+    if not payload:
+        fail(f"{schema_dir}/envelope.capnp: no Envelope.payload union (golden.py could not read it)")
+    wanted = {}  # manifest kind, or 'prefix*' -> the union member it stands for
+    reached = {("envelope.capnp", "Envelope.payload")}
+    for member, typ in payload.items():
+        where = f"Envelope.payload.{member}"
+        if typ == "Void":
+            wanted[member] = where
+            continue
+        alias, _, struct = typ.partition(".")
+        inner = unions.get(imports.get(alias, ""), {}).get(struct)
+        if inner is not None:  # hostEvent: Host.Event, whose anonymous union names the record
+            reached.add((imports[alias], struct))
+            for m in inner:
+                wanted[f"{member}.{m}"] = f"{imports[alias]} {struct}.{m}"
+            if member.endswith("Event"):  # and every kind with events has snapshots of its state
+                kind = re.sub(r"(?<!^)([A-Z])", r"_\1", member[:-len("Event")]).lower()
+                wanted[f"snapshot:{kind}"] = f"a snapshot of a {kind} (its State)"
+        else:  # rejection:<code>, seal, snapshot:<kind>: at least one
+            wanted[f"{member}*"] = where
+    unread = [f"{f} {u}" for f in files for u in unions[f]
+              if (f, u) not in reached and f"{f} {u}" not in NOT_IN_MANIFEST]
+    return wanted, unread
+
+
+def coverage(schema_dir, manifest_path):
+    kinds = set(counts_file(manifest_path))
+    wanted, unread = schema_kinds(schema_dir)
+    def present(k):
+        if k.endswith("*"):
+            return any(x == k[:-1] or x.startswith(k[:-1] + ":") for x in kinds)
+        return k in kinds
+    problems = [f"a union golden.py does not know how a log names: {u} (teach schema_kinds, or list it in "
+                "NOT_IN_MANIFEST with why)" for u in unread]
+    exempt = {k for k, where in wanted.items() if where in NEVER_LOGGED}
+    missing = [f"{k.rstrip('*')} ({wanted[k]})" for k in sorted(wanted) if k not in exempt and not present(k)]
+    if missing:
+        problems.append(f"no record of the golden log holds {len(missing)} union member(s): {', '.join(missing)}; "
+                        + ADD_A_SCENARIO)
+    problems += [f"NEVER_LOGGED lists {w}, which the schemas no longer have" for w in NEVER_LOGGED
+                 if w not in wanted.values()]
+    problems += [f"NEVER_LOGGED lists {wanted[k]}, but the golden log holds it: take it off the list"
+                 for k in sorted(exempt) if present(k)]
+    for p in problems:
+        print(f"MISSING {p}")
+    if problems:
+        fail("the golden log does not hold every kind of record the schemas allow (above)")
+    print(f"   every union member of every schema is in the log ({len(wanted) - len(exempt)} kinds; "
+          f"by design never: {', '.join(sorted(NEVER_LOGGED))})")
+
+
 def main(argv):
     cmd = argv[1] if len(argv) > 1 else ""
     if cmd == "manifest":
@@ -219,6 +366,8 @@ def main(argv):
         compare(argv[2], argv[3])
     elif cmd == "guard":
         guard(argv[2], argv[3])
+    elif cmd == "coverage":
+        coverage(argv[2], argv[3])
     else:
         fail(__doc__)
 
