@@ -2,6 +2,7 @@
 
 #include "events/crypto/hashing.hpp"
 #include "events/envelope/envelope_builder.hpp"
+#include "events/log_errc.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -59,10 +60,12 @@ void command_sink::send_head(const std::string& key) {
   submit({std::move(head)}, [this, key](result<std::vector<offset>> r) {
     if (!r) {
       const auto code = r.error().code;
-      if (code == events::log_errc::fenced || code == events::log_errc::aborted) {
+      if ((code == events::log_errc::fenced || events::passes_by_itself(code)) && !writer_.stopping()) {
         // Nothing of it was written: the same record again, still ahead of
-        // its entity's later ones. (Runs on the writer's thread, which
-        // retried the round itself first: this is not a busy loop.)
+        // its entity's later ones. Dropping it would leave its sender (an
+        // agent waiting for its report to be decided) waiting for ever.
+        // (Runs on the writer's thread, which retried the round itself
+        // first, or waited out a broker timeout: this is not a busy loop.)
         spdlog::warn("{}: command not appended ({}); sending it again", key, r.error().message());
         return send_head(key);
       }

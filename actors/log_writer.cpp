@@ -73,6 +73,11 @@ void log_writer::stop() {
     thread_.join();
 }
 
+bool log_writer::stopping() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return stopping_;
+}
+
 void log_writer::run() {
   std::vector<request> round;
   events::offsets_commit positions;

@@ -72,6 +72,8 @@ public:
 
   /// Appends what is queued, then stops the thread. Idempotent.
   void stop();
+  /// Whether stop() was called: senders stop trying a refused write again.
+  [[nodiscard]] bool stopping() const;
   /// How long a round refused as fenced waits for the group's next
   /// rebalance (then it is tried again under it) before it is answered
   /// fenced. About a session timeout: the time a member needs to learn the
@@ -104,7 +106,7 @@ private:
   topics topics_;
   events::crypto::key_pair key_;
   std::string producer_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<request> queue_;
   events::offsets_commit positions_;  // mutex_
