@@ -150,6 +150,37 @@ rd_kafka_resp_err_t list_offset(rd_kafka_t* rk, const std::string& topic, std::i
   return RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
+// Whether the answer names a leader this client has wrong: a leader that
+// moved (a broker killed, an election) or is not there yet.
+bool leader_moved(rd_kafka_resp_err_t err) {
+  switch (err) {
+    case RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION:
+    case RD_KAFKA_RESP_ERR_REPLICA_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_FENCED_LEADER_EPOCH:
+    case RD_KAFKA_RESP_ERR_UNKNOWN_LEADER_EPOCH:
+    case RD_KAFKA_RESP_ERR_KAFKA_STORAGE_ERROR:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// librdkafka 2.0 does not refresh its metadata when a ListOffsets answer says
+// "not leader" (it does for produce and fetch; librdkafka#2955), so asking
+// again would reach the old leader until the periodic refresh (5 minutes):
+// seen after a broker kill on three brokers, a new owner's partition pending
+// for minutes. A metadata request for the topic updates the cached leaders.
+void refresh_leaders(rd_kafka_t* rk, const std::string& topic, int timeout_ms) {
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+  if (rkt == nullptr)
+    return;
+  const rd_kafka_metadata_t* md = nullptr;
+  if (rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms) == RD_KAFKA_RESP_ERR_NO_ERROR && md != nullptr)
+    rd_kafka_metadata_destroy(md);
+  rd_kafka_topic_destroy(rkt);
+}
+
 } // namespace
 
 result<partition_offsets> query_offsets(rd_kafka_t* rk, const std::string& topic, std::int32_t partition,
@@ -197,6 +228,10 @@ result<partition_offsets> query_offsets(rd_kafka_t* rk, const std::string& topic
                                                      ")");
       std::fprintf(stderr, "kafka_log: %s\n", e.message().c_str());
       return e;
+    }
+    if (leader_moved(err)) {
+      const auto left_overall = std::chrono::duration_cast<milliseconds>(deadline - clock::now());
+      refresh_leaders(rk, topic, std::clamp(to_ms(left_overall), 1, 2000));
     }
     if (err == RD_KAFKA_RESP_ERR__TIMED_OUT) {
       std::fprintf(stderr, "kafka_log: offsets of %s: no answer after %lld ms (its leader gone?): asking again\n",
