@@ -65,6 +65,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     copy.setRoot(env.reader());
   } catch (const kj::Exception& e) {
+    // Known and accepted: a copy reads unknown content too (members and
+    // fields of newer schemas), which structure_check sizes but does not
+    // walk; a list of 2^29 zero-sized structs there costs 2^29 reads, and the
+    // 64 MiB read limit stops the copy (found by this target). Whoever copies
+    // a received envelope catches it (command_signing: malformed_command).
+    if (std::string_view(e.getDescription().cStr()).find("traversal limit") != std::string_view::npos)
+      return 0;
     FUZZ_CHECK(false, e.getDescription().cStr());
   }
   const kj::Array<capnp::word> words = capnp::messageToFlatArray(copy);
