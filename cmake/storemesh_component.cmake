@@ -14,13 +14,18 @@ function(storemesh_component name)
 endfunction()
 
 # storemesh_test(<name> SOURCES ... DEPS ... [LABELS ...])
-# A Boost.Test binary <name>_test, run by CTest as <name>.
+# A Boost.Test binary <name>_test, run by CTest as <name>, labelled in_process
+# (one process, no scripts: what the sanitizer build runs) and LABELS.
 function(storemesh_test name)
   cmake_parse_arguments(T "" "" "SOURCES;DEPS;LABELS" ${ARGN})
   add_executable(${name}_test ${PROJECT_SOURCE_DIR}/tests/test_main.cpp ${T_SOURCES})
   target_link_libraries(${name}_test PRIVATE ${T_DEPS} storemesh_testing Boost::unit_test_framework)
   target_compile_definitions(${name}_test PRIVATE BOOST_TEST_DYN_LINK)
   add_test(NAME ${name} COMMAND ${name}_test --report_level=short)
-  set_tests_properties(${name} PROPERTIES ENVIRONMENT "BOOST_TEST_COLOR_OUTPUT=no"
-                                          LABELS "${T_LABELS}")
+  set(env "BOOST_TEST_COLOR_OUTPUT=no")
+  if(STOREMESH_SANITIZE)
+    list(APPEND env ${STOREMESH_SANITIZER_ENV})
+  endif()
+  set_tests_properties(${name} PROPERTIES ENVIRONMENT "${env}" LABELS "in_process;${T_LABELS}")
+  set_property(GLOBAL APPEND PROPERTY STOREMESH_IN_PROCESS_TESTS ${name}_test)
 endfunction()

@@ -2,6 +2,7 @@
 
 #include "events/crypto/hashing.hpp"
 #include "events/envelope/envelope_errc.hpp"
+#include "events/envelope/json_escapes.hpp"
 
 #include <capnp/compat/json.h>
 #include <kj/debug.h>
@@ -70,7 +71,8 @@ result<void> payload_from_json(std::string_view json, schema::Envelope::Builder 
     capnp::JsonCodec strict;
     strict.addTypeHandler(hex);
     strict.setRejectUnknownFields(true);
-    strict.decode(kj::ArrayPtr<const char>(json.data(), json.size()), envelope.getPayload());
+    SM_TRY(const std::string unescaped, detail::decode_unicode_escapes(json));
+    strict.decode(kj::ArrayPtr<const char>(unescaped.data(), unescaped.size()), envelope.getPayload());
     if (envelope.getPayload().isUnknown())
       return make_error(envelope_errc::malformed, "payload JSON names no message");
     return success();
