@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 
 namespace storemesh::events::kafka_detail {
@@ -73,6 +74,23 @@ kafka_group::~kafka_group() {
     return;
   // Leaving triggers a last revocation, with no listener: what was to be
   // committed was committed by the owner before it let go of the group.
+  // librdkafka 2.0 can hang in consumer_close when an assignment is being
+  // handed over while it closes (librdkafka#4527; seen here, a member
+  // expelled by a test): leave the subscription first and serve the
+  // revocation until nothing is assigned, then close.
+  rd_kafka_unsubscribe(rk_.get());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    rd_kafka_topic_partition_list_t* assigned = nullptr;
+    if (rd_kafka_assignment(rk_.get(), &assigned) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      const bool none = assigned->cnt == 0;
+      rd_kafka_topic_partition_list_destroy(assigned);
+      if (none)
+        break;
+    }
+    if (rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_.get(), 100))
+      rd_kafka_message_destroy(m);
+  }
   if (auto err = rd_kafka_consumer_close(rk_.get()))
     spdlog::warn("leaving consumer group {}: {}", group_, rd_kafka_err2str(err));
 }
