@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -134,6 +135,13 @@ public:
     (void)p;
     return false;
   }
+
+  /// A failure of this client that a new client of the same log cures (on
+  /// Kafka: the producer's fatal error after a broker outage, whose
+  /// transaction's outcome it could not learn), or nothing. The daemon's
+  /// owner then stops it, opens the log again and starts it anew: it resumes
+  /// by replay, as after a restart. Never a fence by another instance.
+  [[nodiscard]] virtual std::optional<error> needs_reopen() const { return std::nullopt; }
 
   /// A reader positioned at `from` (0 = the beginning).
   [[nodiscard]] virtual result<std::unique_ptr<log_reader>> read(std::string_view topic, partition_id p,

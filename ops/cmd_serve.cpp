@@ -78,19 +78,34 @@ void serve(serve_options& o) {
   // by mistake on the same state, is fenced and can append nothing.
   std::filesystem::create_directories(d.state_dir);
   const auto key = must(events::crypto::load_or_create_key_pair(d.state_dir / "daemon.key"), "daemon key");
-  auto log = open_daemon_log(o.data, d.names.prefix + ".daemon." + key.public_key().short_id());
-  actors::daemon daemon(*log, std::move(d));
-  must(daemon.start(), "starting the daemon");
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
-  spdlog::info("serving {} (sealing key {}); stop with SIGINT or SIGTERM", o.data.data,
-               daemon.sealing_key().short_id());
-  while (!stop_requested && !daemon.failed())
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  const bool failed = daemon.failed();
-  daemon.stop();
-  if (failed)
-    throw cli_error("stopped: the log refused an append (see the log above); state is intact, restart when fixed");
+  // A log client broken for good by a fault that has passed (on Kafka: a
+  // broker away longer than the transaction timeout, the outcome of the
+  // transaction in flight unknown) is cured by a new one: the daemon stops,
+  // the log is opened again and the daemon starts anew, resuming by replay
+  // as after a restart (Kafka Streams likewise recreates its producer and
+  // rejoins). A fence by another instance of this daemon is not cured so: it
+  // stops.
+  for (int restarts = 0;; ++restarts) {
+    auto log = open_daemon_log(o.data, d.names.prefix + ".daemon." + key.public_key().short_id());
+    actors::daemon daemon(*log, d);
+    must(daemon.start(), "starting the daemon");
+    spdlog::info("serving {} (sealing key {}); stop with SIGINT or SIGTERM", o.data.data,
+                 daemon.sealing_key().short_id());
+    while (!stop_requested && !daemon.failed())
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    const bool failed = daemon.failed();
+    daemon.stop();
+    if (!failed)
+      break;
+    const auto cure = log->needs_reopen();
+    if (!cure || stop_requested)
+      throw cli_error("stopped: the log refused an append (see the log above); state is intact, restart when fixed");
+    spdlog::warn("the log client is broken ({}); opening the log again and resuming by replay (restart {})",
+                 cure->message(), restarts + 1);
+    std::this_thread::sleep_for(std::chrono::seconds(std::min(restarts + 1, 10)));
+  }
   spdlog::info("stopped cleanly");
 }
 
@@ -119,11 +134,13 @@ void register_serve(CLI::App& app) {
       ->check(CLI::Range(6.0, 300.0));
   cmd->add_option("--transaction-timeout", o->transaction_seconds,
                   "Kafka: seconds before the broker aborts a transaction left open (by a daemon killed mid-write); "
-                  "bounds the wait of the daemon taking over, and a broker outage longer than it stops this daemon")
+                  "bounds the wait of the daemon taking over; a broker outage longer than it breaks this daemon's producer, "
+                  "and the daemon starts anew in process (resuming by replay)")
       ->check(CLI::Range(1.0, 900.0));
   cmd->add_option("--kafka-timeout", o->kafka_timeout_seconds,
                   "Kafka: seconds any broker round trip may take (an append's delivery included); a broker outage "
-                  "longer than it, or than --transaction-timeout, stops this daemon (default 30)")
+                  "longer than it is waited out, and one longer than --transaction-timeout restarts this daemon in "
+                  "process (default 30)")
       ->check(CLI::Range(1.0, 900.0));
   cmd->add_option("--idle", o->idle_seconds, "seconds before an idle entity actor is passivated");
   cmd->callback([o] { serve(*o); });

@@ -173,6 +173,12 @@ result<offset> kafka_log::end_offset(std::string_view topic, partition_id p) {
   return offset{o.end};
 }
 
+std::optional<error> kafka_log::needs_reopen() const {
+  if (producer_ == nullptr || producer_->fenced_by_instance())
+    return std::nullopt;
+  return producer_->broken();
+}
+
 result<bool> kafka_log::transaction_open(std::string_view topic, partition_id p) {
   SM_TRYV(partition_of(topic, p));
   rd_kafka_t* probe = nullptr;

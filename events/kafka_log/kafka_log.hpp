@@ -83,6 +83,7 @@ public:
   /// The last stable offset against the high watermark (a read_uncommitted
   /// client of its own asks for the latter).
   [[nodiscard]] result<bool> transaction_open(std::string_view topic, partition_id p) override;
+  [[nodiscard]] std::optional<error> needs_reopen() const override;
   [[nodiscard]] result<std::unique_ptr<log_reader>> read(std::string_view topic, partition_id p,
                                                          offset from) override;
   [[nodiscard]] result<offset> wait_beyond(std::string_view topic, partition_id p, offset known,

@@ -5,6 +5,7 @@
 
 #include "events/kafka_log/kafka_admin.hpp"
 #include "events/kafka_log/kafka_client.hpp"
+#include "events/kafka_log/kafka_producer.hpp"
 #include "events/kafka_log/test_support.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -213,3 +214,27 @@ KAFKA_ONLY_CASE(an_oversized_record_is_a_bad_batch) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// A producer broken for good by a fault that has passed (the coordinator
+// refusing the end of a transaction after a broker outage) is cured by a new
+// client: the log says so, and `serve` opens the log again. Fenced by another
+// instance of the same daemon, it is not: a new client would fence that one.
+KAFKA_ONLY_CASE(a_fatal_producer_error_asks_for_a_new_client_unless_another_instance_fenced_it) {
+  using kafka_detail::kafka_producer;
+  const auto broken_by = [&](rd_kafka_resp_err_t err) {
+    options.transactional_id = unique_topic("fatal");
+    auto opened = kafka_producer::open(options);
+    BOOST_REQUIRE_MESSAGE(opened, (opened ? std::string() : opened.error().message()));
+    auto& producer = *opened.value();
+    BOOST_TEST(!producer.broken());
+    BOOST_REQUIRE(rd_kafka_test_fatal_error(producer.handle(), err, "injected by the test") == RD_KAFKA_RESP_ERR_NO_ERROR);
+    // The error callback runs on the producer's poller thread.
+    const auto deadline = steady::now() + 10s;
+    while (!producer.broken() && steady::now() < deadline)
+      std::this_thread::sleep_for(10ms);
+    BOOST_TEST_REQUIRE(producer.broken().has_value());
+    return producer.fenced_by_instance();
+  };
+  BOOST_TEST(!broken_by(RD_KAFKA_RESP_ERR_INVALID_TXN_STATE));
+  BOOST_TEST(broken_by(RD_KAFKA_RESP_ERR_PRODUCER_FENCED));
+}

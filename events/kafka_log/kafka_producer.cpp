@@ -140,6 +140,9 @@ void kafka_producer::on_error(rd_kafka_t* rk, int err, const char* reason, void*
   if (err == RD_KAFKA_RESP_ERR__FATAL) {
     char why[512];
     const auto orig = rd_kafka_fatal_error(rk, why, sizeof why);
+    if (orig == RD_KAFKA_RESP_ERR__FENCED || orig == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
+        orig == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH)
+      self->fenced_by_instance_ = true;
     self->set_fatal(kafka_error(orig, std::string("fatal producer error, reopen the log: ") + why));
     std::fprintf(stderr, "kafka_log: fatal producer error: %s: %s\n", rd_kafka_err2name(orig), why);
     return;

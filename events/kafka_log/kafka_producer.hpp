@@ -61,6 +61,14 @@ public:
   /// thread-safe on it).
   [[nodiscard]] rd_kafka_t* handle() const { return rk_.get(); }
 
+  /// The error that broke this producer for good (librdkafka's fatal error,
+  /// a commit whose outcome is unknown), if any.
+  [[nodiscard]] std::optional<error> broken() const { return fatal(); }
+  /// The fatal error is the fence of a newer producer with this
+  /// transactional id (another instance of this daemon): a new client would
+  /// fence that one in turn.
+  [[nodiscard]] bool fenced_by_instance() const { return fenced_by_instance_.load(); }
+
   /// Produces `batch` to partition `p` of `rkt` (a topic handle of handle())
   /// and waits for every record's delivery report. Returns the first record's
   /// offset. `where` names the partition in errors.
@@ -135,6 +143,7 @@ private:
 
   mutable std::mutex fatal_mu_;
   std::optional<error> fatal_; // fatal_mu_
+  std::atomic<bool> fenced_by_instance_{false};
 
   std::atomic<bool> stop_{false};
   std::thread poller_; // serves delivery reports and errors: rd_kafka_poll()
