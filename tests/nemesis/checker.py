@@ -72,9 +72,17 @@ class View:
         return [(r, e) for r, e in self.events if e.kind == kind and e.entity == entity]
 
 
+def commands_last(topics, prefix):
+    """The daemons still run while the view is read (agents report loads
+    every second): a command appended after its topic was read may be decided
+    before the events are. Every outcome is appended after its command, so
+    reading the commands topic last finds the cause of every outcome read."""
+    return sorted(topics, key=lambda t: (t == prefix + ".commands", t))
+
+
 def file_view(log_root, prefix):
     by_topic, notes, corrupt = {}, [], []
-    for t in rawlog.file_topics(log_root):
+    for t in commands_last(rawlog.file_topics(log_root), prefix):
         if t.startswith(prefix + "."):
             recs, n, c = rawlog.read_file_topic(log_root, t)
             by_topic[t] = recs
@@ -84,7 +92,7 @@ def file_view(log_root, prefix):
 
 
 def kafka_view(bootstrap, prefix):
-    by_topic = {t: rawlog.read_kafka_topic(bootstrap, t) for t in rawlog.kafka_topics(bootstrap, prefix)}
+    by_topic = {t: rawlog.read_kafka_topic(bootstrap, t) for t in commands_last(rawlog.kafka_topics(bootstrap, prefix), prefix)}
     return View(prefix, by_topic)
 
 
