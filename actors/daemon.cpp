@@ -118,6 +118,7 @@ result<void> daemon::start() {
   auto& reaction_positions = p->reaction_positions ? *p->reaction_positions : *p->group;
   p->writer = std::make_unique<log_writer>(log_, options_.names, std::move(key), options_.producer);
   p->writer->set_fenced_wait(options_.fenced_wait);
+  p->writer->set_broken_flag(&fatal_);
   p->pool = std::make_unique<blocking_pool>(1);
   p->ctx.log = &log_;
   p->ctx.names = options_.names;

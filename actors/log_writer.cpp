@@ -236,6 +236,8 @@ void log_writer::write_round(std::vector<request>& round, events::offsets_commit
       std::this_thread::sleep_for(std::chrono::milliseconds(100) * attempt);
     if (!retry) {
       spdlog::error("append of a round of {} requests failed: {}", round.size(), appended.error().message());
+      if (broken_ != nullptr && code == events::log_errc::broker_error)
+        broken_->store(true);
       for (auto& r : round)
         if (r.done)
           r.done(appended.error());

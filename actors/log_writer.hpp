@@ -25,6 +25,7 @@
 #include "events/crypto/keys.hpp"
 #include "events/event_log.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -79,6 +80,11 @@ public:
   /// fenced. About a session timeout: the time a member needs to learn the
   /// group moved. Set before the first submit.
   void set_fenced_wait(std::chrono::milliseconds wait) { fenced_wait_ = wait; }
+  /// Raised when the log refuses a round for good (broker_error: the
+  /// producer broken), even a round that carries only positions and so has
+  /// no requester to tell: the daemon stops (or `serve` opens the log again)
+  /// instead of failing the same round every turn.
+  void set_broken_flag(std::atomic<bool>* broken) { broken_ = broken; }
 
   [[nodiscard]] const events::crypto::key_pair& sealing_key() const { return key_; }
 
@@ -113,6 +119,7 @@ private:
   bool positions_changed_ = false;    // mutex_
   bool stopping_ = false;
   std::chrono::milliseconds fenced_wait_{10000};
+  std::atomic<bool>* broken_ = nullptr;
   std::thread thread_;
 };
 

@@ -12,7 +12,9 @@ void add_inject_options(CLI::App& cmd, inject_options& o) {
     o.key = env;
   cmd.add_option("--key", o.key, "private key that signs the command (default $STOREMESH_KEY)");
   cmd.add_flag("--no-wait", o.no_wait, "append the command and return without waiting for its outcome");
-  cmd.add_option("--timeout", o.timeout_seconds, "seconds to wait for the outcome");
+  if (const char* env = std::getenv("STOREMESH_TIMEOUT"); env != nullptr && std::atof(env) > 0)
+    o.timeout_seconds = std::atof(env);
+  cmd.add_option("--timeout", o.timeout_seconds, "seconds to wait for the outcome (default $STOREMESH_TIMEOUT, else 30)");
 }
 
 command_outcome inject(const inject_options& o, const command_request& request, bool quiet) {

@@ -32,7 +32,10 @@ trap cleanup EXIT
 cd "$work"
 export STOREMESH_KEY="$work/op.key"
 fail() { echo "FAIL: $*" >&2; exit 1; }
-sm() { timeout 60 "$S" "$@"; }
+# A busy 2-core machine (a parallel build, the broker restarting in another
+# test) can leave a command undecided for longer than the CLI's default 30 s.
+export STOREMESH_TIMEOUT=120
+sm() { timeout 180 "$S" "$@"; }
 
 # Daemons of one group decide each other's agents' reports: each trusts the
 # operator and the other daemons' sealing keys, made here up front.
