@@ -111,10 +111,15 @@ public:
   /// The bytes stored at `where` (to replay them).
   [[nodiscard]] std::string command_at(command_position where);
 
+  /// How long a wait for a decision may take before the test fails. Passing
+  /// runs take milliseconds; on Kafka on a busy 2-core machine (a parallel
+  /// build, other brokers) a decision has taken over 5 s.
+  static constexpr std::chrono::milliseconds outcome_wait{60000};
+
   /// The CLI path (ops::command_client), waiting for the outcome; `landed`,
   /// if given, receives where the command was appended.
   ops::command_outcome submit(std::string_view id, const host::command& c, const events::crypto::key_pair& signer,
-                              command_position* landed = nullptr, std::chrono::milliseconds timeout = 5s);
+                              command_position* landed = nullptr, std::chrono::milliseconds timeout = outcome_wait);
   ops::command_outcome submit(std::string_view id, const host::command& c) {
     return submit(id, c, operator_key);
   }
@@ -126,13 +131,13 @@ public:
   [[nodiscard]] logged_outcome outcome_of(command_position where) { return outcomes()[where]; }
   /// Waits until every command has an outcome; fails the test on timeout.
   std::map<command_position, logged_outcome> wait_for_outcomes(const std::vector<command_position>& which,
-                                                                std::chrono::milliseconds timeout = 5s);
-  logged_outcome wait_for_outcome(command_position where, std::chrono::milliseconds timeout = 5s) {
+                                                                std::chrono::milliseconds timeout = outcome_wait);
+  logged_outcome wait_for_outcome(command_position where, std::chrono::milliseconds timeout = outcome_wait) {
     return wait_for_outcomes({where}, timeout)[where];
   }
   /// Waits until the daemon's committed intake offsets reach the end of every
   /// commands partition (everything read and decided).
-  void wait_until_committed(std::chrono::milliseconds timeout = 5s);
+  void wait_until_committed(std::chrono::milliseconds timeout = outcome_wait);
 
   /// Hosts rebuilt by replaying storemesh.events.host, as `storemesh host list` does.
   [[nodiscard]] std::map<std::string, actors::entity_image<host::entity>> replay_hosts();
