@@ -8,6 +8,7 @@
 #include "events/envelope/decoded_envelope.hpp"
 #include "events/envelope/envelope_json.hpp"
 #include "events/file_log/batch_format.hpp"
+#include "tests/fuzz/payload_text.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -45,31 +46,6 @@ std::string kind_of(const std::string& payload_json) {
       break;
   }
   return kind;
-}
-
-std::string payload_of(const std::string& json) {
-  const std::string key = "\"payload\":";
-  const auto at = json.find(key);
-  if (at == std::string::npos)
-    return {};
-  int depth = 0;
-  bool in_string = false;
-  for (std::size_t i = at + key.size(); i < json.size(); ++i) {
-    const char c = json[i];
-    if (in_string) {
-      if (c == '\\')
-        ++i;
-      else if (c == '"')
-        in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      ++depth;
-    } else if ((c == '}' || c == ']') && --depth == 0) {
-      return json.substr(at + key.size(), i + 1 - at - key.size());
-    }
-  }
-  return {};
 }
 
 } // namespace
@@ -111,7 +87,7 @@ int main(int argc, char** argv) {
         auto env = envelope::decoded_envelope::decode(rec.value);
         if (!env)
           continue;
-        const std::string payload = payload_of(envelope::to_json(env.value().reader()));
+        const std::string payload = storemesh::fuzz::payload_text(envelope::to_json(env.value().reader()));
         const std::string kind = kind_of(payload);
         if (payload.empty() || !kinds.insert(kind).second)
           continue;

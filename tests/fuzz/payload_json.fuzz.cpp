@@ -10,6 +10,7 @@
 #include "events/envelope/decoded_envelope.hpp"
 #include "events/envelope/envelope_json.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
+#include "tests/fuzz/payload_text.hpp"
 
 #include <capnp/message.h>
 #include <capnp/serialize.h>
@@ -23,30 +24,9 @@ namespace {
 
 /// The JSON value of "payload" in `envelope_json` (one object, strings skipped).
 std::string payload_member(const std::string& envelope_json) {
-  const std::string key = "\"payload\":";
-  const auto at = envelope_json.find(key);
-  FUZZ_CHECK(at != std::string::npos, "the rendering has a payload");
-  const std::size_t start = at + key.size();
-  int depth = 0;
-  bool in_string = false;
-  for (std::size_t i = start; i < envelope_json.size(); ++i) {
-    const char c = envelope_json[i];
-    if (in_string) {
-      if (c == '\\')
-        ++i;
-      else if (c == '"')
-        in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      ++depth;
-    } else if (c == '}' || c == ']') {
-      if (--depth == 0)
-        return envelope_json.substr(start, i + 1 - start);
-    }
-  }
-  FUZZ_CHECK(false, "the payload's JSON value is closed");
-  return {};
+  auto payload = storemesh::fuzz::payload_text(envelope_json);
+  FUZZ_CHECK(!payload.empty(), "the rendering has a payload, and its JSON value is closed");
+  return payload;
 }
 
 } // namespace
