@@ -15,6 +15,7 @@ using Host = import "host.capnp";
 using CopyJob = import "copy_job.capnp";
 using Migration = import "migration.capnp";
 using Rebalancer = import "rebalancer.capnp";
+using Kv = import "kv.capnp";
 
 struct Envelope {
   id @0 :Data;               # 16 random bytes, unique per message
@@ -47,6 +48,8 @@ struct Envelope {
     migrationEvent @21 :Migration.Event;
     rebalancerCommand @22 :Rebalancer.Command;
     rebalancerEvent @23 :Rebalancer.Event;
+    kvCommand @24 :Kv.Command;
+    kvEvent @25 :Kv.Event;
   }
 }
 

@@ -111,6 +111,16 @@ std::vector<std::pair<std::string, std::string>> every_payload_kind() {
       case schema::Envelope::Payload::REBALANCER_EVENT:
         payload.initRebalancerEvent().initMoved().setJob("job-1");
         break;
+      case schema::Envelope::Payload::KV_COMMAND: {
+        auto put = payload.initKvCommand().initPut();
+        put.setKey("config/quorum");
+        put.setValue(kj::StringPtr("3").asBytes());
+        put.initExpected().setModRevision(7);
+        break;
+      }
+      case schema::Envelope::Payload::KV_EVENT:
+        payload.initKvEvent().initDeleted(1).set(0, "locks/a");
+        break;
     }
     out.emplace_back(std::string(kinds[k].getProto().getName().cStr()), to_bytes(msg));
   }
@@ -121,7 +131,7 @@ std::vector<std::pair<std::string, std::string>> every_payload_kind() {
 
 BOOST_AUTO_TEST_CASE(every_payload_kind_renders_as_json) {
   const auto kinds = every_payload_kind();
-  BOOST_TEST(kinds.size() == 12u);  // a new member needs a case in every_payload_kind()
+  BOOST_TEST(kinds.size() == 14u);  // a new member needs a case in every_payload_kind()
   for (const auto& [name, bytes] : kinds) {
     const aligned_bytes aligned(bytes);
     auto d = decoded_envelope::decode(aligned.view());
@@ -147,6 +157,7 @@ BOOST_AUTO_TEST_CASE(data_inside_payloads_is_hex_too) {
     }
     if (name == "snapshot") BOOST_TEST(json.find("\"state\":\"0010\"") != std::string::npos, json);
     if (name == "hostCommand") BOOST_TEST(json.find("maintenance \\\"window\\\"") != std::string::npos, json);
+    if (name == "kvCommand") BOOST_TEST(json.find("\"value\":\"33\"") != std::string::npos, json);
   }
 }
 

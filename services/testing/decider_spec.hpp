@@ -78,6 +78,22 @@ public:
     BOOST_CHECK_MESSAGE(again.events.empty(), "deciding the same command again yields new events");
   }
 
+  /// For the few commands whose repetition means something (a kv put without
+  /// a compare: etcd makes a new revision each time): accepted with exactly
+  /// these events, and deciding it again on the resulting state is accepted
+  /// again. A retried command is kept from applying twice by its command id
+  /// (the runtime's dedup), not by the decider.
+  void then_each_time(const std::vector<event>& expected) {
+    BOOST_REQUIRE(command_.has_value());
+    auto d = decide(state_, *command_);
+    BOOST_REQUIRE_MESSAGE(d.accepted(), "rejected: " << (d.accepted() ? "" : d.why().code + ": " + d.why().reason));
+    BOOST_CHECK_MESSAGE(d.events == expected, "decided events differ from the expected ones");
+    auto after = state_;
+    for (const auto& e : d.events)
+      after = Entity::evolve(std::move(after), e);
+    BOOST_CHECK_MESSAGE(decide(after, *command_).accepted(), "deciding the same command again is refused");
+  }
+
   /// The command is refused with this code, and the reason says something.
   void then_rejected(const std::string& code) {
     BOOST_REQUIRE(command_.has_value());
