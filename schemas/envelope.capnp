@@ -15,6 +15,7 @@ using Host = import "host.capnp";
 using CopyJob = import "copy_job.capnp";
 using Migration = import "migration.capnp";
 using Rebalancer = import "rebalancer.capnp";
+using Cluster = import "cluster.capnp";
 
 struct Envelope {
   id @0 :Data;               # 16 random bytes, unique per message
@@ -47,6 +48,12 @@ struct Envelope {
     migrationEvent @21 :Migration.Event;
     rebalancerCommand @22 :Rebalancer.Command;
     rebalancerEvent @23 :Rebalancer.Event;
+    # Placeholders so that this branch compiles alone: branch i11-kv defines them
+    # (kvCommand @24 :Kv.Command; kvEvent @25 :Kv.Event). At the merge, take its lines.
+    kvCommand @24 :Void;
+    kvEvent @25 :Void;
+    clusterCommand @26 :Cluster.Command;
+    clusterEvent @27 :Cluster.Event;
   }
 }
 
