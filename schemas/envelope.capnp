@@ -16,6 +16,7 @@ using CopyJob = import "copy_job.capnp";
 using Migration = import "migration.capnp";
 using Rebalancer = import "rebalancer.capnp";
 using Kv = import "kv.capnp";
+using Cluster = import "cluster.capnp";
 
 struct Envelope {
   id @0 :Data;               # 16 random bytes, unique per message
@@ -50,6 +51,8 @@ struct Envelope {
     rebalancerEvent @23 :Rebalancer.Event;
     kvCommand @24 :Kv.Command;
     kvEvent @25 :Kv.Event;
+    clusterCommand @26 :Cluster.Command;
+    clusterEvent @27 :Cluster.Event;
   }
 }
 
