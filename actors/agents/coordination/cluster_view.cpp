@@ -1,6 +1,7 @@
 #include "actors/agents/coordination/cluster_view.hpp"
 
 #include "actors/agents/coordination/messages.hpp"
+#include "actors/daemon.hpp"
 #include "events/envelope/decoded_envelope.hpp"
 #include "services/tunnels/coordination/kv_space_codec.hpp"
 #include "services/tunnels/quorum/cluster_codec.hpp"

@@ -3,6 +3,7 @@
 #include "actors/agents/coordination/coordination_errc.hpp"
 #include "actors/agents/coordination/messages.hpp"
 #include "services/tunnels/coordination/kv_space_codec.hpp"
+#include "services/tunnels/quorum/cluster_codec.hpp"
 
 #include <spdlog/spdlog.h>
 
