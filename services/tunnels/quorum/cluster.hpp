@@ -365,4 +365,6 @@ struct choice {
 
 namespace storemesh::services::cluster {
 inline std::ostream& operator<<(std::ostream& os, role r) { return os << to_string(r); }
+inline std::ostream& operator<<(std::ostream& os, loss_status s) { return os << to_string(s); }
+inline std::ostream& operator<<(std::ostream& os, promotion_state s) { return os << to_string(s); }
 } // namespace storemesh::services::cluster
