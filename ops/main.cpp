@@ -20,6 +20,11 @@ int main(int argc, char** argv) {
   register_rebalance(app);
   register_demo(app);
   register_command(app);
+  register_quorum(app);
+  register_node(app);
+  register_kv(app);
+  register_tunnel(app);
+  register_coordination_processes(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

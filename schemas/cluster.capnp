@@ -17,6 +17,8 @@ enum Role {
   promoting @2;  # a node being promoted: catching up, not yet a member
   lost @3;       # a member the failure detector gave up on
   removed @4;    # taken out by an operator; its key is off the allow-list
+  client @5;     # a client of the director (the kv CLI, an application):
+                 # on the allow-list, never promoted, never heartbeats
 }
 
 enum LossStatus {
@@ -38,6 +40,19 @@ struct Config {
   phiThreshold @3 :Float64;        # the failure detector's suspicion level for a loss
   heartbeatIntervalNs @4 :Int64;   # how often peers heartbeat (the detector's first estimate)
   useDomains @5 :Bool;             # prefer nodes in failure domains the quorum lacks
+  directorKey @6 :Data;            # the director's X25519 static public key (32 bytes): the
+                                   # only key a peer or client accepts a tunnel from; empty: none
+}
+
+# A tunnel the director recorded: who, and the handshake hash both ends hold
+# (never a key). Open ones and the last closed ones are kept in the state.
+struct Tunnel {
+  peer @0 :Text;
+  with @1 :Text;             # the other end: the director's name
+  handshakeHash @2 :Text;    # hex, 128 characters (BLAKE2b-512)
+  openedAtNs @3 :Int64;
+  closedAtNs @4 :Int64;      # 0: open
+  reason @5 :Text;           # why it closed
 }
 
 # A peer as an operator adds it.
@@ -135,6 +150,15 @@ struct Command {
       server @20 :Text;
       nowNs @21 :Int64;
     }
+    addClient @22 :PeerSpec;         # a client: on the allow-list, never promoted
+    recordTunnel :group {            # from the director: a tunnel opened or closed
+      peer @23 :Text;
+      with @24 :Text;
+      handshakeHash @25 :Text;
+      opened @26 :Bool;
+      reason @27 :Text;
+      nowNs @28 :Int64;
+    }
   }
 }
 
@@ -187,6 +211,19 @@ struct Event {
       as @33 :Role;                  # member (rejoined) or node (demoted)
       atNs @34 :Int64;
     }
+    clientAdded @35 :PeerSpec;
+    tunnelOpened :group {
+      peer @36 :Text;
+      with @37 :Text;
+      handshakeHash @38 :Text;
+      atNs @39 :Int64;
+    }
+    tunnelClosed :group {
+      peer @40 :Text;
+      handshakeHash @41 :Text;
+      reason @42 :Text;
+      atNs @43 :Int64;
+    }
   }
 }
 
@@ -196,4 +233,5 @@ struct State {
   peers @2 :List(Peer);
   losses @3 :List(Loss);
   promotions @4 :List(Promotion);
+  tunnels @5 :List(Tunnel);
 }

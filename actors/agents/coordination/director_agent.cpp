@@ -155,15 +155,20 @@ void director_agent::read_loop(std::shared_ptr<channel> link) {
       std::lock_guard lock(mutex_);
       clients_.insert(link);
     }
-    spdlog::info("director: client {} connected (handshake {})", peer, link->handshake_hash());
+    spdlog::debug("director: client {} connected (handshake {})", peer, link->handshake_hash());
+    record_tunnel(peer, link->handshake_hash(), true, "");
+    std::string why = "closed";
     for (;;) {
       auto got = link->receive(std::chrono::milliseconds(500));
-      if (!got)
+      if (!got) {
+        why = got.error().message();
         break;
+      }
       if (got.value())
         on_client_message(link, std::move(*got.value()));
     }
     client_closed(link);
+    record_tunnel(peer, link->handshake_hash(), false, why);
     return;
   }
 
@@ -639,11 +644,13 @@ void director_agent::enforce_allow_list() {
 
 void director_agent::record_tunnel(const std::string& peer, const std::string& hash, bool opened,
                                    const std::string& reason) {
-  // TODO(lead): cluster tunnel_opened / tunnel_closed commands.
-  (void)peer;
-  (void)hash;
-  (void)opened;
-  (void)reason;
+  // Recorded from the tunnel's own reader thread, so its close never
+  // overtakes its opening in the log.
+  cl::command c = cl::record_tunnel{peer, opts_.name, hash, opened, reason, now_ns()};
+  auto sent = writer_->submit(cl::entity::kind, opts_.cluster, command_writer::new_id(),
+                              [&](schema::Envelope::Builder e) { cl::entity::write_command(c, e); });
+  if (!sent)
+    spdlog::warn("director: the tunnel of {} not recorded: {}", peer, sent.error().message());
 }
 
 } // namespace storemesh::actors::coordination

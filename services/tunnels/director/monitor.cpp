@@ -33,6 +33,7 @@ std::vector<cluster::command> assess(const cluster::state& s, const observation&
       break;
     case role::node:
     case role::removed:
+    case role::client:
       break;
     }
   }
@@ -73,6 +74,10 @@ std::string describe(const cluster::command& c) {
                         [](const cluster::report_ready& r) { return "report_ready " + r.node; },
                         [](const cluster::report_failed& r) { return "report_failed " + r.node; },
                         [](const cluster::report_back& r) { return "report_back " + r.server; },
+                        [](const cluster::add_client& a) { return "add_client " + a.peer.id; },
+                        [](const cluster::record_tunnel& t) {
+                          return std::string(t.opened ? "tunnel_opened " : "tunnel_closed ") + t.peer;
+                        },
                     },
                     c);
 }

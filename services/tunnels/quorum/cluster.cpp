@@ -11,7 +11,8 @@ namespace storemesh::services::cluster {
 
 bool config::operator==(const config& o) const {
   return target == o.target && grace_ns == o.grace_ns && max_lag == o.max_lag && phi_threshold == o.phi_threshold &&
-         heartbeat_interval_ns == o.heartbeat_interval_ns && use_domains == o.use_domains;
+         heartbeat_interval_ns == o.heartbeat_interval_ns && use_domains == o.use_domains &&
+         director_key == o.director_key;
 }
 bool peer_spec::operator==(const peer_spec& o) const {
   return id == o.id && key == o.key && domain == o.domain && address == o.address;
@@ -55,10 +56,17 @@ bool promotion::operator==(const promotion& o) const {
 }
 bool state::operator==(const state& o) const {
   return configured == o.configured && config == o.config && peers == o.peers && losses == o.losses &&
-         promotions == o.promotions;
+         promotions == o.promotions && tunnels == o.tunnels;
 }
 
 // -- queries --------------------------------------------------------------------
+
+const tunnel_record* state::open_tunnel_of(std::string_view peer) const {
+  for (const auto& t : tunnels)
+    if (t.peer == peer && t.closed_at_ns == 0)
+      return &t;
+  return nullptr;
+}
 
 const peer* state::find(std::string_view id) const {
   auto it = peers.find(std::string(id));
@@ -143,6 +151,21 @@ void set_role(state& s, const std::string& id, role r) {
     it->second.role = r;
 }
 
+/// Keeps every open tunnel and the last closed_tunnels_kept closed ones.
+void trim_tunnels(state& s) {
+  std::size_t closed = 0;
+  for (const auto& t : s.tunnels)
+    closed += t.closed_at_ns != 0;
+  for (auto it = s.tunnels.begin(); closed > closed_tunnels_kept && it != s.tunnels.end();) {
+    if (it->closed_at_ns != 0) {
+      it = s.tunnels.erase(it);
+      --closed;
+    } else {
+      ++it;
+    }
+  }
+}
+
 } // namespace
 
 state evolve(state s, const event& e) {
@@ -201,6 +224,18 @@ state evolve(state s, const event& e) {
                      it->second.closed_at_ns = f.at_ns;
                      it->second.failure = f.reason;
                    }
+                 },
+                 [&](const client_added& a) { s.peers[a.peer.id] = peer{a.peer, role::client}; },
+                 [&](const tunnel_opened& t) {
+                   s.tunnels.push_back(tunnel_record{t.peer, t.with, t.handshake_hash, t.at_ns, 0, {}});
+                 },
+                 [&](const tunnel_closed& t) {
+                   for (auto& r : s.tunnels)
+                     if (r.peer == t.peer && r.handshake_hash == t.handshake_hash && r.closed_at_ns == 0) {
+                       r.closed_at_ns = t.at_ns;
+                       r.reason = t.reason;
+                     }
+                   trim_tunnels(s);
                  },
                  [&](const server_returned& r) {
                    set_role(s, r.server, r.as);
@@ -327,6 +362,39 @@ D decide_add_node(const state& s, const add_node& c) {
   return D::accept(node_added{c.peer});
 }
 
+D decide_add_client(const state& s, const add_client& c) {
+  if (auto d = check_peer(s, c.peer); !d.accepted())
+    return d;
+  return D::accept(client_added{c.peer});
+}
+
+D decide_record_tunnel(const state& s, const record_tunnel& c) {
+  const peer* p = s.find(c.peer);
+  if (!p)
+    return D::reject("unknown_peer", "no peer '" + c.peer + "'");
+  if (c.handshake_hash.size() != 128 ||
+      c.handshake_hash.find_first_not_of("0123456789abcdef") != std::string::npos)
+    return D::reject("invalid", "a handshake hash is 128 lowercase hex characters");
+  const auto* open = s.open_tunnel_of(c.peer);
+  if (!c.opened) {
+    if (!open || open->handshake_hash != c.handshake_hash)
+      return D::reject("no_such_tunnel", "peer '" + c.peer + "' has no open tunnel with that handshake hash");
+    return D::accept(tunnel_closed{c.peer, c.handshake_hash, c.reason, c.now_ns});
+  }
+  if (p->role == role::removed)
+    return D::reject("removed", "peer '" + c.peer + "' is removed: its key opens no tunnel");
+  if (c.with.empty())
+    return D::reject("invalid", "a tunnel needs its other end");
+  for (const auto& t : s.tunnels)
+    if (t.peer == c.peer && t.handshake_hash == c.handshake_hash)
+      return D::reject("already_recorded", "that tunnel of '" + c.peer + "' is recorded already");
+  std::vector<event> out;
+  if (open)
+    out.push_back(tunnel_closed{c.peer, open->handshake_hash, "replaced", c.now_ns});
+  out.push_back(tunnel_opened{c.peer, c.with, c.handshake_hash, c.now_ns});
+  return D::accept(std::move(out));
+}
+
 D decide_remove(const state& s, const remove_node& c) {
   const peer* p = s.find(c.id);
   if (!p)
@@ -441,6 +509,8 @@ decision<event> decide(const state& s, const command& c) {
                         [&](const report_ready& x) { return decide_report_ready(s, x); },
                         [&](const report_failed& x) { return decide_report_failed(s, x); },
                         [&](const report_back& x) { return decide_report_back(s, x); },
+                        [&](const add_client& x) { return decide_add_client(s, x); },
+                        [&](const record_tunnel& x) { return decide_record_tunnel(s, x); },
                     },
                     c);
 }
@@ -454,6 +524,7 @@ std::string_view to_string(role r) {
     case role::promoting: return "promoting";
     case role::lost: return "lost";
     case role::removed: return "removed";
+    case role::client: return "client";
   }
   return "?";
 }
@@ -498,6 +569,8 @@ std::string check_domain(std::string_view domain) {
 }
 
 std::string check_address(std::string_view address) {
+  if (address.empty())
+    return {};  // for the record only: peers dial the director
   const auto colon = address.rfind(':');
   if (colon == std::string_view::npos || colon == 0)
     return "must be host:port";
@@ -524,6 +597,8 @@ std::string check_config(const config& c) {
     return "the phi threshold must be a positive number";
   if (c.heartbeat_interval_ns <= 0)
     return "the heartbeat interval must be positive";
+  if (c.director_key && *c.director_key == public_key{})
+    return "the all-zero key is not a valid director key";
   return {};
 }
 

@@ -47,6 +47,15 @@
 //  - Lowering the target demotes nobody: the quorum is above target until it
 //    loses servers, and no promotion happens while it is at or above target.
 //  - add_server (bootstrap) only while members + promoting < target.
+//  - A peer's address is for the record and may be empty: peers and clients
+//    open their tunnels to the director, which listens.
+//  - Clients (add_client) hold a key on the allow-list to talk to the
+//    director; they are never candidates and never counted in the quorum.
+//  - Tunnels: record_tunnel opened for a peer that has an open one records
+//    the old one closed ("replaced") first; a second record of the same
+//    opening is refused (already_recorded), as is a close of a tunnel that is
+//    not open (no_such_tunnel). The state keeps every open tunnel and the
+//    last 64 closed ones.
 
 #include "services/decision.hpp"
 
@@ -73,7 +82,7 @@ struct public_key {
   friend bool operator<(const public_key& a, const public_key& b) { return a.bytes < b.bytes; }
 };
 
-enum class role : std::uint8_t { member, node, promoting, lost, removed };
+enum class role : std::uint8_t { member, node, promoting, lost, removed, client };
 enum class loss_status : std::uint8_t { open, filled, returned };
 enum class promotion_state : std::uint8_t { started, ready, failed };
 
@@ -84,6 +93,8 @@ struct config {
   double phi_threshold = 8.0;             ///< the detector's suspicion level for a loss
   std::int64_t heartbeat_interval_ns = 0; ///< how often peers heartbeat
   bool use_domains = false;               ///< prefer nodes in domains the quorum lacks
+  /// The director's tunnel key: peers and clients accept a tunnel from it only.
+  std::optional<public_key> director_key;
   bool operator==(const config& o) const;
 };
 
@@ -186,8 +197,35 @@ struct server_returned {
   bool operator==(const server_returned& o) const;
 };
 
+struct client_added {
+  peer_spec peer;
+  bool operator==(const client_added& o) const { return peer == o.peer; }
+};
+
+/// The director recorded a tunnel: its peer, the other end, the handshake hash.
+struct tunnel_opened {
+  std::string peer;
+  std::string with;
+  std::string handshake_hash;  ///< hex
+  std::int64_t at_ns = 0;
+  bool operator==(const tunnel_opened& o) const {
+    return peer == o.peer && with == o.with && handshake_hash == o.handshake_hash && at_ns == o.at_ns;
+  }
+};
+
+struct tunnel_closed {
+  std::string peer;
+  std::string handshake_hash;
+  std::string reason;
+  std::int64_t at_ns = 0;
+  bool operator==(const tunnel_closed& o) const {
+    return peer == o.peer && handshake_hash == o.handshake_hash && reason == o.reason && at_ns == o.at_ns;
+  }
+};
+
 using event = std::variant<configured, server_added, node_added, peer_removed, server_lost, promotion_started,
-                           promotion_ready, promotion_failed, server_returned>;
+                           promotion_ready, promotion_failed, server_returned, client_added, tunnel_opened,
+                           tunnel_closed>;
 
 // -- state ----------------------------------------------------------------------
 
@@ -227,6 +265,22 @@ struct promotion {
   bool operator==(const promotion& o) const;
 };
 
+struct tunnel_record {
+  std::string peer;
+  std::string with;
+  std::string handshake_hash;
+  std::int64_t opened_at_ns = 0;
+  std::int64_t closed_at_ns = 0;  ///< 0: open
+  std::string reason;
+  bool operator==(const tunnel_record& o) const {
+    return peer == o.peer && with == o.with && handshake_hash == o.handshake_hash &&
+           opened_at_ns == o.opened_at_ns && closed_at_ns == o.closed_at_ns && reason == o.reason;
+  }
+};
+
+/// Closed tunnels kept in the state (open ones are all kept).
+inline constexpr std::size_t closed_tunnels_kept = 64;
+
 /// Losses and promotions are kept for good (a cluster loses servers rarely):
 /// `quorum status` and the audit show their history.
 struct state {
@@ -235,7 +289,11 @@ struct state {
   std::map<std::string, peer> peers;           ///< by id
   std::map<std::uint64_t, loss> losses;        ///< by id
   std::map<std::uint64_t, promotion> promotions;  ///< by id
+  std::vector<tunnel_record> tunnels;  ///< in the order opened: every open one, the last closed ones
   bool operator==(const state& o) const;
+
+  /// The open tunnel of a peer, if any.
+  [[nodiscard]] const tunnel_record* open_tunnel_of(std::string_view peer) const;
 
   [[nodiscard]] const peer* find(std::string_view id) const;
   [[nodiscard]] std::vector<std::string> with_role(role r) const;
@@ -327,8 +385,23 @@ struct report_back {
   std::int64_t now_ns = 0;
 };
 
+/// A client of the director: on the allow-list, never promoted.
+struct add_client {
+  peer_spec peer;
+};
+
+/// From the director: a tunnel with a peer or client opened (or closed).
+struct record_tunnel {
+  std::string peer;
+  std::string with;
+  std::string handshake_hash;  ///< hex, 128 characters
+  bool opened = true;
+  std::string reason;          ///< closed: why
+  std::int64_t now_ns = 0;
+};
+
 using command = std::variant<configure, add_server, add_node, remove_node, report_lost, promote, report_ready,
-                             report_failed, report_back>;
+                             report_failed, report_back, add_client, record_tunnel>;
 
 [[nodiscard]] decision<event> decide(const state& s, const command& c);
 

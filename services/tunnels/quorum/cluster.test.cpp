@@ -118,7 +118,7 @@ BOOST_AUTO_TEST_CASE(malformed_peers_are_rejected) {
   cluster().given(h).when(add_node{peer_of("", 99)}).then_rejected("invalid");
   cluster().given(h).when(add_node{peer_of("n9", 0)}).then_rejected("invalid");  // the all-zero key
   cluster().given(h).when(add_node{peer_of("n9", 99, "Bad Domain")}).then_rejected("invalid");
-  for (const char* address : {"", "host", ":7000", "host:", "host:0", "host:65536", "host:7x", "ho st:7000"}) {
+  for (const char* address : {"host", ":7000", "host:", "host:0", "host:65536", "host:7x", "ho st:7000"}) {
     auto p = peer_of("n9", 99);
     p.address = address;
     cluster().given(h).when(add_node{p}).then_rejected("invalid");
@@ -428,6 +428,68 @@ BOOST_AUTO_TEST_CASE(a_server_back_never_pushes_the_quorum_over_its_target) {
 BOOST_AUTO_TEST_CASE(only_a_lost_server_comes_back) {
   cluster().given(bootstrap()).when(report_back{"c", 7000}).then_rejected("not_lost");
   cluster().given(bootstrap()).when(report_back{"zz", 7000}).then_rejected("unknown_peer");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(cluster_clients_and_tunnels)
+
+const std::string hash1(128, 'a');
+const std::string hash2(128, 'b');
+
+BOOST_AUTO_TEST_CASE(a_client_is_on_the_allow_list_but_never_a_candidate) {
+  const auto cli = peer_of("cli", 40);
+  cluster().given(bootstrap()).when(add_client{cli}).then({client_added{cli}});
+  auto h = with(bootstrap(), {client_added{cli}, c_lost});
+  BOOST_TEST(fold(h).allowed(cli.key));
+  BOOST_TEST(fold(h).find("cli")->role == role::client);
+  auto d = decide_on(h, promote{1, {fit("cli")}, 6000});
+  BOOST_REQUIRE(!d.accepted());
+  BOOST_TEST(d.why().code == "no_eligible_node");
+  cluster().given(h).when(add_client{peer_of("cli2", 1)}).then_rejected("key_taken");
+}
+
+BOOST_AUTO_TEST_CASE(the_director_key_is_part_of_the_configuration) {
+  auto c = cfg();
+  c.director_key = key(77);
+  cluster().given({}).when(configure{c}).then({configured{c}});
+  c.director_key = key(0);
+  cluster().given({}).when(configure{c}).then_rejected("invalid");
+}
+
+BOOST_AUTO_TEST_CASE(a_tunnel_is_recorded_opened_then_closed_with_its_handshake_hash) {
+  cluster().given(bootstrap()).when(record_tunnel{"a", "director", hash1, true, "", 10}).then(
+      {tunnel_opened{"a", "director", hash1, 10}});
+  auto h = with(bootstrap(), {tunnel_opened{"a", "director", hash1, 10}});
+  BOOST_REQUIRE(fold(h).open_tunnel_of("a"));
+  cluster().given(h).when(record_tunnel{"a", "director", hash1, true, "", 11}).then_rejected("already_recorded");
+  cluster().given(h).when(record_tunnel{"a", "director", hash1, false, "eof", 12}).then(
+      {tunnel_closed{"a", hash1, "eof", 12}});
+  cluster().given(h).when(record_tunnel{"a", "director", hash2, false, "eof", 12}).then_rejected("no_such_tunnel");
+  // A new tunnel of the same peer replaces the one whose close was not recorded.
+  cluster().given(h).when(record_tunnel{"a", "director", hash2, true, "", 13}).then(
+      {tunnel_closed{"a", hash1, "replaced", 13}, tunnel_opened{"a", "director", hash2, 13}});
+}
+
+BOOST_AUTO_TEST_CASE(tunnels_of_removed_or_unknown_peers_and_bad_hashes_are_refused) {
+  cluster().given(bootstrap()).when(record_tunnel{"zz", "director", hash1, true, "", 10}).then_rejected("unknown_peer");
+  cluster().given(bootstrap()).when(record_tunnel{"a", "director", "xyz", true, "", 10}).then_rejected("invalid");
+  auto h = with(bootstrap(), {peer_removed{"n1", role::node, 5}});
+  cluster().given(h).when(record_tunnel{"n1", "director", hash1, true, "", 10}).then_rejected("removed");
+}
+
+BOOST_AUTO_TEST_CASE(the_state_keeps_every_open_tunnel_and_the_last_closed_ones) {
+  auto h = bootstrap();
+  for (int i = 0; i < 100; ++i) {
+    std::string hh(128, 'c');
+    hh.replace(0, std::to_string(i).size(), std::to_string(i));
+    h.push_back(tunnel_opened{"n1", "director", hh, i + 1});
+    h.push_back(tunnel_closed{"n1", hh, "eof", i + 1});
+  }
+  h.push_back(tunnel_opened{"a", "director", hash1, 1000});
+  const auto s = fold(h);
+  BOOST_TEST(s.tunnels.size() == closed_tunnels_kept + 1);
+  BOOST_TEST(s.open_tunnel_of("a") != nullptr);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

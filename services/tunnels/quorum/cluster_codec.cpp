@@ -21,6 +21,7 @@ S::Role to_schema(role r) {
     case role::promoting: return S::Role::PROMOTING;
     case role::lost: return S::Role::LOST;
     case role::removed: return S::Role::REMOVED;
+    case role::client: return S::Role::CLIENT;
   }
   return S::Role::NODE;
 }
@@ -32,6 +33,7 @@ result<role> from_schema(S::Role r) {
     case S::Role::PROMOTING: return role::promoting;
     case S::Role::LOST: return role::lost;
     case S::Role::REMOVED: return role::removed;
+    case S::Role::CLIENT: return role::client;
   }
   return make_error(codec_errc::unknown_variant, "cluster role " + std::to_string(static_cast<int>(r)));
 }
@@ -83,11 +85,22 @@ void write_config(const config& c, S::Config::Builder b) {
   b.setPhiThreshold(c.phi_threshold);
   b.setHeartbeatIntervalNs(c.heartbeat_interval_ns);
   b.setUseDomains(c.use_domains);
+  if (c.director_key)
+    b.setDirectorKey(capnp::Data::Reader(c.director_key->bytes.data(), c.director_key->bytes.size()));
 }
 
-config read_config(S::Config::Reader b) {
-  return config{b.getTargetSize(), b.getGraceNs(),           b.getMaxLag(),
-                b.getPhiThreshold(), b.getHeartbeatIntervalNs(), b.getUseDomains()};
+result<config> read_config(S::Config::Reader b) {
+  config c{b.getTargetSize(), b.getGraceNs(),           b.getMaxLag(),
+           b.getPhiThreshold(), b.getHeartbeatIntervalNs(), b.getUseDomains(), std::nullopt};
+  auto key = b.getDirectorKey();
+  if (key.size() != 0) {
+    if (key.size() != 32)
+      return make_error(codec_errc::malformed, "a director key is " + std::to_string(key.size()) + " bytes, not 32");
+    public_key k;
+    std::memcpy(k.bytes.data(), key.begin(), k.bytes.size());
+    c.director_key = k;
+  }
+  return c;
 }
 
 void write_spec(const peer_spec& p, S::PeerSpec::Builder b) {
@@ -211,6 +224,16 @@ void entity::write_command(const command& c, schema::Envelope::Builder e) {
                    g.setServer(x.server);
                    g.setNowNs(x.now_ns);
                  },
+                 [&](const add_client& x) { write_spec(x.peer, cmd.initAddClient()); },
+                 [&](const record_tunnel& x) {
+                   auto g = cmd.initRecordTunnel();
+                   g.setPeer(x.peer);
+                   g.setWith(x.with);
+                   g.setHandshakeHash(x.handshake_hash);
+                   g.setOpened(x.opened);
+                   g.setReason(x.reason);
+                   g.setNowNs(x.now_ns);
+                 },
              },
              c);
 }
@@ -222,7 +245,19 @@ result<command> entity::read_command(schema::Envelope::Reader e) {
     auto cmd = e.getPayload().getClusterCommand();
     using C = S::Command;
     switch (cmd.which()) {
-      case C::CONFIGURE: return command{configure{read_config(cmd.getConfigure())}};
+      case C::CONFIGURE: {
+        SM_TRY(auto c, read_config(cmd.getConfigure()));
+        return command{configure{std::move(c)}};
+      }
+      case C::ADD_CLIENT: {
+        SM_TRY(auto p, read_spec(cmd.getAddClient()));
+        return command{add_client{std::move(p)}};
+      }
+      case C::RECORD_TUNNEL: {
+        auto g = cmd.getRecordTunnel();
+        return command{record_tunnel{text(g.getPeer()), text(g.getWith()), text(g.getHandshakeHash()), g.getOpened(),
+                                     text(g.getReason()), g.getNowNs()}};
+      }
       case C::ADD_SERVER: {
         SM_TRY(auto p, read_spec(cmd.getAddServer()));
         return command{add_server{std::move(p)}};
@@ -319,6 +354,21 @@ void entity::write_event(const event& ev, schema::Envelope::Builder e) {
                    g.setAs(to_schema(x.as));
                    g.setAtNs(x.at_ns);
                  },
+                 [&](const client_added& x) { write_spec(x.peer, out.initClientAdded()); },
+                 [&](const tunnel_opened& x) {
+                   auto g = out.initTunnelOpened();
+                   g.setPeer(x.peer);
+                   g.setWith(x.with);
+                   g.setHandshakeHash(x.handshake_hash);
+                   g.setAtNs(x.at_ns);
+                 },
+                 [&](const tunnel_closed& x) {
+                   auto g = out.initTunnelClosed();
+                   g.setPeer(x.peer);
+                   g.setHandshakeHash(x.handshake_hash);
+                   g.setReason(x.reason);
+                   g.setAtNs(x.at_ns);
+                 },
              },
              ev);
 }
@@ -330,7 +380,22 @@ result<event> entity::read_event(schema::Envelope::Reader e) {
     auto ev = e.getPayload().getClusterEvent();
     using E = S::Event;
     switch (ev.which()) {
-      case E::CONFIGURED: return event{configured{read_config(ev.getConfigured())}};
+      case E::CONFIGURED: {
+        SM_TRY(auto c, read_config(ev.getConfigured()));
+        return event{configured{std::move(c)}};
+      }
+      case E::CLIENT_ADDED: {
+        SM_TRY(auto p, read_spec(ev.getClientAdded()));
+        return event{client_added{std::move(p)}};
+      }
+      case E::TUNNEL_OPENED: {
+        auto g = ev.getTunnelOpened();
+        return event{tunnel_opened{text(g.getPeer()), text(g.getWith()), text(g.getHandshakeHash()), g.getAtNs()}};
+      }
+      case E::TUNNEL_CLOSED: {
+        auto g = ev.getTunnelClosed();
+        return event{tunnel_closed{text(g.getPeer()), text(g.getHandshakeHash()), text(g.getReason()), g.getAtNs()}};
+      }
       case E::SERVER_ADDED: {
         SM_TRY(auto p, read_spec(ev.getServerAdded()));
         return event{server_added{std::move(p)}};
@@ -418,6 +483,17 @@ std::string entity::write_state(const state& s) {
       b.setClosedAtNs(p.closed_at_ns);
       b.setFailure(p.failure);
     }
+    auto tunnels = root.initTunnels(size_of(s.tunnels.size()));
+    i = 0;
+    for (const auto& t : s.tunnels) {
+      auto b = tunnels[i++];
+      b.setPeer(t.peer);
+      b.setWith(t.with);
+      b.setHandshakeHash(t.handshake_hash);
+      b.setOpenedAtNs(t.opened_at_ns);
+      b.setClosedAtNs(t.closed_at_ns);
+      b.setReason(t.reason);
+    }
   });
 }
 
@@ -425,7 +501,10 @@ result<state> entity::read_state(std::string_view bytes) {
   return state_from_bytes<S::State>(bytes, "cluster", [](S::State::Reader root) -> result<state> {
     state s;
     s.configured = root.getConfigured();
-    s.config = read_config(root.getConfig());
+    SM_TRY(s.config, read_config(root.getConfig()));
+    for (auto t : root.getTunnels())
+      s.tunnels.push_back(tunnel_record{text(t.getPeer()), text(t.getWith()), text(t.getHandshakeHash()),
+                                        t.getOpenedAtNs(), t.getClosedAtNs(), text(t.getReason())});
     for (auto p : root.getPeers()) {
       SM_TRY(auto spec, read_spec(p.getSpec()));
       SM_TRY(auto r, from_schema(p.getRole()));

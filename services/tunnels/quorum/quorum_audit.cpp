@@ -24,6 +24,9 @@ std::int64_t event_time(const event& e, std::int64_t timestamp_ns) {
                         [&](const promotion_ready& x) { return x.at_ns; },
                         [&](const promotion_failed& x) { return x.at_ns; },
                         [&](const server_returned& x) { return x.at_ns; },
+                        [&](const client_added&) { return timestamp_ns; },
+                        [&](const tunnel_opened& x) { return x.at_ns; },
+                        [&](const tunnel_closed& x) { return x.at_ns; },
                     },
                     e);
 }
