@@ -63,16 +63,20 @@ result<std::optional<noise::bytes>> tunnel::receive(std::chrono::milliseconds ti
 }
 
 void tunnel::close(const std::string& reason) {
+  bool first = false;
   {
     std::lock_guard lock(send_mu_);
-    if (!closed_ && !session_.send_closed()) {
+    // Closed before the close message leaves: the peer's reaction (it ends
+    // the stream) must not race our own reason.
+    first = mark_closed(reason);
+    if (first && !session_.send_closed()) {
       noise::bytes wire;
       // Best effort, briefly: a peer that does not read is not waited for.
       if (session_.seal_close(reason, wire))
         (void)write_all(fd_, wire.data(), wire.size(), steady::now() + std::chrono::seconds(1));
     }
   }
-  finish(reason);
+  if (first) after_close(reason);
 }
 
 std::string tunnel::close_reason() const {
@@ -80,18 +84,24 @@ std::string tunnel::close_reason() const {
   return reason_;
 }
 
-void tunnel::finish(const std::string& reason) {
-  {
-    std::lock_guard lock(mu_);
-    if (closed_) return;
-    reason_ = reason;
-    closed_ = true;
-  }
+bool tunnel::mark_closed(const std::string& reason) {
+  std::lock_guard lock(mu_);
+  if (closed_) return false;
+  reason_ = reason;
+  closed_ = true;
+  return true;
+}
+
+void tunnel::after_close(const std::string& reason) {
   cv_.notify_all();
   // Wakes the reader (poll returns, recv sees the end); the descriptor itself
   // is closed in the destructor, after the reader has stopped using it.
   ::shutdown(fd_, SHUT_RDWR);
   if (opts_.observer && opts_.observer->closed) opts_.observer->closed(info_, reason);
+}
+
+void tunnel::finish(const std::string& reason) {
+  if (mark_closed(reason)) after_close(reason);
 }
 
 void tunnel::read_loop() {

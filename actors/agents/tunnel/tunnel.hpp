@@ -53,6 +53,8 @@ private:
   void read_loop();
   /// Marks the tunnel closed (first reason wins), wakes everyone, tells the observer.
   void finish(const std::string& reason);
+  [[nodiscard]] bool mark_closed(const std::string& reason);  ///< true the first time only
+  void after_close(const std::string& reason);                ///< wake, shut the socket, tell the observer
 
   int fd_;
   tunnel_info info_;
