@@ -23,10 +23,17 @@ void append_frame(bytes& out, const std::uint8_t* msg, std::size_t n);
 /// Splits a byte stream into frames. Not thread-safe (one reader).
 class frame_reader {
 public:
-  void feed(const std::uint8_t* p, std::size_t n) { buf_.insert(buf_.end(), p, p + n); }
+  void feed(const std::uint8_t* p, std::size_t n);
   /// The next whole frame, nothing when more bytes are needed, or bad_frame
   /// for a length under min_frame_len (the reader is then unusable).
   [[nodiscard]] result<std::optional<bytes>> next();
+  /// The same without a copy: the frame stays in the reader's buffer, valid
+  /// until the next feed() or next*() call.
+  struct view {
+    const std::uint8_t* data;
+    std::size_t size;
+  };
+  [[nodiscard]] result<std::optional<view>> next_view();
   /// Bytes received but not yet returned as frames (handed from the
   /// handshake to the session).
   [[nodiscard]] bytes take_rest();

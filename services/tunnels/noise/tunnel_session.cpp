@@ -56,15 +56,31 @@ result<void> tunnel_session::seal_close(std::string_view reason, bytes& out) {
 
 result<void> tunnel_session::open(const std::uint8_t* p, std::size_t n, std::vector<incoming>& out) {
   if (recv_closed_) return make_error(noise_errc::closed, "tunnel closed for receiving");
+  // Fast path: with nothing buffered, whole frames are opened straight from
+  // the caller's bytes (no copy); only a trailing partial frame is buffered.
+  if (reader_.buffered() == 0) {
+    while (n >= 2) {
+      const std::size_t len = (std::size_t{p[0]} << 8) | p[1];
+      if (len < min_frame_len || n < 2 + len) break;  // the reader below reports or buffers it
+      if (auto r = open_frame(p + 2, len, out); !r) {
+        recv_closed_ = true;
+        wipe(partial_);
+        return r;
+      }
+      p += 2 + len;
+      n -= 2 + len;
+      if (recv_closed_) return success();
+    }
+  }
   reader_.feed(p, n);
   for (;;) {
-    auto frame = reader_.next();
+    auto frame = reader_.next_view();
     if (!frame) {
       recv_closed_ = true;
       return std::move(frame).error();
     }
     if (!frame.value()) return success();
-    if (auto r = open_frame(*frame.value(), out); !r) {
+    if (auto r = open_frame(frame.value()->data, frame.value()->size, out); !r) {
       recv_closed_ = true;
       wipe(partial_);
       return r;
@@ -73,36 +89,40 @@ result<void> tunnel_session::open(const std::uint8_t* p, std::size_t n, std::vec
   }
 }
 
-result<void> tunnel_session::open_frame(const bytes& frame, std::vector<incoming>& out) {
-  bytes pt;
-  SM_TRYV(keys_.recv.decrypt_with_ad(nullptr, 0, frame.data(), frame.size(), pt));
-  if (pt.empty()) return make_error(noise_errc::bad_frame, "empty transport message");
-  const auto type = pt[0];
+result<void> tunnel_session::open_frame(const std::uint8_t* frame, std::size_t n, std::vector<incoming>& out) {
+  pt_.clear();
+  SM_TRYV(keys_.recv.decrypt_with_ad(nullptr, 0, frame, n, pt_));
+  if (pt_.empty()) return make_error(noise_errc::bad_frame, "empty transport message");
+  const auto type = pt_[0];
   switch (static_cast<frame_type>(type)) {
     case frame_type::data_more:
     case frame_type::data_last: {
-      if (partial_.size() + pt.size() - 1 > max_message_)
+      if (partial_.size() + pt_.size() - 1 > max_message_)
         return make_error(noise_errc::bad_frame, "message over " + std::to_string(max_message_) + " bytes");
-      partial_.insert(partial_.end(), pt.begin() + 1, pt.end());
+      if (static_cast<frame_type>(type) == frame_type::data_last && partial_.empty()) {
+        out.push_back(incoming{incoming::kind::data, bytes(pt_.begin() + 1, pt_.end()), {}});
+        break;
+      }
+      partial_.insert(partial_.end(), pt_.begin() + 1, pt_.end());
       if (static_cast<frame_type>(type) == frame_type::data_last) {
         out.push_back(incoming{incoming::kind::data, std::move(partial_), {}});
-        partial_.clear();
+        partial_ = bytes{};
       }
       break;
     }
     case frame_type::rekey:
-      if (pt.size() != 1) return make_error(noise_errc::bad_frame, "rekey message with a body");
+      if (pt_.size() != 1) return make_error(noise_errc::bad_frame, "rekey message with a body");
       keys_.recv.rekey();
       ++rekeys_received_;
       out.push_back(incoming{incoming::kind::rekeyed, {}, {}});
       break;
     case frame_type::close:
       recv_closed_ = true;
-      out.push_back(incoming{incoming::kind::closed, {}, std::string(pt.begin() + 1, pt.end())});
+      out.push_back(incoming{incoming::kind::closed, {}, std::string(pt_.begin() + 1, pt_.end())});
       break;
     default: return make_error(noise_errc::bad_frame, "unknown message type " + std::to_string(type));
   }
-  wipe(pt);
+  sodium_memzero(pt_.data(), pt_.size());
   return success();
 }
 

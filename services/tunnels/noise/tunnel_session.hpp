@@ -71,7 +71,7 @@ public:
 
 private:
   [[nodiscard]] result<void> seal_one(frame_type t, const std::uint8_t* p, std::size_t n, bytes& out);
-  [[nodiscard]] result<void> open_frame(const bytes& frame, std::vector<incoming>& out);
+  [[nodiscard]] result<void> open_frame(const std::uint8_t* frame, std::size_t n, std::vector<incoming>& out);
 
   transport_keys keys_;
   rekey_policy policy_;
@@ -85,6 +85,7 @@ private:
   // receiving side
   frame_reader reader_;
   bytes partial_;
+  bytes pt_;  // the last opened plaintext (reused: no allocation per message)
   std::uint64_t rekeys_received_ = 0;
   bool recv_closed_ = false;
 
