@@ -38,7 +38,11 @@ result<void> tunnel::send(const std::uint8_t* p, std::size_t n) {
   if (closed_) return make_error(noise_errc::closed, close_reason());
   noise::bytes wire;
   const auto before = session_.rekeys_sent();
-  if (auto r = session_.seal(p, n, noise::tunnel_clock::now(), wire); !r) return r;
+  if (auto r = session_.seal(p, n, noise::tunnel_clock::now(), wire); !r) {
+    // Too large a message is the caller's mistake; an exhausted nonce ends the tunnel.
+    if (r.error().code == noise_errc::nonce_exhausted) finish("send failed: " + r.error().message());
+    return r;
+  }
   for (auto i = before; i < session_.rekeys_sent(); ++i) {
     ++rekeys_sent_;
     if (opts_.observer && opts_.observer->rekeyed) opts_.observer->rekeyed(info_, rekey_direction::sent);
