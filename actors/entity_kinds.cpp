@@ -5,6 +5,7 @@
 #include "services/host/host_codec.hpp"
 #include "services/migration/copy_job_codec.hpp"
 #include "services/migration/migration_codec.hpp"
+#include "services/tunnels/quorum/cluster_codec.hpp"
 
 namespace storemesh::actors {
 namespace {
@@ -25,7 +26,8 @@ const std::vector<entity_kind>& entity_kinds() {
   static const std::vector<entity_kind> kinds{describe<services::host::entity>(),
                                               describe<services::copy_job::entity>(),
                                               describe<services::migration::entity>(),
-                                              describe<services::rebalancer::entity>()};
+                                              describe<services::rebalancer::entity>(),
+                                              describe<services::cluster::entity>()};
   return kinds;
 }
 
