@@ -6,6 +6,7 @@
 #include "services/migration/copy_job_codec.hpp"
 #include "services/migration/migration_codec.hpp"
 #include "services/tunnels/coordination/kv_space_codec.hpp"
+#include "services/tunnels/quorum/cluster_codec.hpp"
 
 namespace storemesh::actors {
 namespace {
@@ -27,7 +28,8 @@ const std::vector<entity_kind>& entity_kinds() {
                                               describe<services::copy_job::entity>(),
                                               describe<services::migration::entity>(),
                                               describe<services::rebalancer::entity>(),
-                                              describe<services::kv::entity>()};
+                                              describe<services::kv::entity>(),
+                                              describe<services::cluster::entity>()};
   return kinds;
 }
 

@@ -2,6 +2,7 @@
 
 #include "actors/entity_kinds.hpp"
 #include "actors/runtime_errc.hpp"
+#include "ops/audit_clusters.hpp"
 #include "events/crypto/command_signing.hpp"
 #include "events/envelope/decoded_envelope.hpp"
 #include "events/envelope/envelope_builder.hpp"
@@ -41,6 +42,7 @@ struct auditor {
   std::unordered_map<std::string, bool> command_ok;  // command id -> trusted and valid signature
   std::vector<read_position> commands_read;          // per commands partition
   std::vector<open_cause> open_causes;
+  cluster_checks clusters;                           // the quorum's invariants (ops/audit_clusters.hpp)
 
   void violation(std::string what) { report.violations.push_back(std::move(what)); }
 
@@ -181,9 +183,12 @@ struct auditor {
             folded.error().code != make_error_code(actors::runtime_errc::broken_chain))
           violation(fmt::format("{}/{}@{} ({}/{}): {}", topic, p.value, r.off.value, kind.kind, env.entity_id(),
                                 folded.error().message()));
+        if (folded)
+          clusters.observe(env);
       });
       report.entities[kind.kind] = projection->entities();
     }
+    clusters.finish(report.violations);
   }
 
   // Beside a live daemon an event may answer a command appended after the
@@ -230,7 +235,7 @@ struct auditor {
 } // namespace
 
 audit_report run_audit(events::event_log& log, const audit_options& o) {
-  auditor a{log, o, {}, {}, {}, {}};
+  auditor a{log, o, {}, {}, {}, {}, {}};
   a.commands(o.until);
   a.entity_events();
   a.settle_causes();

@@ -4,8 +4,7 @@
 #include "actors/agents/coordination/director_agent.hpp"
 #include "actors/agents/coordination/peer_agent.hpp"
 #include "actors/agents/coordination/tunnel_channel.hpp"
-#include "actors/agents/tunnel/tunnel_listener.hpp"
-#include "actors/agents/tunnel/tunnel_connect.hpp"
+#include "actors/agents/tunnel/tunnel_endpoint.hpp"
 #include "ops/command_client.hpp"
 #include "ops/coordination_args.hpp"
 
@@ -21,6 +20,7 @@ namespace {
 
 namespace co = actors::coordination;
 namespace cl = services::cluster;
+namespace noise = tunnels::noise;
 
 std::atomic<bool> stop_requested{false};
 
@@ -107,13 +107,13 @@ void run_director(const process_options& o) {
   d.name = o.id.empty() ? "director" : o.id;
   auto agent = std::make_unique<co::director_agent>(d, open_log(o.data, true), writer_for(o, d.name), o.data.names);
   auto topts = tunnel_opts(o, [a = agent.get()](const noise::public_key& k) { return a->allowed(k); });
-  auto listener = must(agents::tunnel::tunnel_listener::open(host, port, topts,
+  auto listener = must(agents::tunnel::tunnel_listener::listen(host, port, topts,
                                                              [a = agent.get()](std::shared_ptr<agents::tunnel::tunnel> t) {
                                                                a->adopt(std::make_shared<co::tunnel_channel>(std::move(t)));
                                                              }),
                        "listening on " + o.listen);
-  spdlog::info("director of cluster {} listening on {}", o.args.cluster, listener->local_address());
-  fmt::print("listening on {}\n", listener->local_address());
+  spdlog::info("director of cluster {} listening on {}:{}", o.args.cluster, host, listener->port());
+  fmt::print("listening on {}:{}\n", host, listener->port());
   std::fflush(stdout);
   agent->run(stop_requested);
   listener->stop();

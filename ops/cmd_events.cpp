@@ -38,6 +38,8 @@ std::string_view payload_name(schema::Envelope::Payload::Which w) {
     case W::REBALANCER_EVENT: return "rebalancerEvent";
     case W::KV_COMMAND: return "kvCommand";
     case W::KV_EVENT: return "kvEvent";
+    case W::CLUSTER_COMMAND: return "clusterCommand";
+    case W::CLUSTER_EVENT: return "clusterEvent";
   }
   return "unknown-type";
 }

@@ -1,7 +1,7 @@
 #include "ops/coordination_args.hpp"
 
 #include "actors/agents/coordination/tunnel_channel.hpp"
-#include "actors/agents/tunnel/tunnel_connect.hpp"
+#include "actors/agents/tunnel/tunnel_endpoint.hpp"
 #include "actors/entity_kinds.hpp"
 #include "events/envelope/decoded_envelope.hpp"
 #include "events/topic_scan.hpp"

@@ -121,6 +121,12 @@ std::vector<std::pair<std::string, std::string>> every_payload_kind() {
       case schema::Envelope::Payload::KV_EVENT:
         payload.initKvEvent().initDeleted(1).set(0, "locks/a");
         break;
+      case schema::Envelope::Payload::CLUSTER_COMMAND:
+        payload.initClusterCommand().initReportBack().setServer("mgmt-2");
+        break;
+      case schema::Envelope::Payload::CLUSTER_EVENT:
+        payload.initClusterEvent().initServerLost().setServer("mgmt-2");
+        break;
     }
     out.emplace_back(std::string(kinds[k].getProto().getName().cStr()), to_bytes(msg));
   }
@@ -131,7 +137,7 @@ std::vector<std::pair<std::string, std::string>> every_payload_kind() {
 
 BOOST_AUTO_TEST_CASE(every_payload_kind_renders_as_json) {
   const auto kinds = every_payload_kind();
-  BOOST_TEST(kinds.size() == 14u);  // a new member needs a case in every_payload_kind()
+  BOOST_TEST(kinds.size() == 16u);  // a new member needs a case in every_payload_kind()
   for (const auto& [name, bytes] : kinds) {
     const aligned_bytes aligned(bytes);
     auto d = decoded_envelope::decode(aligned.view());

@@ -5,17 +5,16 @@
 //
 // A peer's role:
 //
-//                add_server                     report_lost
-//     (none) ---------------------> member -------------------> lost
-//        |                           ^  ^                       |  |
-//        | add_node                  |  |  report_back, room    |  |
-//        v          promote          |  +-----------------------+  |
-//      node -----------------> promoting   report_back, no room    |
-//        ^  ^                      |  ^    (demoted to a node)     |
-//        |  +----------------------+  +----------------------------+
-//        |    report_failed        report_ready (caught up): member
-//        +---------------------------------------------------------+
-//   remove_node: any role -> removed (its key leaves the allow-list)
+//   add_server ------------------> member --report_lost--> lost
+//                                    ^                       |
+//                                    | report_ready          +--report_back--> member (room, and no
+//                                    | (caught up)           |                 promotion fills its loss)
+//   add_node --> node --promote--> promoting                 +--report_back--> node   (otherwise: demoted)
+//                 ^                  |
+//                 +--report_failed---+
+//
+//   remove_node: any role -> removed (its key leaves the allow-list; a
+//   member's removal is also a loss, a promoting node's a failed promotion)
 //
 // Time enters only as command fields (now_ns, from the clock of whoever
 // issued the command: the director for losses and promotions), so the decider
