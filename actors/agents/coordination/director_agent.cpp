@@ -143,6 +143,10 @@ void director_agent::read_loop(std::shared_ptr<channel> link) {
     auto it = parsed ? keys.find(key) : keys.end();
     return it == keys.end() ? std::string() : it->second;
   });
+  // A client is who its key says (any name it gives is for the log line);
+  // a peer must name itself as the cluster does.
+  if (r && role == "client" && !owner.empty())
+    peer = owner;
   if (!r || peer.empty() || owner != peer || (role != "peer" && role != "client")) {
     spdlog::warn("director: refused a tunnel: hello from '{}' as '{}', but its key belongs to '{}'", peer, role,
                  owner);
