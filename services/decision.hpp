@@ -1,7 +1,9 @@
 #pragma once
 // What a decider returns: the events a command produces, or why it is refused.
 // An accepted command always produces at least one event, so that whoever sent
-// it can see its outcome in the log.
+// it can see its outcome in the log. The one exception is a command whose
+// sender waits for no outcome: kv's expire_leases with nothing due is accepted
+// with none, and the entity actor then appends nothing (kv_space.hpp says why).
 
 #include <string>
 #include <utility>

@@ -17,12 +17,12 @@ bool matches(const watch_spec& w, const std::string& key) {
   return w.prefix ? key.compare(0, w.key.size(), w.key) == 0 : key == w.key;
 }
 
-std::size_t size_of(const event& e, const std::vector<change>& changes) {
+/// About what a history entry holds: its changes' keys and values, and the
+/// event's copy of them.
+std::size_t size_of(const std::vector<change>& changes) {
   std::size_t bytes = 64;
   for (const auto& c : changes)
-    bytes += 2 * (c.key.size() + c.value.size()) + 64;  // the event holds them too
-  if (changes.empty() && std::holds_alternative<put_done>(e))
-    bytes += std::get<put_done>(e).value.size();
+    bytes += 2 * (c.key.size() + c.value.size()) + 64;
   return bytes;
 }
 
@@ -79,7 +79,7 @@ result<std::vector<delivery>> replica::apply(std::uint64_t sequence, std::int64_
       out.push_back(std::move(d));
   }
 
-  const auto bytes = size_of(e, changes);
+  const auto bytes = size_of(changes);
   history_.push_back(history_entry{state_.rev, e, std::move(changes), bytes});
   history_bytes_ += bytes;
   trim();
@@ -127,8 +127,11 @@ range_result replica::range(std::string_view prefix, std::size_t limit) const {
 result<std::vector<change>> replica::add_watch(watch_id id, watch_spec spec) {
   if (watches_.count(id) != 0)
     return make_error(kv_errc::duplicate_watch, "watch " + std::to_string(id));
-  if (auto why = check_key(spec.key); !why.empty())
-    return make_error(kv_errc::bad_watch, (spec.prefix ? "prefix " : "key ") + why);
+  // An empty prefix watches every key (etcd's "\0" range); anything else must
+  // be something a key could be or start with.
+  if (!(spec.prefix && spec.key.empty()))
+    if (auto why = check_key(spec.key); !why.empty())
+      return make_error(kv_errc::bad_watch, (spec.prefix ? "prefix " : "key ") + why);
   if (spec.start_revision == 0)
     spec.start_revision = state_.rev + 1;
   if (spec.start_revision <= compacted_)

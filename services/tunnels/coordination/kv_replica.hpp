@@ -63,7 +63,7 @@ struct change {
 using watch_id = std::uint64_t;
 
 struct watch_spec {
-  std::string key;           ///< the key, or with `prefix` every key starting with it
+  std::string key;           ///< the key, or with `prefix` every key starting with it (empty: all)
   bool prefix = false;
   revision start_revision = 0;  ///< 0: from the next revision on
 };

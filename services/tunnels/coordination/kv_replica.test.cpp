@@ -177,7 +177,10 @@ BOOST_AUTO_TEST_CASE(watch_ids_are_unique_keys_valid_and_a_cancelled_watch_gets_
   replica r;
   BOOST_REQUIRE(r.add_watch(1, {"k", false, 0}).has_value());
   BOOST_CHECK(code_of(r.add_watch(1, {"j", false, 0})) == kv_errc::duplicate_watch);
-  BOOST_CHECK(code_of(r.add_watch(2, {"", true, 0})) == kv_errc::bad_watch);
+  BOOST_CHECK(code_of(r.add_watch(2, {"", false, 0})) == kv_errc::bad_watch);
+  BOOST_CHECK(code_of(r.add_watch(2, {"\xff", true, 0})) == kv_errc::bad_watch);
+  BOOST_REQUIRE(r.add_watch(3, {"", true, 0}).has_value());  // every key
+  BOOST_TEST(r.cancel_watch(3));
   BOOST_TEST(r.cancel_watch(1));
   BOOST_TEST(!r.cancel_watch(1));
   BOOST_TEST(r.watches() == 0u);
@@ -270,6 +273,8 @@ BOOST_AUTO_TEST_CASE(replica_equals_decider_state_and_watches_see_every_change_i
         // Now and then a watch joins, from a revision the history still holds.
         if (rng() % 20 == 0) {
           watch_spec spec{keys[rng() % keys.size()], rng() % 2 == 0, 0};
+          if (rng() % 5 == 0)
+            spec = watch_spec{"", true, 0};  // every key
           if (rng() % 2 && r.rev() > 0)
             spec.start_revision = r.oldest_revision() + rng() % (r.rev() - r.oldest_revision() + 1);
           auto backlog = r.add_watch(next_watch, spec);

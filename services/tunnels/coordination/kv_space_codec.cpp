@@ -199,10 +199,14 @@ result<event> entity::read_event(schema::Envelope::Reader e) {
     }
     case S::Event::LEASE_RENEWED: {
       auto g = ev.getLeaseRenewed();
+      if (g.getLease() == 0)
+        return malformed("leaseRenewed: lease 0");
       return event{lease_renewed{g.getLease(), g.getDeadlineNs()}};
     }
     case S::Event::LEASE_REVOKED: {
       auto g = ev.getLeaseRevoked();
+      if (g.getLease() == 0)
+        return malformed("leaseRevoked: lease 0");
       SM_TRY(auto keys, read_keys(g.getKeys(), "leaseRevoked"));
       return event{lease_revoked{g.getLease(), std::move(keys)}};
     }
@@ -210,8 +214,8 @@ result<event> entity::read_event(schema::Envelope::Reader e) {
       auto g = ev.getLeasesExpired();
       leases_expired out;
       for (auto id : g.getLeases()) {
-        if (!out.leases.empty() && out.leases.back() >= id)
-          return malformed("leasesExpired: leases not ascending");
+        if (id == 0 || (!out.leases.empty() && out.leases.back() >= id))
+          return malformed("leasesExpired: a lease 0, or leases not ascending");
         out.leases.push_back(id);
       }
       if (out.leases.empty())

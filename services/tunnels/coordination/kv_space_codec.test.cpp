@@ -138,6 +138,9 @@ BOOST_AUTO_TEST_CASE(events_no_decision_could_have_made_are_malformed) {
   BOOST_CHECK(malformed(lease_granted{0, s, 2 * s}));
   BOOST_CHECK(malformed(lease_granted{1, 0, 2 * s}));
   BOOST_CHECK(malformed(lease_revoked{1, {"z", "a"}}));
+  BOOST_CHECK(malformed(lease_revoked{0, {}}));
+  BOOST_CHECK(malformed(lease_renewed{0, s}));
+  BOOST_CHECK(malformed(leases_expired{{0, 1}, {}, s}));
   BOOST_CHECK(malformed(leases_expired{{}, {}, s}));
   BOOST_CHECK(malformed(leases_expired{{2, 1}, {}, s}));
   BOOST_CHECK(malformed(leases_expired{{1}, {"k", ""}, s}));
