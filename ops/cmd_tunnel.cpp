@@ -47,19 +47,32 @@ struct list_options {
   bool all = false;
 };
 
+/// From the events, not the state: the state keeps only the last closed
+/// tunnels, the log keeps them all.
 void list(const list_options& o) {
-  const auto s = read_cluster(o.data, o.args.cluster);
-  for (const auto& t : s.tunnels) {
+  std::vector<cl::tunnel_record> all;
+  for_each_cluster_event(o.data, o.args.cluster, [&](const cl::event& e, std::uint64_t) {
+    if (const auto* t = std::get_if<cl::tunnel_opened>(&e))
+      all.push_back(cl::tunnel_record{t->peer, t->with, t->handshake_hash, t->at_ns, 0, {}});
+    else if (const auto* c = std::get_if<cl::tunnel_closed>(&e))
+      for (auto& r : all)
+        if (r.peer == c->peer && r.handshake_hash == c->handshake_hash && r.closed_at_ns == 0) {
+          r.closed_at_ns = c->at_ns;
+          r.reason = c->reason;
+        }
+  });
+  if (!o.json)
+    fmt::print("{:<12} {:<10} {:<34} {}\n", "PEER", "WITH", "HANDSHAKE HASH", "STATE");
+  for (const auto& t : all) {
     if (!o.all && t.closed_at_ns != 0)
       continue;
-    if (o.json) {
-      fmt::print("{{\"peer\":{},\"with\":{},\"handshake_hash\":{},\"opened_at_ns\":{},\"closed_at_ns\":{},\"reason\":{}}}\n",
+    if (o.json)
+      fmt::print(R"({{"peer":{},"with":{},"handshake_hash":{},"opened_at_ns":{},"closed_at_ns":{},"reason":{}}})" "\n",
                  json_string(t.peer), json_string(t.with), json_string(t.handshake_hash), t.opened_at_ns,
                  t.closed_at_ns, json_string(t.reason));
-    } else {
-      fmt::print("{:<12} {:<10} {}  {}\n", t.peer, t.with, t.handshake_hash.substr(0, 32),
+    else
+      fmt::print("{:<12} {:<10} {:<34} {}\n", t.peer, t.with, t.handshake_hash.substr(0, 32) + "..",
                  t.closed_at_ns ? "closed: " + t.reason : std::string("open"));
-    }
   }
 }
 

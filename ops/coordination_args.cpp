@@ -2,7 +2,6 @@
 
 #include "actors/agents/coordination/tunnel_channel.hpp"
 #include "actors/agents/tunnel/tunnel_endpoint.hpp"
-#include "actors/entity_kinds.hpp"
 #include "events/envelope/decoded_envelope.hpp"
 #include "events/topic_scan.hpp"
 #include "services/tunnels/quorum/cluster_codec.hpp"
@@ -78,22 +77,29 @@ cl::public_key read_public_key(const std::string& hex_or_file) {
   return k;
 }
 
-cl::state read_cluster(const data_options& data, const std::string& cluster) {
+void for_each_cluster_event(const data_options& data, const std::string& cluster,
+                            const std::function<void(const cl::event&, std::uint64_t sequence)>& f) {
   auto log = open_log(data, true);
-  actors::entity_projection<cl::entity> clusters;
   const auto topic = data.names.events(cl::entity::kind);
-  if (log->partitions(topic)) {
-    must(events::scan_topic(*log, topic,
-                            [&](partition_id, const events::record_view& r) -> result<void> {
-                              SM_TRY(auto env, events::envelope::decoded_envelope::decode(r.value));
-                              if (env.entity_kind() != cl::entity::kind || env.entity_id() != cluster)
-                                return success();
-                              return clusters.fold(std::string(env.entity_id()), env.reader(), r.value, r.off.value);
-                            }),
-         "replaying " + topic);
-  }
-  auto it = clusters.images().find(cluster);
-  return it == clusters.images().end() ? cl::initial : it->second.state;
+  if (!log->partitions(topic))
+    return;
+  must(events::scan_topic(*log, topic,
+                          [&](partition_id, const events::record_view& r) -> result<void> {
+                            SM_TRY(auto env, events::envelope::decoded_envelope::decode(r.value));
+                            if (env.entity_kind() != cl::entity::kind || env.entity_id() != cluster ||
+                                !cl::entity::is_event(env.reader()))
+                              return success();
+                            SM_TRY(auto ev, cl::entity::read_event(env.reader()));
+                            f(ev, env.reader().getSequence());
+                            return success();
+                          }),
+       "replaying " + topic);
+}
+
+cl::state read_cluster(const data_options& data, const std::string& cluster) {
+  cl::state s = cl::initial;
+  for_each_cluster_event(data, cluster, [&](const cl::event& e, std::uint64_t) { s = cl::evolve(std::move(s), e); });
+  return s;
 }
 
 std::pair<std::string, std::uint16_t> split_address(const std::string& address) {

@@ -29,6 +29,11 @@ void add_tunnel_options(CLI::App& cmd, coordination_args& a);
 /// A public key from 64 hex characters, or from a `.pub` file holding them.
 [[nodiscard]] services::cluster::public_key read_public_key(const std::string& hex_or_file);
 
+/// Every event of the cluster entity, in order (a sequence gap is not checked
+/// here: `storemesh audit` does).
+void for_each_cluster_event(const data_options& data, const std::string& cluster,
+                            const std::function<void(const services::cluster::event&, std::uint64_t sequence)>& f);
+
 /// The cluster entity folded from the log (an empty state if it has no events).
 [[nodiscard]] services::cluster::state read_cluster(const data_options& data, const std::string& cluster);
 

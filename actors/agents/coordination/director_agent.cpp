@@ -539,6 +539,10 @@ void director_agent::tick() {
   const auto now = now_ns();
   if (!view_.caught_up_once())
     return;  // roles and keys may be stale: judge nobody yet
+  if (!swept_) {
+    swept_ = true;
+    close_tunnels_of_a_previous_run();
+  }
   if (now - head_checked_ns_ > 200'000'000) {
     auto h = writer_->head(view_.kv_topic(), opts_.cluster);
     std::lock_guard lock(mutex_);
@@ -644,6 +648,28 @@ void director_agent::enforce_allow_list() {
   }
   for (auto& [link, why] : close)
     link->close(why);
+}
+
+void director_agent::close_tunnels_of_a_previous_run() {
+  // Tunnels the log says this director had open, that it does not hold now:
+  // a previous run ended without recording their close.
+  std::set<std::string> live;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, p] : peers_)
+      live.insert(p->link->handshake_hash());
+    for (const auto& c : clients_)
+      live.insert(c->handshake_hash());
+  }
+  auto stale = view_.with_cluster([&](const cl::state& s) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& t : s.tunnels)
+      if (t.closed_at_ns == 0 && t.with == opts_.name && !live.count(t.handshake_hash))
+        out.emplace_back(t.peer, t.handshake_hash);
+    return out;
+  });
+  for (const auto& [peer, hash] : stale)
+    record_tunnel(peer, hash, false, "the director restarted");
 }
 
 void director_agent::record_tunnel(const std::string& peer, const std::string& hash, bool opened,

@@ -88,6 +88,7 @@ private:
   void monitor(std::int64_t now);
   void expire_leases(std::int64_t now);
   void enforce_allow_list();
+  void close_tunnels_of_a_previous_run();
   void record_tunnel(const std::string& peer, const std::string& hash, bool opened, const std::string& reason);
 
   director_options opts_;
@@ -104,6 +105,7 @@ private:
   std::int64_t head_ = 0;
   std::int64_t head_checked_ns_ = 0;
   std::int64_t started_ns_ = 0;
+  bool swept_ = false;  ///< tunnels of a previous run closed (ticker thread only)
 
   std::mutex threads_mutex_;
   std::vector<std::thread> readers_;

@@ -1,5 +1,7 @@
 #include "services/tunnels/director/monitor.hpp"
 
+#include <algorithm>
+
 namespace storemesh::services::director {
 
 using cluster::role;
@@ -8,6 +10,11 @@ std::vector<cluster::command> assess(const cluster::state& s, const observation&
   std::vector<cluster::command> out;
   if (!s.configured)
     return out;
+  // The head the director last read may be older than a heartbeat: the log's
+  // end is at least what any replica has applied.
+  std::uint64_t head = o.head_offset;
+  for (const auto& [id, f] : o.peers)
+    head = std::max(head, f.applied_offset);
   const double threshold = s.config.phi_threshold;
   auto facts = [&](const std::string& id) -> const peer_facts* {
     auto it = o.peers.find(id);
@@ -23,7 +30,7 @@ std::vector<cluster::command> assess(const cluster::state& s, const observation&
         out.push_back(cluster::report_lost{id, o.observer, f->phi, f->last_heartbeat_ns, o.now_ns});
       break;
     case role::lost:
-      if (alive(f) && s.open_loss_of(id))
+      if (alive(f))
         out.push_back(cluster::report_back{id, o.now_ns});
       break;
     case role::promoting:
@@ -52,7 +59,7 @@ std::vector<cluster::command> assess(const cluster::state& s, const observation&
         c.node = id;
         c.healthy = alive(f);
         c.applied_offset = f ? f->applied_offset : 0;
-        c.head_offset = o.head_offset;
+        c.head_offset = head;
         c.domain = peer.spec.domain;
         p.candidates.push_back(std::move(c));
       }

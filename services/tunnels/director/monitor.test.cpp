@@ -125,6 +125,28 @@ BOOST_AUTO_TEST_CASE(a_lost_server_heartbeating_again_is_reported_back) {
   BOOST_TEST(back[0].server == "m1");
 }
 
+BOOST_AUTO_TEST_CASE(a_lost_server_whose_loss_was_filled_is_reported_back_too) {
+  auto s = cluster::evolve(two_members_two_nodes(), cluster::server_lost{1, "m1", "director", 9, 1, 2, "phi"});
+  s = cluster::evolve(std::move(s), cluster::promotion_started{1, 1, "n1", 3, 100, 100, "a", {}, "only one"});
+  s = cluster::evolve(std::move(s), cluster::promotion_ready{1, "n1", 100, 100, 4});
+  auto back = of_type<cluster::report_back>(assess(s, all_healthy(100)));
+  BOOST_REQUIRE_EQUAL(back.size(), 1u);
+  // ... and the decider demotes it to a node: the quorum is at its target.
+  auto d = cluster::decide(s, back[0]);
+  BOOST_REQUIRE(d.accepted());
+  BOOST_TEST((std::get<cluster::server_returned>(d.events.at(0)).as == cluster::role::node));
+}
+
+BOOST_AUTO_TEST_CASE(the_head_is_never_behind_what_a_replica_applied) {
+  auto s = cluster::evolve(two_members_two_nodes(), cluster::server_lost{1, "m1", "director", 9, 1, 2, "phi"});
+  auto o = all_healthy(100);  // a head read before the last heartbeats
+  o.peers["n1"].applied_offset = 104;
+  auto promotes = of_type<cluster::promote>(assess(s, o));
+  BOOST_REQUIRE_EQUAL(promotes.size(), 1u);
+  BOOST_TEST(promotes[0].candidates[0].head_offset == 104u);
+  BOOST_TEST(cluster::decide(s, promotes[0]).accepted());
+}
+
 BOOST_AUTO_TEST_CASE(the_pacer_lets_a_repeat_through_once_per_interval) {
   pacer p(1000);
   BOOST_TEST(p.admit("report_lost m1", 0));

@@ -62,10 +62,11 @@ bool state::operator==(const state& o) const {
 // -- queries --------------------------------------------------------------------
 
 const tunnel_record* state::open_tunnel_of(std::string_view peer) const {
+  const tunnel_record* last = nullptr;
   for (const auto& t : tunnels)
     if (t.peer == peer && t.closed_at_ns == 0)
-      return &t;
-  return nullptr;
+      last = &t;
+  return last;
 }
 
 const peer* state::find(std::string_view id) const {
@@ -375,9 +376,12 @@ D decide_record_tunnel(const state& s, const record_tunnel& c) {
   if (c.handshake_hash.size() != 128 ||
       c.handshake_hash.find_first_not_of("0123456789abcdef") != std::string::npos)
     return D::reject("invalid", "a handshake hash is 128 lowercase hex characters");
-  const auto* open = s.open_tunnel_of(c.peer);
+  const tunnel_record* known = nullptr;
+  for (const auto& t : s.tunnels)
+    if (t.peer == c.peer && t.handshake_hash == c.handshake_hash)
+      known = &t;
   if (!c.opened) {
-    if (!open || open->handshake_hash != c.handshake_hash)
+    if (!known || known->closed_at_ns != 0)
       return D::reject("no_such_tunnel", "peer '" + c.peer + "' has no open tunnel with that handshake hash");
     return D::accept(tunnel_closed{c.peer, c.handshake_hash, c.reason, c.now_ns});
   }
@@ -385,14 +389,9 @@ D decide_record_tunnel(const state& s, const record_tunnel& c) {
     return D::reject("removed", "peer '" + c.peer + "' is removed: its key opens no tunnel");
   if (c.with.empty())
     return D::reject("invalid", "a tunnel needs its other end");
-  for (const auto& t : s.tunnels)
-    if (t.peer == c.peer && t.handshake_hash == c.handshake_hash)
-      return D::reject("already_recorded", "that tunnel of '" + c.peer + "' is recorded already");
-  std::vector<event> out;
-  if (open)
-    out.push_back(tunnel_closed{c.peer, open->handshake_hash, "replaced", c.now_ns});
-  out.push_back(tunnel_opened{c.peer, c.with, c.handshake_hash, c.now_ns});
-  return D::accept(std::move(out));
+  if (known)
+    return D::reject("already_recorded", "that tunnel of '" + c.peer + "' is recorded already");
+  return D::accept(tunnel_opened{c.peer, c.with, c.handshake_hash, c.now_ns});
 }
 
 D decide_remove(const state& s, const remove_node& c) {

@@ -50,11 +50,13 @@
 //    open their tunnels to the director, which listens.
 //  - Clients (add_client) hold a key on the allow-list to talk to the
 //    director; they are never candidates and never counted in the quorum.
-//  - Tunnels: record_tunnel opened for a peer that has an open one records
-//    the old one closed ("replaced") first; a second record of the same
-//    opening is refused (already_recorded), as is a close of a tunnel that is
-//    not open (no_such_tunnel). The state keeps every open tunnel and the
-//    last 64 closed ones.
+//  - Tunnels are told apart by their handshake hash: a peer may hold several
+//    at once (a client's concurrent sessions; a peer's new tunnel before the
+//    director saw its old one end). A second record of the same opening is
+//    refused (already_recorded), as is a close of a tunnel that is not open
+//    (no_such_tunnel). A director that restarts closes the tunnels the log
+//    says it had open ("director restarted"). The state keeps every open
+//    tunnel and the last 64 closed ones.
 
 #include "services/decision.hpp"
 
@@ -291,7 +293,7 @@ struct state {
   std::vector<tunnel_record> tunnels;  ///< in the order opened: every open one, the last closed ones
   bool operator==(const state& o) const;
 
-  /// The open tunnel of a peer, if any.
+  /// The latest open tunnel of a peer, if any.
   [[nodiscard]] const tunnel_record* open_tunnel_of(std::string_view peer) const;
 
   [[nodiscard]] const peer* find(std::string_view id) const;

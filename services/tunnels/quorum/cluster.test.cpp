@@ -466,9 +466,12 @@ BOOST_AUTO_TEST_CASE(a_tunnel_is_recorded_opened_then_closed_with_its_handshake_
   cluster().given(h).when(record_tunnel{"a", "director", hash1, false, "eof", 12}).then(
       {tunnel_closed{"a", hash1, "eof", 12}});
   cluster().given(h).when(record_tunnel{"a", "director", hash2, false, "eof", 12}).then_rejected("no_such_tunnel");
-  // A new tunnel of the same peer replaces the one whose close was not recorded.
+  // A peer may hold several tunnels at once (a client's concurrent sessions).
   cluster().given(h).when(record_tunnel{"a", "director", hash2, true, "", 13}).then(
-      {tunnel_closed{"a", hash1, "replaced", 13}, tunnel_opened{"a", "director", hash2, 13}});
+      {tunnel_opened{"a", "director", hash2, 13}});
+  auto two = with(h, {tunnel_opened{"a", "director", hash2, 13}, tunnel_closed{"a", hash1, "eof", 14}});
+  BOOST_TEST(fold(two).open_tunnel_of("a")->handshake_hash == hash2);
+  cluster().given(two).when(record_tunnel{"a", "director", hash1, false, "eof", 15}).then_rejected("no_such_tunnel");
 }
 
 BOOST_AUTO_TEST_CASE(tunnels_of_removed_or_unknown_peers_and_bad_hashes_are_refused) {
