@@ -140,6 +140,10 @@ result<void> cluster_view::follow() {
         }
         applied_ = r.off.value + 1;
       }
+      // On Kafka the end of a transaction is a control record with an offset
+      // of its own: the reader's position counts it, the records do not.
+      if (!hold || kv->position().value <= opts_.hold_kv_at)
+        applied_ = std::max<std::int64_t>(applied_.load(), kv->position().value);
     }
 
     batch.clear();
