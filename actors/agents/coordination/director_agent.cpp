@@ -31,6 +31,17 @@ void flush(outbox& out) {
   out.clear();
 }
 
+/// Hands every message of the link to f until it closes; returns why it closed.
+std::string pump(channel& link, const std::function<void(std::string)>& f) {
+  for (;;) {
+    auto got = link.receive(std::chrono::milliseconds(500));
+    if (!got)
+      return got.error().message();
+    if (got.value())
+      f(std::move(*got.value()));
+  }
+}
+
 bool retryable(const std::string& code) {
   return code == "not_member" || code == "not_caught_up" || code == "unavailable" || code == "timeout";
 }
@@ -161,16 +172,7 @@ void director_agent::read_loop(std::shared_ptr<channel> link) {
     }
     spdlog::debug("director: client {} connected (handshake {})", peer, link->handshake_hash());
     record_tunnel(peer, link->handshake_hash(), true, "");
-    std::string why = "closed";
-    for (;;) {
-      auto got = link->receive(std::chrono::milliseconds(500));
-      if (!got) {
-        why = got.error().message();
-        break;
-      }
-      if (got.value())
-        on_client_message(link, std::move(*got.value()));
-    }
+    const auto why = pump(*link, [&](std::string m) { on_client_message(link, std::move(m)); });
     client_closed(link);
     record_tunnel(peer, link->handshake_hash(), false, why);
     return;
@@ -192,16 +194,7 @@ void director_agent::read_loop(std::shared_ptr<channel> link) {
     replaced->close("replaced by a new tunnel from the same peer");
   spdlog::info("director: tunnel from {} open (handshake {})", peer, link->handshake_hash());
   record_tunnel(peer, link->handshake_hash(), true, "");
-  std::string why = "closed";
-  for (;;) {
-    auto got = link->receive(std::chrono::milliseconds(500));
-    if (!got) {
-      why = got.error().message();
-      break;
-    }
-    if (got.value())
-      on_peer_message(peer, link, std::move(*got.value()));
-  }
+  const auto why = pump(*link, [&](std::string m) { on_peer_message(peer, link, std::move(m)); });
   link_closed(peer, link);
   record_tunnel(peer, link->handshake_hash(), false, why);
 }
