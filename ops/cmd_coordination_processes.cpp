@@ -46,6 +46,8 @@ struct process_options {
   std::string listen = "127.0.0.1:7450";
   std::int64_t hold_at = -1;
   std::size_t workers = 4;
+  double acceptable_pause_s = 2;
+  double startup_grace_s = 5;
 };
 
 void add_process_options(CLI::App& cmd, process_options& o) {
@@ -105,6 +107,8 @@ void run_director(const process_options& o) {
   co::director_options d;
   d.cluster = o.args.cluster;
   d.name = o.id.empty() ? "director" : o.id;
+  d.acceptable_pause_ns = static_cast<std::int64_t>(o.acceptable_pause_s * 1e9);
+  d.startup_grace = std::chrono::milliseconds(static_cast<std::int64_t>(o.startup_grace_s * 1000));
   auto agent = std::make_unique<co::director_agent>(d, open_log(o.data, true), writer_for(o, d.name), o.data.names);
   auto topts = tunnel_opts(o, [a = agent.get()](const noise::public_key& k) { return a->allowed(k); });
   auto listener = must(agents::tunnel::tunnel_listener::listen(host, port, topts,
@@ -137,6 +141,10 @@ void register_coordination_processes(CLI::App& app) {
     auto* cmd = app.add_subcommand("director", "run a cluster's director: routes kv requests, detects failures, promotes");
     cmd->add_option("--listen", o->listen, "HOST:PORT to accept tunnels on (port 0: any; printed)");
     cmd->add_option("--name", o->id, "its name in the losses it reports (default director)");
+    cmd->add_option("--acceptable-pause", o->acceptable_pause_s,
+                    "seconds of silence the failure detector adds to a peer's mean interval (default 2)");
+    cmd->add_option("--startup-grace", o->startup_grace_s,
+                    "seconds after its start before the director judges any peer (default 5)");
     add_process_options(*cmd, *o);
     cmd->callback([o] { run_director(*o); });
   }

@@ -556,7 +556,8 @@ void director_agent::tick() {
   }
   for (const auto& id : retry)
     dispatch(id);
-  monitor(now);
+  if (now - started_ns_ >= std::chrono::duration_cast<std::chrono::nanoseconds>(opts_.startup_grace).count())
+    monitor(now);
   expire_leases(now);
   enforce_allow_list();
 }

@@ -42,7 +42,10 @@ struct director_options {
   std::chrono::milliseconds request_timeout{10000};  ///< a client request's whole budget, if it sets none
   std::chrono::milliseconds attempt_timeout{3000};   ///< one server's share before the next is tried
   std::chrono::milliseconds hello_timeout{2000};
-  std::int64_t acceptable_pause_ns = 1'000'000'000;  ///< added to the detector's mean (a busy machine)
+  std::int64_t acceptable_pause_ns = 2'000'000'000;  ///< added to the detector's mean (a busy machine)
+  /// After its start the director judges nobody for this long: peers are
+  /// still (re)connecting, and silence since our own start is not theirs.
+  std::chrono::milliseconds startup_grace{5000};
   services::director::routing_policy routing;
 };
 
