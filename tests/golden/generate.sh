@@ -56,6 +56,9 @@ daemon=""
 mounts=()
 leave() {
   local rc=$?
+  # A scenario that runs processes of its own (scenario 06: a director and peers) defines scenario_cleanup to
+  # end them if it fails half-way.
+  if declare -F scenario_cleanup >/dev/null; then scenario_cleanup || true; fi
   if [ -n "$daemon" ]; then kill -9 "$daemon" 2>/dev/null || true; wait "$daemon" 2>/dev/null || true; fi
   for m in "${mounts[@]}"; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true; done
   if [ "$rc" -ne 0 ] && [ -f "$WS/serve.log" ]; then echo "--- last lines of $WS/serve.log:" >&2; tail -n 30 "$WS/serve.log" >&2; fi
@@ -176,6 +179,12 @@ for (topic, p), end in sorted(ends.items()):
     if kind is None:
         continue
     f = os.path.join(data, "state", kind, f"{topic}.{p}")
+    # Events no reactor reads (kv, cluster: nothing in the daemon reacts to them) have no reaction position
+    # at all: the reaction feed commits the positions of every topic it follows together, after any round
+    # that read something, so a followed topic has one (maybe behind: that is a lag) and an unfollowed none.
+    d = os.path.dirname(f)
+    if kind == "reactions" and not (os.path.isdir(d) and any(n.startswith(topic + ".") for n in os.listdir(d))):
+        continue
     at = int(open(f).read()) if os.path.exists(f) else 0
     if at < end:
         lag.append(f"{topic}/{p} at {at} of {end}")
@@ -189,7 +198,7 @@ print(True if not lag else "; ".join(lag))' "$STOREMESH_DATA"
 for name in "${pending[@]}"; do
   echo "== scenario $name"
   serve_flags=(--snapshot-every 5)
-  unset -f scenario
+  unset -f scenario scenario_cleanup
   # shellcheck source=/dev/null
   . "$GOLDEN/scenarios/$name.sh"
   declare -F scenario >/dev/null || fail "scenarios/$name.sh defines no scenario()"

@@ -229,6 +229,14 @@ NOT_IN_MANIFEST = {
                                          "none); `storemesh audit`, check (a), verifies every record's",
     "kv.capnp Expected": "a write's optional compare (any / modRevision) inside kvCommand.put and .delete, not a "
                          "kind of record",
+    # What travels in a tunnel (coordination.capnp says it is never written to the log): the log holds the kv and
+    # cluster commands and events these messages lead to (a Request's write is a kvCommand), which are checked.
+    "coordination.capnp PeerMessage": "a tunnel message (hello, heartbeat, request, response, watch event) between "
+                                      "a peer or client and the director; never in the log",
+    "coordination.capnp Request": "what a request through the director asks (get, range, write, watch ...): a "
+                                  "tunnel message; a write reaches the log as the kvCommand it holds",
+    "coordination.capnp Response": "a request's answer (ok or error) in a tunnel; never in the log (a refused write's "
+                                   "rejection is)",
 }
 ADD_A_SCENARIO = ("every mechanism adds its events to the golden log: write tests/golden/scenarios/NN_<mechanism>.sh "
                   "that makes them happen and append it with tests/golden/generate.sh (tests/golden/README.md, "

@@ -17,7 +17,7 @@
 #       left out; a field a newer CLI adds is not a difference);
 #   (d) a daemon started on the copy recovers entities from their snapshots and events and decides new
 #       commands on top of them: gw-1 drained, the primary rebalancer reconfigured, a finished job refused
-#       a migration; the log with those audits clean.
+#       a migration, a node added to cluster main and a fourth server refused; the log with those audits clean.
 set -euo pipefail
 record=""
 if [ "${1:-}" = --record ]; then record=1; shift; fi
@@ -27,6 +27,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 GOLDEN=$(readlink -f "${3:-$HERE}")
 # The golden log is the embedded log under the default topic prefix, whatever the environment says.
 unset STOREMESH_KAFKA STOREMESH_TOPIC_PREFIX STOREMESH_GROUP STOREMESH_KEY STOREMESH_DATA
+unset STOREMESH_CLUSTER STOREMESH_DIRECTOR STOREMESH_TUNNEL_KEY  # quorum status: from the log, cluster main
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 check() { echo "-- $*"; }
@@ -95,7 +96,7 @@ golden compare "$GOLDEN/expected" "$actual"
 
 check "(d) a daemon on the golden log: entities recover from snapshots and events, new commands are decided on top"
 # The entities below recover from a snapshot (not only from events): the check would mean less otherwise.
-golden snapshotted host/gw-1 rebalancer/primary copy_job/plain <records.jsonl
+golden snapshotted host/gw-1 rebalancer/primary copy_job/plain cluster/main <records.jsonl
 "$S" keygen --out op.key >/dev/null
 "$S" serve --trust op.key.pub "${serve_trust[@]}" --no-agents --snapshot-every 5 >>serve.log 2>&1 &
 daemon=$!
@@ -123,6 +124,17 @@ echo "   rebalancer primary: reconfigured, its $evaluations evaluations and $mov
 if out=$(sm copy migrate plain --to copy-b 2>&1); then fail "migrating the finished job plain was accepted"; fi
 grep -q "(finished)" <<<"$out" || fail "migrating the finished job plain: $out"
 echo "   copy job plain: a migration refused (finished)"
+
+# The cluster (scenario 06) ended with three members (n1, m2, m3) at its target of three: a node is added on top,
+# a fourth founding server is refused.
+"$S" tunnel keygen --out late.key >/dev/null
+"$S" tunnel keygen --out late-server.key >/dev/null
+sm node add late --tunnel-pub late.key.pub >/dev/null || fail "node add late refused"
+[ "$(sm quorum status --json | python3 -c 'import json,sys; q=json.load(sys.stdin); print(({p["id"]: p["role"] for p in q["peers"]}.get("late"), q["members"], q["target"]))')" = "('node', 3, 3)" ] ||
+  fail "the cluster after node add late: $(sm quorum status)"
+if out=$(sm node add late-server --server --tunnel-pub late-server.key.pub 2>&1); then fail "a fourth founding server was accepted"; fi
+grep -q "(quorum_full)" <<<"$out" || fail "a fourth founding server: $out"
+echo "   cluster main: node late added on top of its three members; a fourth server refused (quorum_full)"
 
 kill -TERM "$daemon"
 wait "$daemon" || fail "the daemon did not stop cleanly"

@@ -18,6 +18,8 @@
 #include "services/host/host_codec.hpp"
 #include "services/migration/copy_job_codec.hpp"
 #include "services/migration/migration_codec.hpp"
+#include "services/tunnels/coordination/kv_space_codec.hpp"
+#include "services/tunnels/quorum/cluster_codec.hpp"
 
 #include <fmt/core.h>
 
@@ -123,7 +125,9 @@ int run(const std::string& data) {
   for (auto checked : {check_kind<services::host::entity>(*log.value(), names, snapshots.value(), out),
                        check_kind<services::copy_job::entity>(*log.value(), names, snapshots.value(), out),
                        check_kind<services::migration::entity>(*log.value(), names, snapshots.value(), out),
-                       check_kind<services::rebalancer::entity>(*log.value(), names, snapshots.value(), out)})
+                       check_kind<services::rebalancer::entity>(*log.value(), names, snapshots.value(), out),
+                       check_kind<services::kv::entity>(*log.value(), names, snapshots.value(), out),
+                       check_kind<services::cluster::entity>(*log.value(), names, snapshots.value(), out)})
     if (!checked)
       out.mismatches.push_back("replaying the events: " + checked.error().message());
   for (const auto& [entity, left] : snapshots.value())
