@@ -68,6 +68,12 @@ trap leave EXIT
 cd "$WS"
 export STOREMESH_DATA=$WS/data STOREMESH_KEY=$WS/operator.key
 if [ -d "$GOLDEN/data" ]; then cp -a "$GOLDEN/data" "$WS/data"; else mkdir -p "$WS/data"; fi
+# Git keeps no empty directory: recreate the partitions that hold no record.
+for t in "$WS"/data/log/*/; do
+  [ -f "$t/partitions" ] || continue
+  n=$(cat "$t/partitions")
+  for ((p = 0; p < n; p++)); do mkdir -p "$t/$p"; done
+done
 "$S" keygen --out operator.key >/dev/null
 # A key the daemon does not trust, for commands that must be refused at intake.
 "$S" keygen --out stranger.key >/dev/null
