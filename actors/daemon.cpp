@@ -136,6 +136,7 @@ result<void> daemon::start() {
   p->ctx.snapshot_every = options_.snapshot_every;
   p->ctx.idle_after = options_.idle_after;
   p->ctx.dedup_window = options_.dedup_window;
+  p->ctx.dedup_max_ids = options_.dedup_max_ids;
   p->ctx.fatal = &fatal_;
   p->ctx.fenced = options_.group.empty() ? nullptr : &fenced_;
   p->ctx.ownership = &p->ownership;

@@ -35,6 +35,7 @@ struct daemon_options {
   std::uint64_t snapshot_every = 1000;
   std::chrono::milliseconds idle_after{30000};
   std::chrono::nanoseconds dedup_window = std::chrono::hours(24);  ///< see processed_commands.hpp
+  std::size_t dedup_max_ids = 8192;                                ///< the same, by count
   std::string producer;                   ///< defaults to daemon@<hostname>
   /// Run host agents (copy engines) here: for every host (the embedded
   /// default), or only for `agent_hosts` when it is not empty.

@@ -283,7 +283,7 @@ private:
     if (image_.since_snapshot < ctx_->snapshot_every || image_.seq == 0)
       return;
     image_.since_snapshot = 0;
-    image_.processed.prune(ctx_->dedup_window);
+    image_.processed.prune(ctx_->dedup_window, ctx_->dedup_max_ids);
     const auto p = events::partition_for(id_, ctx_->snapshot_partitions);
     auto rec = make_snapshot_record(Entity::kind, id_, image_.seq, image_.last_hash, events_topic_, partition_,
                                     image_.last_event_offset, Entity::write_state(image_.state), image_.processed,

@@ -48,6 +48,7 @@ template <class Entity>
       // Snapshots written before decidedNs existed: the snapshot's own time.
       image.processed.add(std::string(as_string_view(p.getId())), p.getCommandOffset(),
                           p.getDecidedNs() != 0 ? p.getDecidedNs() : root.getTimestampNs());
+    image.processed.floor_ns = s.getProcessedFloorNs();
     return success();
   });
   if (!status)

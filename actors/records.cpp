@@ -117,6 +117,7 @@ events::record make_snapshot_record(std::string_view kind, std::string_view id, 
     list[i].setDecidedNs(e.decided_ns);
     ++i;
   }
+  s.setProcessedFloorNs(processed.floor_ns);
   return events::record{std::string(id), to_bytes(message), ts};
 }
 

@@ -39,6 +39,10 @@ struct runtime_context {
   std::chrono::milliseconds idle_after{30000};  ///< an entity idle this long is passivated
   /// How long an entity remembers decided command ids; older commands are refused as expired.
   std::chrono::nanoseconds dedup_window = std::chrono::hours(24);
+  /// At most this many command ids per entity (processed_commands.hpp): with
+  /// ~40 bytes each in a snapshot, 8192 leave room for a 512 KiB state in a
+  /// record under Kafka's 1 MiB.
+  std::size_t dedup_max_ids = 8192;
   std::atomic<bool>* fatal = nullptr;           ///< set when the log refuses an append
   /// Set when the log refused an append as fenced (the group had moved on
   /// without this daemon): the intake reloads its partitions from their

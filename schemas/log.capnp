@@ -38,4 +38,6 @@ struct Snapshot {
   eventsOffset @6 :Int64;    # offset of that event: replay resumes after it
   state @7 :Data;            # the entity's state, in its module's schema
   processed @8 :List(ProcessedCommand);  # command ids already decided (idempotency)
+  processedFloorNs @9 :Int64;  # ids decided at or before this were forgotten (a count bound):
+                               # a command signed then or earlier is refused as expired
 }

@@ -90,6 +90,30 @@ BOOST_FIXTURE_TEST_CASE(ids_inside_the_window_are_still_recognised_after_a_snaps
   BOOST_TEST(newest_snapshot_ids("h2") == 4u);  // the snapshot at sequence 4: nothing pruned inside the window
 }
 
+BOOST_FIXTURE_TEST_CASE(a_busy_entity_keeps_a_bounded_number_of_ids_and_refuses_what_it_forgot, window_fixture) {
+  // A window of an hour, but room for 3 ids: snapshots stay small however
+  // many commands an entity decides, and a recovered entity still refuses the
+  // replay of an id the bound made it forget (the floor is in the snapshot).
+  options.dedup_window = std::chrono::hours(1);
+  options.dedup_max_ids = 3;
+  start_daemon();
+  const auto first = command_bytes(host::entity::kind, "h3", register_cmd("d", "/srv/d"), &operator_key);
+  BOOST_REQUIRE_EQUAL(wait_for_outcome(append_command("h3", first)).events, 1u);
+  for (int i = 0; i < 7; ++i)
+    BOOST_REQUIRE(submit("h3", set_state_cmd(i % 2 == 0 ? host_state::draining : host_state::up, "r")).accepted);
+  std::this_thread::sleep_for(200ms);  // the last snapshot is appended after its batch
+  BOOST_TEST(newest_snapshot_ids("h3") <= 3u);
+  stop_daemon();
+  start_daemon();  // recovers from the snapshot: the forgotten ids and the floor
+  const auto outcome = wait_for_outcome(append_command("h3", first));
+  BOOST_TEST(outcome.events == 0u);
+  BOOST_TEST(outcome.rejections == std::vector<std::string>{"expired"});
+  // A command signed now is decided as ever.
+  BOOST_TEST(submit("h3", set_state_cmd(host_state::down, "after")).accepted);
+  BOOST_TEST(replay_hosts().at("h3").state.status == host_state::down);
+  BOOST_TEST(audit().ok());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 } // namespace
