@@ -46,7 +46,7 @@ struct modelled_fixture : runtime_fixture {
     sent_log.push_back({original.host, where, false, "duplicate"});
   }
 
-  void wait_for_all(std::chrono::milliseconds timeout = 5s) {
+  void wait_for_all(std::chrono::milliseconds timeout = outcome_wait) {
     std::vector<command_position> all;
     for (const auto& s : sent_log)
       all.push_back(s.where);
