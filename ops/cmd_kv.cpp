@@ -4,6 +4,7 @@
 #include "actors/agents/coordination/kv_client.hpp"
 #include "events/envelope/envelope_json.hpp"
 #include "ops/coordination_args.hpp"
+#include "events/envelope/envelope_builder.hpp"
 
 #include <fmt/core.h>
 
@@ -40,11 +41,6 @@ std::chrono::milliseconds budget(const kv_options& o) {
 
 std::unique_ptr<kv_client> connect(const kv_options& o) {
   return must(kv_client::open(open_director_tunnel(o.args, o.data), "kv-cli"), "opening a tunnel to the director");
-}
-
-std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 std::string text(capnp::Data::Reader d) { return std::string(reinterpret_cast<const char*>(d.begin()), d.size()); }
@@ -133,7 +129,7 @@ void lease_grant(const kv_options& o) {
     auto g = r.initWrite().initGrantLease();
     g.setLease(o.lease);
     g.setTtlNs(static_cast<std::int64_t>(o.ttl_seconds * 1e9));
-    g.setNowNs(now_ns());
+    g.setNowNs(events::envelope::now_ns());
   });
 }
 
@@ -141,7 +137,7 @@ void lease_keep_alive(const kv_options& o) {
   call_and_report(o, "lease renewed", [&](Request::Builder r) {
     auto k = r.initWrite().initKeepAlive();
     k.setLease(o.lease);
-    k.setNowNs(now_ns());
+    k.setNowNs(events::envelope::now_ns());
   });
 }
 

@@ -1,5 +1,6 @@
 // storemesh node add|remove
 
+#include "events/envelope/envelope_builder.hpp"
 #include "ops/coordination_args.hpp"
 #include "ops/inject.hpp"
 #include "services/tunnels/quorum/cluster_codec.hpp"
@@ -19,11 +20,6 @@ struct add_options {
   bool server = false;
   bool client = false;
 };
-
-std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 } // namespace
 
@@ -60,7 +56,7 @@ void register_node(CLI::App& app) {
     cmd->add_option("ID", o->peer.id, "peer id")->required();
     add_cluster_option(*cmd, o->args);
     add_inject_options(*cmd, o->inject);
-    cmd->callback([o] { inject<cl::entity>(o->inject, o->args.cluster, cl::remove_node{o->peer.id, now_ns()}); });
+    cmd->callback([o] { inject<cl::entity>(o->inject, o->args.cluster, cl::remove_node{o->peer.id, events::envelope::now_ns()}); });
   }
 }
 

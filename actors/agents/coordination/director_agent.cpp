@@ -4,6 +4,7 @@
 #include "services/tunnels/director/monitor.hpp"
 #include "services/tunnels/coordination/kv_space_codec.hpp"
 #include "services/tunnels/quorum/cluster_codec.hpp"
+#include "events/envelope/envelope_builder.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -17,11 +18,6 @@ namespace dr = services::director;
 using schema::coordination::PeerMessage;
 
 namespace {
-
-std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 using outbox = std::vector<std::pair<std::shared_ptr<channel>, std::string>>;
 
@@ -164,7 +160,7 @@ void director_agent::read_loop(std::shared_ptr<channel> link) {
     link->close("hello does not match the key");
     return;
   }
-  const auto opened = now_ns();
+  const auto opened = events::envelope::now_ns();
   if (role == "client") {
     {
       std::lock_guard lock(mutex_);
@@ -214,7 +210,7 @@ void director_agent::on_peer_message(const std::string& peer, const std::shared_
       pit->second->revision = h.getRevision();
       pit->second->serving = h.getServing();
       const auto interval = view_.with_cluster([](const cl::state& s) { return s.config.heartbeat_interval_ns; });
-      detector(peer, interval).heartbeat(now_ns());
+      detector(peer, interval).heartbeat(events::envelope::now_ns());
     } else if (m.isResponse()) {
       auto resp = m.getResponse();
       const auto id = as_string(resp.getId());
@@ -286,7 +282,7 @@ void director_agent::on_client_message(const std::shared_ptr<channel>& link, std
       return success();
     auto req = m.getRequest();
     const auto id = as_string(req.getId());
-    const auto now = now_ns();
+    const auto now = events::envelope::now_ns();
     std::lock_guard lock(mutex_);
     if (req.isStatus()) {
       out.emplace_back(link, encode_with([&](PeerMessage::Builder b) {
@@ -380,7 +376,7 @@ void director_agent::dispatch(const std::string& id) {
     if (it == pending_.end())
       return;
     auto& p = *it->second;
-    const auto now = now_ns();
+    const auto now = events::envelope::now_ns();
     if (now >= p.deadline) {
       if (!p.resume)
         out.emplace_back(p.client, error_response(id, "unavailable",
@@ -392,8 +388,8 @@ void director_agent::dispatch(const std::string& id) {
         watches_.erase(id);
     } else {
       std::vector<dr::server_view> servers;
-      const double threshold = view_.with_cluster([&](const cl::state& s) { return s.config.phi_threshold; });
       view_.with_cluster([&](const cl::state& s) {
+        const double threshold = s.config.phi_threshold;
         for (const auto& m : s.members()) {
           auto l = peers_.find(m);
           if (l == peers_.end())
@@ -464,7 +460,7 @@ void director_agent::link_closed(const std::string& peer, const std::shared_ptr<
       p->what = dr::request_class::watch;
       p->tried.push_back(peer);
       p->resume = true;
-      p->deadline = now_ns() + std::chrono::duration_cast<std::chrono::nanoseconds>(opts_.request_timeout).count();
+      p->deadline = events::envelope::now_ns() + std::chrono::duration_cast<std::chrono::nanoseconds>(opts_.request_timeout).count();
       w->server.clear();
       pending_[id] = p;
       retry.push_back(id);
@@ -515,12 +511,12 @@ cl::phi_accrual& director_agent::detector(const std::string& id, std::int64_t in
   d = detectors_.emplace(id, cl::phi_accrual(ps)).first;
   // Heard of before heard from: count from now, so that a peer that never
   // shows up is suspected like one that went silent (Akka's bootstrap).
-  d->second.heartbeat(now_ns());
+  d->second.heartbeat(events::envelope::now_ns());
   return d->second;
 }
 
 void director_agent::run(const std::atomic<bool>& stop) {
-  started_ns_ = now_ns();
+  started_ns_ = events::envelope::now_ns();
   view_.start();
   while (!stop) {
     std::this_thread::sleep_for(opts_.tick);
@@ -529,7 +525,7 @@ void director_agent::run(const std::atomic<bool>& stop) {
 }
 
 void director_agent::tick() {
-  const auto now = now_ns();
+  const auto now = events::envelope::now_ns();
   if (!view_.caught_up_once())
     return;  // roles and keys may be stale: judge nobody yet
   if (!swept_) {
@@ -670,7 +666,7 @@ void director_agent::record_tunnel(const std::string& peer, const std::string& h
                                    const std::string& reason) {
   // Recorded from the tunnel's own reader thread, so its close never
   // overtakes its opening in the log.
-  cl::command c = cl::record_tunnel{peer, opts_.name, hash, opened, reason, now_ns()};
+  cl::command c = cl::record_tunnel{peer, opts_.name, hash, opened, reason, events::envelope::now_ns()};
   auto sent = writer_->submit(cl::entity::kind, opts_.cluster, command_writer::new_id(),
                               [&](schema::Envelope::Builder e) { cl::entity::write_command(c, e); });
   if (!sent)

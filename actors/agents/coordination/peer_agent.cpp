@@ -4,6 +4,7 @@
 #include "actors/agents/coordination/messages.hpp"
 #include "services/tunnels/coordination/kv_space_codec.hpp"
 #include "services/tunnels/quorum/cluster_codec.hpp"
+#include "events/envelope/envelope_builder.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -17,11 +18,6 @@ using schema::coordination::Response;
 
 namespace {
 
-std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 void fill(schema::coordination::KeyValue::Builder b, const std::string& key, const kv::key_value& v) {
   b.setKey(key);
   b.setValue(capnp::Data::Reader(reinterpret_cast<const kj::byte*>(v.value.data()), v.value.size()));
@@ -34,13 +30,7 @@ void fill(schema::coordination::KeyValue::Builder b, const std::string& key, con
 void fill(schema::coordination::Change::Builder b, const kv::change& c) {
   b.setKind(c.kind == kv::change_kind::put ? schema::coordination::Change::Kind::PUT
                                            : schema::coordination::Change::Kind::DELETE);
-  auto v = b.initKv();
-  v.setKey(c.key);
-  v.setValue(capnp::Data::Reader(reinterpret_cast<const kj::byte*>(c.value.data()), c.value.size()));
-  v.setCreateRevision(c.create_revision);
-  v.setModRevision(c.mod_revision);
-  v.setVersion(c.version);
-  v.setLease(c.lease);
+  fill(b.initKv(), c.key, kv::key_value{c.value, c.create_revision, c.mod_revision, c.version, c.lease});
 }
 
 /// Watch events of at most ~max_message_bytes each, changes in order.
@@ -108,7 +98,7 @@ bool peer_agent::serving() const {
 std::string peer_agent::heartbeat() const {
   return encode_with([&](PeerMessage::Builder m) {
     auto h = m.initHeartbeat();
-    h.setSentNs(now_ns());
+    h.setSentNs(events::envelope::now_ns());
     h.setAppliedOffset(view_.applied_offset());
     h.setRevision(view_.with_replica([](const kv::replica& r) { return r.rev(); }));
     h.setServing(serving());
@@ -197,7 +187,7 @@ void peer_agent::ticker(const std::atomic<bool>& stop) {
     });
     if (!promoting)
       continue;
-    const auto now = now_ns();
+    const auto now = events::envelope::now_ns();
     if (now - last_ready_report_ns_ < 1'000'000'000)
       continue;
     auto head = writer_->head(view_.kv_topic(), opts_.cluster);
