@@ -294,7 +294,7 @@ private:
 
 } // namespace
 
-double equal_within(double spread_threshold) { return std::min(0.01, spread_threshold / 4); }
+double equal_within(double spread_threshold) { return spread_threshold / 4; }
 
 double relative_spread(double highest, double lowest) { return highest <= 0 ? 0 : (highest - lowest) / highest; }
 
