@@ -6,10 +6,15 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <cstring>
 #include <map>
+#include <thread>
 
 namespace storemesh::actors {
+namespace {
+constexpr auto resend_pause = std::chrono::milliseconds(100);
+} // namespace
 
 result<events::record> command_sink::build(const services::issued_command& c, const std::array<std::uint8_t, 16>& id,
                                            std::string causation_id, std::string correlation_id) const {
@@ -57,15 +62,21 @@ void command_sink::send_head(const std::string& key) {
     std::lock_guard<std::mutex> lock(mutex_);
     head = queues_.at(key).front();
   }
-  submit({std::move(head)}, [this, key](result<std::vector<offset>> r) {
+  const auto sent = std::chrono::steady_clock::now();
+  submit({std::move(head)}, [this, key, sent](result<std::vector<offset>> r) {
     if (!r) {
       const auto code = r.error().code;
-      if ((code == events::log_errc::fenced || events::passes_by_itself(code)) && !writer_.stopping()) {
+      if ((code == events::log_errc::fenced || events::passes_by_itself(code)) && !writer_.stopping() &&
+          !writer_.broken()) {
         // Nothing of it was written: the same record again, still ahead of
         // its entity's later ones. Dropping it would leave its sender (an
         // agent waiting for its report to be decided) waiting for ever.
         // (Runs on the writer's thread, which retried the round itself
-        // first, or waited out a broker timeout: this is not a busy loop.)
+        // first, or waited out a broker timeout. A refusal that came back
+        // at once -- a member that lost its group, the daemon about to stop
+        // -- is paced: seen resent every millisecond after a broker outage.)
+        if (std::chrono::steady_clock::now() - sent < resend_pause)
+          std::this_thread::sleep_for(resend_pause);
         spdlog::warn("{}: command not appended ({}); sending it again", key, r.error().message());
         return send_head(key);
       }

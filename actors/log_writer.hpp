@@ -85,6 +85,9 @@ public:
   /// no requester to tell: the daemon stops (or `serve` opens the log again)
   /// instead of failing the same round every turn.
   void set_broken_flag(std::atomic<bool>* broken) { broken_ = broken; }
+  /// Whether a round was refused for good (see set_broken_flag): senders
+  /// stop trying a refused write again.
+  [[nodiscard]] bool broken() const { return broken_ != nullptr && broken_->load(); }
 
   [[nodiscard]] const events::crypto::key_pair& sealing_key() const { return key_; }
 

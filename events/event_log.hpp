@@ -136,12 +136,18 @@ public:
     return false;
   }
 
-  /// A failure of this client that a new client of the same log cures (on
-  /// Kafka: the producer's fatal error after a broker outage, whose
+  /// A failure of this client that a new client of the same log may cure
+  /// (on Kafka: the producer's fatal error after a broker outage, whose
   /// transaction's outcome it could not learn), or nothing. The daemon's
   /// owner then stops it, opens the log again and starts it anew: it resumes
-  /// by replay, as after a restart. Never a fence by another instance.
+  /// by replay, as after a restart. When it is a fence (fenced()), a new
+  /// client cures it only if nobody else holds this client's identity: the
+  /// owner has to know (serve: ops/instance_claim.hpp).
   [[nodiscard]] virtual std::optional<error> needs_reopen() const { return std::nullopt; }
+  /// Whether needs_reopen()'s failure is a fence: a newer epoch of this
+  /// client's transactional identity, taken by another client or by the
+  /// coordinator after aborting a transaction of this one that timed out.
+  [[nodiscard]] virtual bool fenced() const { return false; }
 
   /// A reader positioned at `from` (0 = the beginning).
   [[nodiscard]] virtual result<std::unique_ptr<log_reader>> read(std::string_view topic, partition_id p,

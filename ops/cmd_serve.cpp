@@ -3,6 +3,7 @@
 #include "actors/daemon.hpp"
 #include "ops/cli_context.hpp"
 #include "ops/config_file.hpp"
+#include "ops/instance_claim.hpp"
 
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
@@ -82,17 +83,27 @@ void serve(serve_options& o) {
   std::signal(SIGTERM, on_signal);
   // A log client broken for good by a fault that has passed (on Kafka: a
   // broker away longer than the transaction timeout, the outcome of the
-  // transaction in flight unknown) is cured by a new one: the daemon stops,
-  // the log is opened again and the daemon starts anew, resuming by replay
-  // as after a restart (Kafka Streams likewise recreates its producer and
-  // rejoins). A fence by another instance of this daemon is not cured so: it
-  // stops.
+  // transaction in flight unknown, or the coordinator's fence when it aborted
+  // a transaction of this daemon that timed out) is cured by a new one: the
+  // daemon stops, the log is opened again and the daemon starts anew,
+  // resuming by replay as after a restart (Kafka Streams likewise recreates
+  // its producer and rejoins). A fence by another instance started on this
+  // state is not cured so: this one stops (instance_claim.hpp tells the two
+  // fences apart). Fenced again and again soon after each restart, it stops
+  // too: an instance with this key runs elsewhere (a copied state directory).
+  const auto claim = must(instance_claim::take(d.state_dir), "claiming the state directory");
+  constexpr int quick_fences_tolerated = 5;
+  const auto quick = std::chrono::seconds(60);
+  int quick_fences = 0;
+  const auto transactional_id = d.names.prefix + ".daemon." + key.public_key().short_id();
   for (int restarts = 0;; ++restarts) {
-    auto log = open_daemon_log(o.data, d.names.prefix + ".daemon." + key.public_key().short_id());
+    auto log = open_daemon_log(o.data, transactional_id);
     actors::daemon daemon(*log, d);
     must(daemon.start(), "starting the daemon");
-    spdlog::info("serving {} (sealing key {}); stop with SIGINT or SIGTERM", o.data.data,
-                 daemon.sealing_key().short_id());
+    const auto started = std::chrono::steady_clock::now();
+    spdlog::info("serving {} (sealing key {}{}); stop with SIGINT or SIGTERM", o.data.data,
+                 daemon.sealing_key().short_id(),
+                 o.data.kafka.empty() ? std::string() : ", transactional id " + transactional_id);
     while (!stop_requested && !daemon.failed())
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     const bool failed = daemon.failed();
@@ -102,6 +113,17 @@ void serve(serve_options& o) {
     const auto cure = log->needs_reopen();
     if (!cure || stop_requested)
       throw cli_error("stopped: the log refused an append (see the log above); state is intact, restart when fixed");
+    if (log->fenced()) {
+      const auto ours = claim.still_ours();
+      if (!ours || !ours.value())
+        throw cli_error("stopped: fenced by a newer instance of this daemon started on " + d.state_dir.string() +
+                        (ours ? std::string() : " (" + ours.error().message() + ")") + "; it carries on");
+      quick_fences = std::chrono::steady_clock::now() - started < quick ? quick_fences + 1 : 0;
+      if (quick_fences >= quick_fences_tolerated)
+        throw cli_error(fmt::format("stopped: fenced {} times, each within {} s of a restart, with no other start "
+                                    "on this state: an instance with this key runs elsewhere (a copy of {}?)",
+                                    quick_fences, quick.count(), d.state_dir.string()));
+    }
     spdlog::warn("the log client is broken ({}); opening the log again and resuming by replay (restart {})",
                  cure->message(), restarts + 1);
     std::this_thread::sleep_for(std::chrono::seconds(std::min(restarts + 1, 10)));

@@ -174,10 +174,12 @@ result<offset> kafka_log::end_offset(std::string_view topic, partition_id p) {
 }
 
 std::optional<error> kafka_log::needs_reopen() const {
-  if (producer_ == nullptr || producer_->fenced_by_instance())
+  if (producer_ == nullptr)
     return std::nullopt;
   return producer_->broken();
 }
+
+bool kafka_log::fenced() const { return producer_ != nullptr && producer_->fenced(); }
 
 result<bool> kafka_log::transaction_open(std::string_view topic, partition_id p) {
   SM_TRYV(partition_of(topic, p));

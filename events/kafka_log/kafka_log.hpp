@@ -84,6 +84,7 @@ public:
   /// client of its own asks for the latter).
   [[nodiscard]] result<bool> transaction_open(std::string_view topic, partition_id p) override;
   [[nodiscard]] std::optional<error> needs_reopen() const override;
+  [[nodiscard]] bool fenced() const override;
   [[nodiscard]] result<std::unique_ptr<log_reader>> read(std::string_view topic, partition_id p,
                                                          offset from) override;
   [[nodiscard]] result<offset> wait_beyond(std::string_view topic, partition_id p, offset known,

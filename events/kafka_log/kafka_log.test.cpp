@@ -217,9 +217,10 @@ BOOST_AUTO_TEST_SUITE_END()
 
 // A producer broken for good by a fault that has passed (the coordinator
 // refusing the end of a transaction after a broker outage) is cured by a new
-// client: the log says so, and `serve` opens the log again. Fenced by another
-// instance of the same daemon, it is not: a new client would fence that one.
-KAFKA_ONLY_CASE(a_fatal_producer_error_asks_for_a_new_client_unless_another_instance_fenced_it) {
+// client: the log says so, and `serve` opens the log again. A fence says so
+// too, and that it is one: only the owner knows whether another instance
+// holds the id (then a new client would fence that one in turn).
+KAFKA_ONLY_CASE(a_fatal_producer_error_asks_for_a_new_client_and_says_whether_it_is_a_fence) {
   using kafka_detail::kafka_producer;
   const auto broken_by = [&](rd_kafka_resp_err_t err) {
     options.transactional_id = unique_topic("fatal");
@@ -233,7 +234,7 @@ KAFKA_ONLY_CASE(a_fatal_producer_error_asks_for_a_new_client_unless_another_inst
     while (!producer.broken() && steady::now() < deadline)
       std::this_thread::sleep_for(10ms);
     BOOST_TEST_REQUIRE(producer.broken().has_value());
-    return producer.fenced_by_instance();
+    return producer.fenced();
   };
   BOOST_TEST(!broken_by(RD_KAFKA_RESP_ERR_INVALID_TXN_STATE));
   BOOST_TEST(broken_by(RD_KAFKA_RESP_ERR_PRODUCER_FENCED));

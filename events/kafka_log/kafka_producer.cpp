@@ -135,14 +135,18 @@ void kafka_producer::on_delivery(rd_kafka_t*, const rd_kafka_message_t* msg, voi
   s->owner->report(*s, *msg);
 }
 
+bool kafka_producer::is_fence(rd_kafka_resp_err_t err) {
+  return err == RD_KAFKA_RESP_ERR__FENCED || err == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
+         err == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH;
+}
+
 void kafka_producer::on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
   auto* self = static_cast<kafka_producer*>(opaque);
   if (err == RD_KAFKA_RESP_ERR__FATAL) {
     char why[512];
     const auto orig = rd_kafka_fatal_error(rk, why, sizeof why);
-    if (orig == RD_KAFKA_RESP_ERR__FENCED || orig == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
-        orig == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH)
-      self->fenced_by_instance_ = true;
+    if (is_fence(orig))
+      self->fenced_ = true;
     self->set_fatal(kafka_error(orig, std::string("fatal producer error, reopen the log: ") + why));
     std::fprintf(stderr, "kafka_log: fatal producer error: %s: %s\n", rd_kafka_err2name(orig), why);
     return;
@@ -254,8 +258,13 @@ error kafka_producer::transaction_failure(rd_kafka_error_t* err, const std::stri
   // librdkafka: an error neither retriable nor abortable is to be treated as
   // fatal (rdkafka.h, "Handling of other errors"): the producer's state
   // machine is no longer known to be in step with the coordinator's.
-  if (rd_kafka_error_is_fatal(err) || !rd_kafka_error_txn_requires_abort(err))
+  if (rd_kafka_error_is_fatal(err) || !rd_kafka_error_txn_requires_abort(err)) {
+    // Before the error callback says so too (on the poller's thread): the
+    // owner asks fenced() as soon as this failure reaches it.
+    if (is_fence(rd_kafka_error_code(err)))
+      fenced_ = true;
     set_fatal(e);
+  }
   return e;
 }
 
@@ -277,6 +286,8 @@ std::optional<error> kafka_producer::abort_until_done(const std::string& where) 
       continue;
     }
     error failure = kafka_error(e.get(), "abort_transaction for " + where);
+    if (is_fence(rd_kafka_error_code(e.get())))
+      fenced_ = true;
     set_fatal(failure);
     return failure;
   }
@@ -357,6 +368,8 @@ result<std::vector<offset>> kafka_producer::append_transaction(const std::vector
       return abort_with(make_error(log_errc::aborted, "commit_transaction for " + where + ": " +
                                                           rd_kafka_error_string(e.get())));
     auto failure = kafka_error(e.get(), "commit_transaction for " + where + " (outcome unknown)");
+    if (is_fence(rd_kafka_error_code(e.get())))
+      fenced_ = true;
     set_fatal(failure);  // whether it committed is unknown: nothing more may be appended on top
     wait_all();
     return failure;

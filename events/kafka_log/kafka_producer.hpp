@@ -64,10 +64,11 @@ public:
   /// The error that broke this producer for good (librdkafka's fatal error,
   /// a commit whose outcome is unknown), if any.
   [[nodiscard]] std::optional<error> broken() const { return fatal(); }
-  /// The fatal error is the fence of a newer producer with this
-  /// transactional id (another instance of this daemon): a new client would
-  /// fence that one in turn.
-  [[nodiscard]] bool fenced_by_instance() const { return fenced_by_instance_.load(); }
+  /// The fatal error is a fence: its transactional id has a newer epoch,
+  /// taken by another producer with that id or by the coordinator when it
+  /// aborted a transaction of this one that timed out (the broker answers
+  /// both alike; ops/instance_claim.hpp tells them apart for the daemon).
+  [[nodiscard]] bool fenced() const { return fenced_.load(); }
 
   /// Produces `batch` to partition `p` of `rkt` (a topic handle of handle())
   /// and waits for every record's delivery report. Returns the first record's
@@ -143,7 +144,9 @@ private:
 
   mutable std::mutex fatal_mu_;
   std::optional<error> fatal_; // fatal_mu_
-  std::atomic<bool> fenced_by_instance_{false};
+  /// PRODUCER_FENCED and its kin: a newer epoch of the transactional id.
+  static bool is_fence(rd_kafka_resp_err_t err);
+  std::atomic<bool> fenced_{false};
 
   std::atomic<bool> stop_{false};
   std::thread poller_; // serves delivery reports and errors: rd_kafka_poll()

@@ -3,7 +3,8 @@
 # under its own transactional id. A second daemon started on the same state
 # (a restart while the old process still hangs on) fences the first: the old
 # one appends nothing more and stops; commands are decided once, by the new
-# one; the audit finds nothing doubled. Needs STOREMESH_TEST_KAFKA; exit 77 without.
+# one; the audit finds nothing doubled. A fence by the coordinator (the epoch bumped with nobody else there) is
+# cured in process: the daemon opens the log again and carries on. Needs STOREMESH_TEST_KAFKA; exit 77 without.
 set -euo pipefail
 S=${1:?usage: fencing.sh path/to/storemesh}
 [ -n "${STOREMESH_TEST_KAFKA:-}" ] || { echo "STOREMESH_TEST_KAFKA unset: skipped"; exit 77; }
@@ -43,3 +44,18 @@ echo "3. the first daemon was fenced and stopped: $(grep -o 'fenced by a newer i
 [ "$("$S" host list | grep -c '^h[123] ')" = 3 ] || fail "hosts: $("$S" host list)"
 "$S" audit --trust op.key.pub >audit.txt || fail "audit: $(cat audit.txt)"
 echo "4. h1..h3 registered once each; audit OK"
+
+# The coordinator fences too: when it aborts a transaction that timed out (a broker outage, or this daemon paused
+# longer than the transaction timeout) it bumps the id's epoch, and the broker answers the daemon's next request
+# exactly as it answered the first daemon above. Nobody else runs now: the daemon opens the log again and carries on.
+B=${2:?usage: fencing.sh path/to/storemesh path/to/kafka_bump_epoch}
+tid=$(grep -o 'transactional id [^)]*' new.log | head -1 | cut -d' ' -f3)
+[ -n "$tid" ] || fail "the daemon did not name its transactional id"
+"$B" "$STOREMESH_KAFKA" "$tid" >/dev/null || fail "could not bump the epoch of $tid"
+"$S" host add h4 --datastore x=ds >/dev/null || fail "h4 not accepted after the coordinator's fence"
+kill -0 "$new" 2>/dev/null || fail "the daemon fenced by the coordinator stopped: $(tail -3 new.log)"
+grep -q "opening the log again" new.log || fail "the daemon was not fenced (no restart in its log)"
+echo "5. fenced by the coordinator (epoch bumped, no other instance): the daemon opened the log again and decided h4"
+[ "$("$S" host list | grep -c '^h[1234] ')" = 4 ] || fail "hosts: $("$S" host list)"
+"$S" audit --trust op.key.pub >audit.txt || fail "audit: $(cat audit.txt)"
+echo "6. h1..h4 registered once each; audit OK"
