@@ -145,9 +145,7 @@ void kafka_producer::on_error(rd_kafka_t* rk, int err, const char* reason, void*
   if (err == RD_KAFKA_RESP_ERR__FATAL) {
     char why[512];
     const auto orig = rd_kafka_fatal_error(rk, why, sizeof why);
-    if (is_fence(orig))
-      self->fenced_ = true;
-    self->set_fatal(kafka_error(orig, std::string("fatal producer error, reopen the log: ") + why));
+    self->set_fatal(kafka_error(orig, std::string("fatal producer error, reopen the log: ") + why), orig);
     std::fprintf(stderr, "kafka_log: fatal producer error: %s: %s\n", rd_kafka_err2name(orig), why);
     return;
   }
@@ -161,7 +159,12 @@ std::optional<error> kafka_producer::fatal() const {
   return fatal_;
 }
 
-void kafka_producer::set_fatal(error e) {
+void kafka_producer::set_fatal(error e, rd_kafka_resp_err_t code) {
+  // The fence is recorded by whichever path meets it first -- a failing call
+  // or the error callback on the poller's thread -- so the owner, asking
+  // fenced() as soon as the failure reaches it, never reads it late.
+  if (is_fence(code))
+    fenced_ = true;
   std::lock_guard g(fatal_mu_);
   if (!fatal_)
     fatal_ = std::move(e);
@@ -258,13 +261,8 @@ error kafka_producer::transaction_failure(rd_kafka_error_t* err, const std::stri
   // librdkafka: an error neither retriable nor abortable is to be treated as
   // fatal (rdkafka.h, "Handling of other errors"): the producer's state
   // machine is no longer known to be in step with the coordinator's.
-  if (rd_kafka_error_is_fatal(err) || !rd_kafka_error_txn_requires_abort(err)) {
-    // Before the error callback says so too (on the poller's thread): the
-    // owner asks fenced() as soon as this failure reaches it.
-    if (is_fence(rd_kafka_error_code(err)))
-      fenced_ = true;
-    set_fatal(e);
-  }
+  if (rd_kafka_error_is_fatal(err) || !rd_kafka_error_txn_requires_abort(err))
+    set_fatal(e, rd_kafka_error_code(err));
   return e;
 }
 
@@ -286,9 +284,7 @@ std::optional<error> kafka_producer::abort_until_done(const std::string& where) 
       continue;
     }
     error failure = kafka_error(e.get(), "abort_transaction for " + where);
-    if (is_fence(rd_kafka_error_code(e.get())))
-      fenced_ = true;
-    set_fatal(failure);
+    set_fatal(failure, rd_kafka_error_code(e.get()));
     return failure;
   }
 }
@@ -368,9 +364,7 @@ result<std::vector<offset>> kafka_producer::append_transaction(const std::vector
       return abort_with(make_error(log_errc::aborted, "commit_transaction for " + where + ": " +
                                                           rd_kafka_error_string(e.get())));
     auto failure = kafka_error(e.get(), "commit_transaction for " + where + " (outcome unknown)");
-    if (is_fence(rd_kafka_error_code(e.get())))
-      fenced_ = true;
-    set_fatal(failure);  // whether it committed is unknown: nothing more may be appended on top
+    set_fatal(failure, rd_kafka_error_code(e.get()));  // whether it committed is unknown: nothing more may be appended on top
     wait_all();
     return failure;
   }

@@ -127,7 +127,8 @@ private:
   /// error means the producer is fatally broken (and remembered as such).
   [[nodiscard]] std::optional<error> abort_until_done(const std::string& where);
   [[nodiscard]] std::optional<error> fatal() const;
-  void set_fatal(error e);
+  /// Breaks the producer for good with E; CODE, librdkafka's, says whether it is a fence.
+  void set_fatal(error e, rd_kafka_resp_err_t code = RD_KAFKA_RESP_ERR_NO_ERROR);
   void poll_loop();
 
   static void on_delivery(rd_kafka_t* rk, const rd_kafka_message_t* msg, void* opaque);
