@@ -4,7 +4,11 @@
 #include "services/consensus/content/content_errc.hpp"
 #include "services/consensus/content/varint.hpp"
 
+#include <ostream>
+
 namespace storemesh::services::consensus {
+
+std::ostream& operator<<(std::ostream& os, const cid& c) { return os << c.to_string(); }
 
 std::string codec_name(std::uint64_t codec) {
   if (codec == codec_raw) return "raw";

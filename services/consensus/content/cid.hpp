@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <iosfwd>
 #include <string>
 #include <string_view>
 
@@ -54,6 +55,9 @@ private:
   std::uint64_t codec_ = codec_raw;
   sha256_digest digest_{};
 };
+
+/// Writes the text form.
+std::ostream& operator<<(std::ostream& os, const cid& c);
 
 /// "raw", "dag-pb", or the code in hex ("0x71"): for messages.
 [[nodiscard]] std::string codec_name(std::uint64_t codec);

@@ -54,7 +54,7 @@ BOOST_AUTO_TEST_CASE(put_verified_refuses_bytes_that_do_not_hash_to_the_cid_and_
   BOOST_TEST(r.error().code == make_error_code(content_errc::hash_mismatch));
   BOOST_TEST(!store.has(id));
   BOOST_TEST(files_in(dir.path()) == 0u);
-  BOOST_TEST(store.put_verified(id, "the real bytes"));
+  BOOST_TEST(bool(store.put_verified(id, "the real bytes")));
   BOOST_TEST(store.get(id).value() == "the real bytes");
   const std::string huge(max_block_size + 1, 'x');
   BOOST_TEST(store.put(huge).error().code == make_error_code(content_errc::block_too_large));
@@ -107,7 +107,7 @@ BOOST_AUTO_TEST_CASE(concurrent_writers_of_the_same_blocks_leave_whole_blocks_an
   std::vector<std::thread> writers;
   for (int t = 0; t < 4; ++t)
     writers.emplace_back([&] {
-      for (const auto& b : blocks) BOOST_REQUIRE(store.put(b));
+      for (const auto& b : blocks) BOOST_REQUIRE(bool(store.put(b)));
     });
   for (auto& w : writers) w.join();
   BOOST_TEST(files_in(dir.path()) == blocks.size());
