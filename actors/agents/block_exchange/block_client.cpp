@@ -69,7 +69,7 @@ struct block_client::impl {
     const auto text = id.to_string();
     http::request<http::empty_body> req{http::verb::get, "/ipfs/" + text + "?format=raw", 11};
     req.set(http::field::host, peer.host + ":" + std::to_string(peer.port));
-    req.set(http::field::accept, services::consensus::media_type_raw);
+    req.set(http::field::accept, std::string(services::consensus::media_type_raw));
     req.set(http::field::user_agent, "storemesh-block-client");
     req.keep_alive(true);
     stream->expires_after(opts.timeout);
@@ -99,7 +99,8 @@ struct block_client::impl {
       if (const auto nl = body.find('\n'); nl != std::string::npos) body.resize(nl);
       return make_error(exchange_errc::http_status, std::to_string(res.result_int()) + " for " + text + ": " + body);
     }
-    const auto type = res[http::field::content_type];
+    const auto field = res[http::field::content_type];
+    const std::string_view type(field.data(), field.size());
     if (type.substr(0, services::consensus::media_type_raw.size()) != services::consensus::media_type_raw)
       return make_error(exchange_errc::bad_response, text + ": Content-Type " + std::string(type) + ", not a raw block");
     std::string bytes = std::move(res.body());
