@@ -143,10 +143,11 @@ result<fetch_stats> block_client::fetch_file(const cid& root, const services::co
       return make_error(content_errc::bad_unixfs, "DAG under " + root.to_string() + " deeper than " +
                                                       std::to_string(services::consensus::max_dag_depth));
     std::string bytes;
-    if (store.has(id)) {
-      SM_TRY(bytes, store.get(id));
+    auto local = store.has(id) ? store.get(id) : result<std::string>(make_error(content_errc::not_found, ""));
+    if (local) {
+      bytes = std::move(local).value();
       ++stats.present;
-    } else {
+    } else {  // missing, or altered on disk: fetched again and replaced
       SM_TRY(bytes, fetch_block(id));
       SM_TRYV(store.put_verified(id, bytes));
       ++stats.fetched;

@@ -58,7 +58,8 @@ public:
 
   /// Every block of the DAG under `root` that `store` lacks is fetched,
   /// verified and stored (put_verified); blocks already there are read from
-  /// the store (verified) for their links. Depth-first, children after their
+  /// the store (verified) for their links, and one altered on disk is
+  /// fetched again and replaced. Depth-first, children after their
   /// parent; at most max_dag_depth deep. After success the store holds the
   /// whole DAG: store.read_file(root) reads the file.
   [[nodiscard]] result<fetch_stats> fetch_file(const services::consensus::cid& root,

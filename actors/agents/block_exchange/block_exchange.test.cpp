@@ -127,6 +127,12 @@ BOOST_AUTO_TEST_CASE(a_whole_file_dag_is_fetched_into_another_store_and_only_wha
   const auto again = fetch_file(peer.at(), root, store).value();
   BOOST_TEST(again.fetched == 0u);
   BOOST_TEST(again.present == 7u);
+  // A local block altered on disk is fetched again and replaced.
+  const auto leaf = cid::of(codec_raw, bytes.substr(0, unixfs_chunk_size));
+  std::ofstream(store.path_of(leaf), std::ios::binary | std::ios::trunc) << "rot";
+  const auto repaired = fetch_file(peer.at(), root, store).value();
+  BOOST_TEST(repaired.fetched == 1u);
+  BOOST_TEST(store.read_file(root).value() == bytes);
 }
 
 BOOST_AUTO_TEST_CASE(an_unreachable_or_silent_server_is_an_error_within_the_timeout) {

@@ -46,7 +46,9 @@ result<void> object_store::write_block(const cid& id, std::string_view bytes) co
     return make_error(content_errc::block_too_large, std::to_string(bytes.size()) + " bytes, at most " +
                                                          std::to_string(max_block_size));
   const auto final_path = path_of(id);
-  if (has(id)) return success();  // same CID, same bytes: nothing to write
+  // Already there and intact: nothing to write. A copy altered on disk is
+  // replaced (rename over it), so putting a block again repairs it.
+  if (has(id) && get(id)) return success();
   const auto temp = dir_ / (".tmp." + id.to_string() + "." + std::to_string(::getpid()) + "." +
                             std::to_string(temp_counter.fetch_add(1)));
   {

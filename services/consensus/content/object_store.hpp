@@ -5,7 +5,8 @@
 // Writes are atomic and, by default, durable: the bytes go to a temp file
 // (<dir>/.tmp.<cid>.<pid>.<n>), are fsynced, renamed over the final name and
 // the directory is fsynced; a reader sees a whole block or none. Putting a
-// block that is already there writes nothing. Every read is verified: get()
+// block that is already there intact writes nothing (it is read and hashed);
+// one altered on disk is replaced. Every read is verified: get()
 // hashes the bytes and reports hash_mismatch for a file altered on disk.
 //
 // Thread-safety: every member is const on the object and may be called from

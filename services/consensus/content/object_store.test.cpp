@@ -68,6 +68,8 @@ BOOST_AUTO_TEST_CASE(a_block_altered_on_disk_is_refused_when_read) {
   std::ofstream(store.path_of(id), std::ios::binary | std::ios::trunc) << "altered";
   BOOST_TEST(store.has(id));
   BOOST_TEST(store.get(id).error().code == make_error_code(content_errc::hash_mismatch));
+  BOOST_TEST(store.put("intact").value() == id);  // putting it again repairs it
+  BOOST_TEST(store.get(id).value() == "intact");
 }
 
 BOOST_AUTO_TEST_CASE(add_file_stores_every_block_and_read_file_reassembles_the_bytes) {
