@@ -73,5 +73,6 @@ void register_tunnel(CLI::App& app);
 void register_coordination_processes(CLI::App& app);
 void register_gateway(CLI::App& app);
 void register_rebalance(CLI::App& app);
+void register_cid(CLI::App& app);
 
 } // namespace storemesh::ops
