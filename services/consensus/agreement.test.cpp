@@ -326,6 +326,7 @@ BOOST_AUTO_TEST_CASE(random_sequences_replay_to_the_live_state_and_agree_once_pe
   const std::vector<std::string> cids{cid0, cid1, cid2};
   const std::vector<std::string> ids{"p1", "p2", "p3", "p4"};
   auto pick = [&](const auto& v) { return v[rng() % v.size()]; };
+  std::map<std::size_t, int> seen;  // event alternative -> how often: the walk reaches every outcome
   for (int run = 0; run < 200; ++run) {
     state live;
     std::vector<event> log;
@@ -347,6 +348,7 @@ BOOST_AUTO_TEST_CASE(random_sequences_replay_to_the_live_state_and_agree_once_pe
       std::size_t agreements = 0;
       for (const auto& e : d.events) {
         agreements += std::holds_alternative<agreed>(e);
+        ++seen[e.index()];
         const auto epoch_before = live.epoch;
         live = evolve(std::move(live), e);
         log.push_back(e);
@@ -364,6 +366,8 @@ BOOST_AUTO_TEST_CASE(random_sequences_replay_to_the_live_state_and_agree_once_pe
     BOOST_REQUIRE(back.has_value());
     BOOST_REQUIRE((back.value() == live));
   }
+  for (std::size_t i = 0; i < std::variant_size_v<event>; ++i)
+    BOOST_TEST(seen[i] > 0, "event alternative " << i << " never decided");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
