@@ -73,5 +73,7 @@ void register_tunnel(CLI::App& app);
 void register_coordination_processes(CLI::App& app);
 void register_gateway(CLI::App& app);
 void register_rebalance(CLI::App& app);
+void register_router(CLI::App& app);
+void register_topology(CLI::App& app);
 
 } // namespace storemesh::ops
