@@ -1,15 +1,14 @@
 # Scenario 07, routers and topology votes (schemas/consensus.capnp): three routers g1-g3 of network `golden`,
 # registered through the CLI and enrolled by the daemon's reaction; the quorum configured; raw commands (`command
 # send`: the router process that will send them comes later) for the rest.
-# router events: registered (three), announced (g1 on the agreed topology). Commands: register, announce.
+# router events: registered (three), announced (g1: the seed, then the agreed topology). Commands: register, announce.
 # topology events: enrolled (the reaction), configured, seeded, proposed (five), voted, agreed (gp1: g2 rejects
 # with a reason, g1 and g3 accept), superseded (gp2, open when gp1 was agreed), refused (gp3: two rejects leave
 # the quorum of 2 of 3 out of reach), expired (gp4, its deadline long past). Commands: enroll, configure, seed,
 # propose, vote, expire. Rejections: invalid (an endpoint that is not host:port), stale (a proposal on the old
 # topology), already_voted, not_due (gp5, open for an hour).
 # Clock-free: deadlines are an hour ahead, or 1 µs after 1970 where a step needs one past.
-# Snapshots every 3 events: the routers' first (register, the reaction's round trip, announce) and several of the
-# topology's.
+# Snapshots every 3 events: g1's (registered, two announcements) and several of the topology's.
 serve_flags=(--snapshot-every 3 --no-agents)
 
 scenario() {
@@ -69,7 +68,9 @@ print(eval(sys.argv[1]))' "$1"
   [ "$(topo 'p["gp3"]["status"] == "refused" and p["gp4"]["status"] == "expired" and p["gp5"]["status"] == "open"')" = True ] ||
     fail "gp3-gp5: $(sm topology status --network golden)"
 
-  step "g1 announces the agreed topology"
+  step "g1 announces the seed, then the agreed topology (its third event: a snapshot)"
+  sm command send --kind router --id g1 \
+    --payload "{\"routerCommand\":{\"announce\":{\"cid\":\"$c0\",\"epoch\":\"1\",\"atNs\":\"$(date +%s%N)\"}}}" >/dev/null
   sm command send --kind router --id g1 \
     --payload "{\"routerCommand\":{\"announce\":{\"cid\":\"$c1\",\"epoch\":\"2\",\"atNs\":\"$(date +%s%N)\"}}}" >/dev/null
   [ "$(topo 'r["g1"]["on_agreed"]')" = True ] || fail "g1's announcement not shown"
