@@ -1,6 +1,8 @@
 #include "actors/entity_kinds.hpp"
 
 #include "actors/entity_actor.hpp"
+#include "services/consensus/agreement_codec.hpp"
+#include "services/consensus/router_node_codec.hpp"
 #include "services/gateway/rebalancer_codec.hpp"
 #include "services/host/host_codec.hpp"
 #include "services/migration/copy_job_codec.hpp"
@@ -29,7 +31,9 @@ const std::vector<entity_kind>& entity_kinds() {
                                               describe<services::migration::entity>(),
                                               describe<services::rebalancer::entity>(),
                                               describe<services::kv::entity>(),
-                                              describe<services::cluster::entity>()};
+                                              describe<services::cluster::entity>(),
+                                              describe<services::router::entity>(),
+                                              describe<services::topology::entity>()};
   return kinds;
 }
 

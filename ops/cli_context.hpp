@@ -74,5 +74,7 @@ void register_coordination_processes(CLI::App& app);
 void register_gateway(CLI::App& app);
 void register_rebalance(CLI::App& app);
 void register_cid(CLI::App& app);
+void register_router(CLI::App& app);
+void register_topology(CLI::App& app);
 
 } // namespace storemesh::ops

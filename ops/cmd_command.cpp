@@ -1,11 +1,15 @@
 // storemesh command encode: a signed command as bytes, for any Kafka client.
+// storemesh command send: the same command appended to the commands topic, and
+// its outcome awaited like any subcommand's (ops/inject.hpp).
 
 #include "actors/records.hpp"
 #include "events/envelope/envelope_builder.hpp"
 #include "events/envelope/envelope_json.hpp"
 #include "ops/cli_context.hpp"
 #include "ops/command_client.hpp"
+#include "ops/inject.hpp"
 
+#include <capnp/message.h>
 #include <fmt/core.h>
 #include <unistd.h>
 
@@ -47,6 +51,32 @@ void encode(const encode_options& o) {
                events::partition_for(o.id, o.partitions).value, o.partitions);
 }
 
+struct send_options {
+  inject_options inject;
+  std::string kind, id, payload;
+};
+
+/// For commands no subcommand writes yet (a router's vote before the router
+/// process exists): the payload as JSON, checked by the same parser as encode.
+void send(const send_options& o) {
+  {  // a payload that does not parse is the caller's error, not a command to refuse
+    capnp::MallocMessageBuilder scratch;
+    must(events::envelope::payload_from_json(o.payload, scratch.initRoot<schema::Envelope>()), "--payload");
+  }
+  auto outcome = inject(o.inject, command_request{o.kind, o.id,
+                                                  [&](schema::Envelope::Builder b) {
+                                                    (void)events::envelope::payload_from_json(o.payload, b);
+                                                  }},
+                        true);
+  if (o.inject.no_wait) {
+    fmt::print("submitted\n");
+    return;
+  }
+  fmt::print("accepted\n");
+  for (const auto& e : outcome.event_json)
+    fmt::print("  {}\n", e);
+}
+
 } // namespace
 
 void register_command(CLI::App& app) {
@@ -68,6 +98,18 @@ void register_command(CLI::App& app) {
   cmd->add_option("--out", o->out, "file to write (default stdout)");
   cmd->add_option("--partitions", o->partitions, "print, on stderr, the partition the key maps to among N");
   cmd->callback([o] { encode(*o); });
+
+  auto so = std::make_shared<send_options>();
+  auto* send_cmd = command->add_subcommand(
+      "send", "sign a command given as JSON, append it to the commands topic and wait for its outcome");
+  send_cmd->add_option("--kind", so->kind, "entity kind: host, router, topology, ...")->required();
+  send_cmd->add_option("--id", so->id, "entity id (also the record key)")->required();
+  send_cmd->add_option("--payload", so->payload,
+                       "the payload as JSON, as `events tail --json` shows it, e.g. "
+                       "'{\"topologyCommand\":{\"vote\":{\"proposal\":\"p1\",\"router\":\"r1\",\"accept\":true}}}'")
+      ->required();
+  add_inject_options(*send_cmd, so->inject);
+  send_cmd->callback([so] { send(*so); });
 }
 
 } // namespace storemesh::ops

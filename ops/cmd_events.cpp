@@ -40,6 +40,10 @@ std::string_view payload_name(schema::Envelope::Payload::Which w) {
     case W::KV_EVENT: return "kvEvent";
     case W::CLUSTER_COMMAND: return "clusterCommand";
     case W::CLUSTER_EVENT: return "clusterEvent";
+    case W::ROUTER_COMMAND: return "routerCommand";
+    case W::ROUTER_EVENT: return "routerEvent";
+    case W::TOPOLOGY_COMMAND: return "topologyCommand";
+    case W::TOPOLOGY_EVENT: return "topologyEvent";
   }
   return "unknown-type";
 }

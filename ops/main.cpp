@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
   register_tunnel(app);
   register_coordination_processes(app);
   register_cid(app);
+  register_router(app);
+  register_topology(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -17,6 +17,7 @@ using Migration = import "migration.capnp";
 using Rebalancer = import "rebalancer.capnp";
 using Kv = import "kv.capnp";
 using Cluster = import "cluster.capnp";
+using Consensus = import "consensus.capnp";
 
 struct Envelope {
   id @0 :Data;               # 16 random bytes, unique per message
@@ -53,6 +54,10 @@ struct Envelope {
     kvEvent @25 :Kv.Event;
     clusterCommand @26 :Cluster.Command;
     clusterEvent @27 :Cluster.Event;
+    routerCommand @28 :Consensus.RouterCommand;
+    routerEvent @29 :Consensus.RouterEvent;
+    topologyCommand @30 :Consensus.TopologyCommand;
+    topologyEvent @31 :Consensus.TopologyEvent;
   }
 }
 

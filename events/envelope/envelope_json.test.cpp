@@ -127,6 +127,18 @@ std::vector<std::pair<std::string, std::string>> every_payload_kind() {
       case schema::Envelope::Payload::CLUSTER_EVENT:
         payload.initClusterEvent().initServerLost().setServer("mgmt-2");
         break;
+      case schema::Envelope::Payload::ROUTER_COMMAND:
+        payload.initRouterCommand().initRegister().setUdp("127.0.0.1:7001");
+        break;
+      case schema::Envelope::Payload::ROUTER_EVENT:
+        payload.initRouterEvent().initAnnounced().setCid("bafkreia");
+        break;
+      case schema::Envelope::Payload::TOPOLOGY_COMMAND:
+        payload.initTopologyCommand().initVote().setReason("next hop r9 is not a known router");
+        break;
+      case schema::Envelope::Payload::TOPOLOGY_EVENT:
+        payload.initTopologyEvent().initAgreed().setEpoch(2);
+        break;
     }
     out.emplace_back(std::string(kinds[k].getProto().getName().cStr()), to_bytes(msg));
   }
@@ -137,7 +149,7 @@ std::vector<std::pair<std::string, std::string>> every_payload_kind() {
 
 BOOST_AUTO_TEST_CASE(every_payload_kind_renders_as_json) {
   const auto kinds = every_payload_kind();
-  BOOST_TEST(kinds.size() == 16u);  // a new member needs a case in every_payload_kind()
+  BOOST_TEST(kinds.size() == 20u);  // a new member needs a case in every_payload_kind()
   for (const auto& [name, bytes] : kinds) {
     const aligned_bytes aligned(bytes);
     auto d = decoded_envelope::decode(aligned.view());

@@ -20,6 +20,8 @@
 #include "services/migration/migration_codec.hpp"
 #include "services/tunnels/coordination/kv_space_codec.hpp"
 #include "services/tunnels/quorum/cluster_codec.hpp"
+#include "services/consensus/agreement_codec.hpp"
+#include "services/consensus/router_node_codec.hpp"
 
 #include <fmt/core.h>
 
@@ -127,7 +129,9 @@ int run(const std::string& data) {
                        check_kind<services::migration::entity>(*log.value(), names, snapshots.value(), out),
                        check_kind<services::rebalancer::entity>(*log.value(), names, snapshots.value(), out),
                        check_kind<services::kv::entity>(*log.value(), names, snapshots.value(), out),
-                       check_kind<services::cluster::entity>(*log.value(), names, snapshots.value(), out)})
+                       check_kind<services::cluster::entity>(*log.value(), names, snapshots.value(), out),
+                       check_kind<services::router::entity>(*log.value(), names, snapshots.value(), out),
+                       check_kind<services::topology::entity>(*log.value(), names, snapshots.value(), out)})
     if (!checked)
       out.mismatches.push_back("replaying the events: " + checked.error().message());
   for (const auto& [entity, left] : snapshots.value())

@@ -1,0 +1,202 @@
+// storemesh topology configure|status
+
+#include "events/envelope/envelope_json.hpp"
+#include "ops/consensus_reader.hpp"
+#include "ops/inject.hpp"
+#include "services/consensus/agreement_codec.hpp"
+#include "services/consensus/names.hpp"
+
+#include <fmt/core.h>
+#include <fmt/ranges.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <optional>
+
+namespace storemesh::ops {
+namespace {
+
+namespace tp = services::topology;
+namespace rt = services::router;
+using events::envelope::json_string;
+
+constexpr double ns_per_second = 1e9;
+
+struct configure_options {
+  inject_options inject;
+  std::string network = std::string(services::consensus::default_network);
+  std::optional<std::uint32_t> quorum;
+  std::string window;
+};
+
+struct status_options {
+  data_options data;
+  std::string network = std::string(services::consensus::default_network);
+  bool json = false;
+};
+
+/// "30s", "1500ms", "2m", or plain seconds ("30", "0.5") -> ns.
+std::int64_t parse_window(const std::string& text) {
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  const std::string unit = end ? end : "";
+  double scale = 0;
+  if (unit.empty() || unit == "s")
+    scale = ns_per_second;
+  else if (unit == "ms")
+    scale = 1e6;
+  else if (unit == "m")
+    scale = 60 * ns_per_second;
+  if (end == text.c_str() || scale == 0 || !std::isfinite(v) || v <= 0 || v * scale > 9e18)
+    throw cli_error("--window wants a positive duration such as 30s, 1500ms or 2m, got '" + text + "'", 2);
+  return static_cast<std::int64_t>(std::llround(v * scale));
+}
+
+void check_network(const std::string& network) {
+  if (auto why = services::consensus::check_name(network); !why.empty())
+    throw cli_error("--network '" + network + "': " + why, 2);
+}
+
+void configure(const configure_options& o) {
+  check_network(o.network);
+  const auto current = read_topology(o.inject.data, o.network);
+  tp::config c = current.config;  // a flag not given keeps its value
+  if (o.quorum)
+    c.quorum = *o.quorum;
+  if (!o.window.empty())
+    c.window_ns = parse_window(o.window);
+  inject<tp::entity>(o.inject, o.network, tp::configure{c});
+}
+
+std::string quorum_text(const tp::state& s) {
+  const auto n = s.routers.size();
+  return s.config.quorum == 0 ? fmt::format("majority: {} of {} enrolled", s.quorum(), n)
+                              : fmt::format("{} of {} enrolled (configured {})", s.quorum(), n, s.config.quorum);
+}
+
+std::string or_null(const std::string& s) { return s.empty() ? "null" : json_string(s); }
+
+void print_json(const status_options& o, const tp::state& s, const std::map<std::string, rt::state>& routers) {
+  std::vector<std::string> rows;
+  auto router_row = [&](const std::string& name, bool enrolled) {
+    auto it = routers.find(name);
+    const rt::state* r = it == routers.end() || !it->second.registered ? nullptr : &it->second;
+    rows.push_back(fmt::format(
+        "{{\"router\":{},\"enrolled\":{},\"registered\":{},\"udp\":{},\"gateway\":{},\"active_cid\":{},\"epoch\":{},"
+        "\"on_agreed\":{}}}",
+        json_string(name), enrolled, r != nullptr, r ? json_string(r->spec.udp) : "null",
+        r ? json_string(r->spec.gateway) : "null", r ? or_null(r->active_cid) : "null", r ? r->epoch : 0,
+        r != nullptr && !s.agreed_cid.empty() && r->active_cid == s.agreed_cid && r->epoch == s.epoch));
+  };
+  for (const auto& name : s.routers)
+    router_row(name, true);
+  for (const auto& [name, r] : routers)  // registered in this network, not (yet) enrolled
+    if (r.registered && r.spec.network == o.network && !s.is_enrolled(name))
+      router_row(name, false);
+  std::vector<std::string> proposals;
+  for (const auto* p : s.in_order()) {
+    std::vector<std::string> votes;
+    for (const auto& v : p->votes)
+      votes.push_back(fmt::format("{{\"router\":{},\"accept\":{},\"reason\":{},\"at_ns\":{}}}", json_string(v.router),
+                                  v.accept, json_string(v.reason), v.at_ns));
+    proposals.push_back(fmt::format(
+        "{{\"proposal\":{},\"number\":{},\"status\":\"{}\",\"cid\":{},\"proposer\":{},\"base_cid\":{},"
+        "\"deadline_ns\":{},\"accepts\":{},\"rejects\":{},\"epoch\":{},\"superseded_by\":{},\"expired_at_ns\":{},"
+        "\"votes\":[{}]}}",
+        json_string(p->id), p->number, tp::to_string(p->status), json_string(p->cid), json_string(p->proposer),
+        or_null(p->base_cid), p->deadline_ns, p->accepts(), p->rejects(), p->epoch, or_null(p->closed_by),
+        p->closed_at_ns, fmt::join(votes, ",")));
+  }
+  fmt::print("{{\"network\":{},\"configured\":{},\"quorum_setting\":{},\"quorum\":{},\"window_ns\":{},"
+             "\"agreed_cid\":{},\"epoch\":{},\"agreed_by\":{},\"routers\":[{}],\"proposals\":[{}]}}\n",
+             json_string(o.network), s.configured, s.config.quorum, s.routers.empty() ? 0 : s.quorum(),
+             s.config.window_ns, or_null(s.agreed_cid), s.epoch, or_null(s.agreed_by), fmt::join(rows, ","),
+             fmt::join(proposals, ","));
+}
+
+void status(const status_options& o) {
+  check_network(o.network);
+  const auto s = read_topology(o.data, o.network);
+  const auto routers = read_routers(o.data);
+  if (o.json)
+    return print_json(o, s, routers);
+  fmt::print("network {}: quorum {}, vote window {:g}s{}\n", o.network,
+             s.routers.empty() ? "(no router enrolled)" : quorum_text(s),
+             static_cast<double>(s.config.window_ns) / ns_per_second, s.configured ? "" : " (defaults)");
+  if (s.agreed_cid.empty())
+    fmt::print("agreed:  nothing yet\n");
+  else
+    fmt::print("agreed:  {} epoch {} ({})\n", s.agreed_cid, s.epoch,
+               s.agreed_by.empty() ? "the seed" : "proposal " + s.agreed_by);
+  fmt::print("\n{:<20} {:<8} {:>5}  {}\n", "ROUTER", "ENROLLED", "EPOCH", "ACTIVE CID");
+  auto row = [&](const std::string& name, bool enrolled) {
+    auto it = routers.find(name);
+    const rt::state* r = it == routers.end() || !it->second.registered ? nullptr : &it->second;
+    std::string cid = r == nullptr ? "(not registered)" : r->active_cid.empty() ? "(none announced)" : r->active_cid;
+    if (r != nullptr && !r->active_cid.empty() && !s.agreed_cid.empty())
+      cid += (r->active_cid == s.agreed_cid && r->epoch == s.epoch) ? "  = agreed" : "  (not the agreed one)";
+    fmt::print("{:<20} {:<8} {:>5}  {}\n", name, enrolled ? "yes" : "no",
+               r && !r->active_cid.empty() ? std::to_string(r->epoch) : "-", cid);
+  };
+  for (const auto& name : s.routers)
+    row(name, true);
+  for (const auto& [name, r] : routers)
+    if (r.registered && r.spec.network == o.network && !s.is_enrolled(name))
+      row(name, false);
+  if (s.routers.empty() && routers.empty())
+    fmt::print("(no router: storemesh router add NAME --udp HOST:PORT --gateway HOST:PORT)\n");
+  const auto proposals = s.in_order();
+  if (proposals.empty()) {
+    fmt::print("\nno proposal yet\n");
+    return;
+  }
+  fmt::print("\nproposals, oldest first:\n");
+  for (const auto* p : proposals) {
+    std::string outcome(tp::to_string(p->status));
+    if (p->status == tp::proposal_status::agreed)
+      outcome += fmt::format(" (epoch {})", p->epoch);
+    if (p->status == tp::proposal_status::superseded)
+      outcome += " by " + p->closed_by;
+    fmt::print("  {} {}: {} by {}, based on {}, deadline {}; {} accept, {} reject\n", p->id, outcome, p->cid,
+               p->proposer, p->base_cid.empty() ? "nothing" : p->base_cid, p->deadline_ns, p->accepts(),
+               p->rejects());
+    for (const auto& v : p->votes)
+      fmt::print("    {:<16} {:<6} {}\n", v.router, v.accept ? "accept" : "reject", v.reason);
+  }
+}
+
+} // namespace
+
+void register_topology(CLI::App& app) {
+  auto* topology = app.add_subcommand("topology", "the topology a network's routers agreed on, and their votes");
+  topology->require_subcommand(1);
+  {
+    auto o = std::make_shared<configure_options>();
+    auto quorum = std::make_shared<std::int64_t>(-1);
+    auto* cmd = topology->add_subcommand("configure", "set a network's quorum and vote window (flags not given keep "
+                                                      "their value)");
+    cmd->add_option("--network", o->network, "the network (default: default)");
+    cmd->add_option("--quorum", *quorum, "accepts that agree a proposal: 0 = a majority of the enrolled routers "
+                                         "(floor(n/2)+1), else this many (never more than are enrolled)");
+    cmd->add_option("--window", o->window, "how long a proposal stays open, e.g. 30s, 1500ms, 2m");
+    add_inject_options(*cmd, o->inject);
+    cmd->callback([o, quorum] {
+      if (*quorum < -1 || *quorum > 1000)
+        throw cli_error("--quorum wants 0 (majority) to 1000, got " + std::to_string(*quorum), 2);
+      if (*quorum >= 0)
+        o->quorum = static_cast<std::uint32_t>(*quorum);
+      configure(*o);
+    });
+  }
+  {
+    auto o = std::make_shared<status_options>();
+    auto* cmd = topology->add_subcommand(
+        "status", "each router's active CID and epoch, the agreed CID, the proposals with every vote (from the log)");
+    cmd->add_option("--network", o->network, "the network (default: default)");
+    cmd->add_flag("--json", o->json, "one JSON object");
+    add_data_options(*cmd, o->data);
+    cmd->callback([o] { status(*o); });
+  }
+}
+
+} // namespace storemesh::ops
