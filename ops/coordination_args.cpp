@@ -2,8 +2,7 @@
 
 #include "actors/agents/coordination/tunnel_channel.hpp"
 #include "actors/agents/tunnel/tunnel_endpoint.hpp"
-#include "events/envelope/decoded_envelope.hpp"
-#include "events/topic_scan.hpp"
+#include "ops/entity_events.hpp"
 #include "services/tunnels/quorum/cluster_codec.hpp"
 
 #include <sodium.h>
@@ -79,21 +78,10 @@ cl::public_key read_public_key(const std::string& hex_or_file) {
 
 void for_each_cluster_event(const data_options& data, const std::string& cluster,
                             const std::function<void(const cl::event&, std::uint64_t sequence)>& f) {
-  auto log = open_log(data, true);
-  const auto topic = data.names.events(cl::entity::kind);
-  if (!log->partitions(topic))
-    return;
-  must(events::scan_topic(*log, topic,
-                          [&](partition_id, const events::record_view& r) -> result<void> {
-                            SM_TRY(auto env, events::envelope::decoded_envelope::decode(r.value));
-                            if (env.entity_kind() != cl::entity::kind || env.entity_id() != cluster ||
-                                !cl::entity::is_event(env.reader()))
-                              return success();
-                            SM_TRY(auto ev, cl::entity::read_event(env.reader()));
-                            f(ev, env.reader().getSequence());
-                            return success();
-                          }),
-       "replaying " + topic);
+  for_each_entity_event<cl::entity>(data, [&](const std::string& id, const cl::event& e, std::uint64_t sequence) {
+    if (id == cluster)
+      f(e, sequence);
+  });
 }
 
 cl::state read_cluster(const data_options& data, const std::string& cluster) {

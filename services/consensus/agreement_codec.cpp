@@ -1,16 +1,14 @@
 #include "services/consensus/agreement_codec.hpp"
 
 #include "services/codec_errc.hpp"
+#include "services/capnp_read.hpp"
 #include "services/state_bytes.hpp"
-
-#include <kj/exception.h>
 
 namespace storemesh::services::topology {
 namespace {
 
 namespace S = schema::consensus;
 
-std::string text(capnp::Text::Reader t) { return {t.begin(), t.size()}; }
 
 S::ProposalStatus to_schema(proposal_status s) {
   switch (s) {
@@ -41,14 +39,6 @@ void write_config(const config& c, S::TopologyConfig::Builder b) {
 
 config read_config(S::TopologyConfig::Reader b) { return config{b.getQuorum(), b.getWindowNs()}; }
 
-template <class F>
-auto guarded(std::string_view what, F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const kj::Exception& ex) {
-    return make_error(codec_errc::malformed, std::string(what) + ": " + ex.getDescription().cStr());
-  }
-}
 
 unsigned size_of(std::size_t n) { return static_cast<unsigned>(n); }
 

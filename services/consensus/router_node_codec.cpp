@@ -1,16 +1,14 @@
 #include "services/consensus/router_node_codec.hpp"
 
 #include "services/codec_errc.hpp"
+#include "services/capnp_read.hpp"
 #include "services/state_bytes.hpp"
-
-#include <kj/exception.h>
 
 namespace storemesh::services::router {
 namespace {
 
 namespace S = schema::consensus;
 
-std::string text(capnp::Text::Reader t) { return {t.begin(), t.size()}; }
 
 void write_spec(const endpoints& p, S::RouterSpec::Builder b) {
   b.setUdp(p.udp);
@@ -20,16 +18,6 @@ void write_spec(const endpoints& p, S::RouterSpec::Builder b) {
 
 endpoints read_spec(S::RouterSpec::Reader b) { return endpoints{text(b.getUdp()), text(b.getGateway()), text(b.getNetwork())}; }
 
-// Cap'n Proto readers check bounds as they go and throw on a malformed
-// pointer; here that becomes an error value.
-template <class F>
-auto guarded(std::string_view what, F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const kj::Exception& ex) {
-    return make_error(codec_errc::malformed, std::string(what) + ": " + ex.getDescription().cStr());
-  }
-}
 
 } // namespace
 

@@ -1,9 +1,8 @@
 #include "services/tunnels/quorum/cluster_codec.hpp"
 
 #include "services/codec_errc.hpp"
+#include "services/capnp_read.hpp"
 #include "services/state_bytes.hpp"
-
-#include <kj/exception.h>
 
 #include <cstring>
 
@@ -76,7 +75,6 @@ result<promotion_state> from_schema(S::PromotionState s) {
 
 // -- structs ----------------------------------------------------------------------
 
-std::string text(capnp::Text::Reader t) { return {t.begin(), t.size()}; }
 
 void write_config(const config& c, S::Config::Builder b) {
   b.setTargetSize(c.target);
@@ -166,16 +164,6 @@ std::vector<verdict> read_verdicts(capnp::List<S::Verdict>::Reader in) {
 
 unsigned size_of(std::size_t n) { return static_cast<unsigned>(n); }
 
-// Cap'n Proto readers check bounds as they go and throw on a malformed
-// pointer; here that becomes an error value.
-template <class F>
-auto guarded(std::string_view what, F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const kj::Exception& ex) {
-    return make_error(codec_errc::malformed, std::string(what) + ": " + ex.getDescription().cStr());
-  }
-}
 
 } // namespace
 

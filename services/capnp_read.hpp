@@ -1,0 +1,31 @@
+#pragma once
+// What every codec's read side needs from a Cap'n Proto reader: its text as a
+// std::string, and its exceptions as error values. Cap'n Proto readers check
+// bounds as they go and throw kj::Exception on a malformed pointer; a codec
+// must turn that into `codec_errc::malformed`, never let it escape.
+
+#include "events/error.hpp"
+#include "services/codec_errc.hpp"
+
+#include <capnp/common.h>
+#include <kj/exception.h>
+
+#include <string>
+#include <string_view>
+
+namespace storemesh::services {
+
+[[nodiscard]] inline std::string text(capnp::Text::Reader t) { return {t.begin(), t.size()}; }
+
+/// Runs f() (which returns a result); a kj::Exception becomes
+/// `malformed: WHAT: <description>`.
+template <class F>
+[[nodiscard]] auto guarded(std::string_view what, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const kj::Exception& ex) {
+    return make_error(codec_errc::malformed, std::string(what) + ": " + ex.getDescription().cStr());
+  }
+}
+
+} // namespace storemesh::services
