@@ -2,26 +2,15 @@
 
 #include "services/consensus/content/content_errc.hpp"
 #include "services/consensus/content/varint.hpp"
+#include "services/migration/engine/chunk_hash.hpp"
 
-#include <openssl/evp.h>
-
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
 
 namespace storemesh::services::consensus {
 
-sha256_digest sha256(std::string_view bytes) {
-  sha256_digest d{};
-  unsigned int len = 0;
-  // SHA-256 cannot fail on valid input: a failure means OpenSSL has no provider
-  // for it or no memory, which no caller can recover from.
-  if (EVP_Digest(bytes.data(), bytes.size(), d.data(), &len, EVP_sha256(), nullptr) != 1 || len != d.size()) {
-    std::fprintf(stderr, "storemesh: OpenSSL EVP_Digest failed for SHA-256\n");
-    std::abort();
-  }
-  return d;
-}
+// The project's one SHA-256 (OpenSSL EVP, SHA-NI where the CPU has it), shared
+// with the copy engine's chunk hashes.
+sha256_digest sha256(std::string_view bytes) { return migration::sha256(bytes.data(), bytes.size()); }
 
 void append_multihash(std::string& out, const sha256_digest& digest) {
   append_varint(out, multihash_sha2_256);
