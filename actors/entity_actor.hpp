@@ -37,6 +37,7 @@
 #include <algorithm>
 #include <chrono>
 #include <deque>
+#include <functional>
 
 namespace storemesh::actors {
 
@@ -152,9 +153,12 @@ private:
     }
     appending_ = true;
     auto self = caf::actor_cast<caf::actor>(this);
-    ctx_->writer->submit(std::move(parts), claim_, [self](result<std::vector<offset>> r) {
-      caf::anon_send(self, append_done{std::make_shared<result<std::vector<offset>>>(std::move(r))});
-    });
+    ctx_->writer->submit(std::move(parts), claim_,
+                         [self, publication = publication_of_batch()](result<std::vector<offset>> r) {
+                           if (r && publication)
+                             publication();
+                           caf::anon_send(self, append_done{std::make_shared<result<std::vector<offset>>>(std::move(r))});
+                         });
   }
 
   void decide_one(const command_record& c, std::vector<events::record>& out, std::vector<events::record>& rejections,
@@ -217,12 +221,24 @@ private:
     }
   }
 
-  /// Entities the fleet view follows tell it their state once it is durable.
-  void publish() {
-    if constexpr (publishes<Entity>::value)
-      if (ctx_->fleet != nullptr)
-        ctx_->fleet->update_entity(key(), image_.seq,
-                                   [&](services::fleet::view& f) { Entity::publish(f, id_, image_.state); });
+  /// What the fleet view learns from this batch, told it on the writer's
+  /// thread as soon as the batch is durable and before the writer's next
+  /// round: not when this actor gets append_done, which on a busy machine
+  /// can come after a client has read the events, sent its next command and
+  /// had it decided against the old view (`host down X`, then a migration to
+  /// X accepted). Told only on success: the view never holds what the log
+  /// does not. Empty when the batch has no events or the view follows none.
+  std::function<void()> publication_of_batch() {
+    if constexpr (publishes<Entity>::value) {
+      if (ctx_->fleet == nullptr || batch_events_ == 0)
+        return {};
+      auto state = std::make_shared<const typename Entity::state_type>(working_.state);
+      return [board = ctx_->fleet, key = key(), id = id_, seq = working_.seq, state] {
+        board->update_entity(key, seq, [&](services::fleet::view& f) { Entity::publish(f, id, *state); });
+      };
+    } else {
+      return {};
+    }
   }
 
   void on_appended(const append_done& a) {
@@ -259,8 +275,6 @@ private:
       working_.since_snapshot += batch_events_;
     }
     image_ = std::move(working_);
-    if (batch_events_ > 0)
-      publish();
     for (const auto& [id, off] : batch_rejected_ids_)
       ctx_->rejected->add(id, batch_.front()->partition, off);  // one entity: one commands partition
     maybe_snapshot();

@@ -1,6 +1,7 @@
 #pragma once
-// The daemon's fleet view (services/fleet): written by host and copy-job
-// actors once their events are durable and by the fleet feed (which follows
+// The daemon's fleet view (services/fleet): written for host and copy-job
+// actors on the log writer's thread as soon as their events are durable
+// (entity_actor::publication_of_batch) and by the fleet feed (which follows
 // every daemon's events), read by deciders and reactions as an
 // immutable snapshot, so a reader never holds a lock while it decides.
 // Writes edit in place (every host event publishes: a copy per write would

@@ -253,6 +253,17 @@ expect_rejected same_host copy migrate bad --to host-a
 expect_rejected unknown_host copy migrate bad --to host-zz
 sm host down host-d >/dev/null
 expect_rejected host_unavailable copy migrate bad --to host-d
+# Read-your-writes across entities: once `host down` has its outcome, a
+# placement decided after it must see it. The fleet view used to learn of the
+# host's event only when the host actor got round to it, and on a busy
+# machine a migration right behind the outcome was accepted (1 run in 11).
+for i in $(seq 1 12); do
+  sm host up host-d >/dev/null
+  sm host down host-d >/dev/null
+  if out=$(sm copy migrate bad --to host-d 2>&1); then fail "round $i: a migration to host-d right after 'host down' was accepted"; fi
+  grep -q "(host_unavailable)" <<<"$out" || fail "round $i: refused without naming host_unavailable: $out"
+done
+echo "   12 rounds of 'host up; host down; copy migrate --to' that host: refused every time"
 expect_rejected unreachable_datastore copy migrate bad --to host-c
 [ "$(field bad 'd["state"], d["host"], d["migrations"]')" = "('running', 'host-a', 0)" ] ||
   fail "a refused migration changed the job: $(sm copy status bad --json)"
