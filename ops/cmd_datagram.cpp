@@ -4,10 +4,11 @@
 //   storemesh datagram send --to 127.0.0.1:4001 --destination 10.3.0.9 --flow 7 --count 1000 --rate 5000
 //     sends unstamped SMDG datagrams (sequence 1..count, or from --first-sequence)
 //     to an ingress router at a steady rate; prints one JSON summary line.
-//   storemesh datagram check r1.log r2.log r3.log [--count N]
+//   storemesh datagram check r1.log r2.log r3.log [--count N] [--flow N]...
 //     reads routers' receive logs (a router is its file's stem) and prints, per
 //     flow, what was delivered, duplicated and lost, and the paths taken by
-//     epoch; one JSON object; exit 1 when a datagram was duplicated or lost.
+//     epoch; one JSON object; exit 1 when a datagram was duplicated or lost
+//     (or no flow shows at all).
 
 #include "actors/agents/router_plane/datagram_traffic.hpp"
 #include "actors/agents/router_plane/receive_log_check.hpp"
@@ -50,12 +51,13 @@ void send(send_options o) {
 struct check_options {
   std::vector<std::string> logs;
   std::uint64_t count = 0;  // 0: not given
+  std::vector<std::uint32_t> flows;
 };
 
 void check(const check_options& o) {
   std::vector<plane::router_log> logs;
   for (const auto& file : o.logs) logs.push_back(must(plane::read_receive_log(file), "datagram check"));
-  const auto r = plane::check_receive_logs(logs, o.count ? std::optional<std::uint64_t>(o.count) : std::nullopt);
+  const auto r = plane::check_receive_logs(logs, o.count ? std::optional<std::uint64_t>(o.count) : std::nullopt, o.flows);
   std::string flows;
   for (const auto& f : r.flows) {
     std::string lost, paths;
@@ -71,7 +73,8 @@ void check(const check_options& o) {
   for (const auto& [reason, n] : r.drops) drops += fmt::format("{}{}:{}", drops.empty() ? "" : ",", json_string(reason), n);
   fmt::print("{{\"ok\":{},\"flows\":[{}],\"drops\":{{{}}},\"bad_lines\":{}}}\n", r.ok() ? "true" : "false", flows, drops,
              r.bad_lines);
-  if (!r.ok()) throw cli_error("datagram check: datagrams duplicated or lost (above)", 1);
+  if (!r.ok())
+    throw cli_error(r.flows.empty() ? "datagram check: no flow in these logs" : "datagram check: datagrams duplicated or lost (above)", 1);
 }
 
 } // namespace
@@ -102,6 +105,7 @@ void register_datagram(CLI::App& app) {
         "check", "per flow: datagrams delivered, duplicated, lost, and their paths, from routers' receive logs");
     cmd->add_option("LOG", o->logs, "receive logs (the router is the file's stem: r1.log)")->required();
     cmd->add_option("--count", o->count, "each flow was sent sequences 1..N (default: up to the highest seen)");
+    cmd->add_option("--flow", o->flows, "a flow that was sent (reported, as all lost, even if no log mentions it)");
     cmd->callback([o] { check(*o); });
   }
 }

@@ -57,13 +57,17 @@ struct check_report {
   std::vector<flow_report> flows;                 ///< by flow id
   std::map<std::string, std::uint64_t> drops;     ///< "no_route", "malformed" ... over all logs
   std::size_t bad_lines = 0;
-  [[nodiscard]] bool ok() const;  ///< no duplicate, no loss
+  /// At least one flow, and no duplicate, no loss in any (logs that show no
+  /// flow at all prove nothing).
+  [[nodiscard]] bool ok() const;
 };
 
 /// `expected`: the sequences each flow was sent (1 .. expected); without it,
 /// 1 .. the highest sequence any log shows for the flow (a loss at the tail
-/// is then invisible).
+/// is then invisible). `flows`: reported even when no log mentions them (all
+/// lost).
 [[nodiscard]] check_report check_receive_logs(const std::vector<router_log>& logs,
-                                              std::optional<std::uint64_t> expected = std::nullopt);
+                                              std::optional<std::uint64_t> expected = std::nullopt,
+                                              const std::vector<std::uint32_t>& flows = {});
 
 } // namespace storemesh::actors::router_plane

@@ -75,6 +75,17 @@ BOOST_AUTO_TEST_CASE(a_lost_and_a_duplicated_datagram_fail_the_check) {
   BOOST_TEST(r.flows.at(0).lost == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(a_flow_no_log_mentions_is_all_lost_and_empty_logs_prove_nothing) {
+  logs_dir d;
+  const std::vector<router_log> logs = {d.write("r3", "1 1 1 1 deliver\n")};
+  const auto r = check_receive_logs(logs, 3, {9});
+  BOOST_TEST(!r.ok());
+  BOOST_REQUIRE(r.flows.size() == 2u);
+  BOOST_TEST(r.flows[1].flow == 9u);
+  BOOST_TEST(r.flows[1].lost == 3u);
+  BOOST_TEST(!check_receive_logs({d.write("r1", "")}).ok());
+}
+
 BOOST_AUTO_TEST_CASE(malformed_datagram_lines_count_as_drops_and_garbage_lines_are_counted) {
   logs_dir d;
   const auto log = d.write("r2", "- - - - drop:malformed too short\nnot a line\n1 x 1 0 deliver\n1 1 1 0 deliver\n");
