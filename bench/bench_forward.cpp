@@ -19,7 +19,7 @@
 // counted in `lost`, which should stay 0). Times are wall-clock (UseRealTime):
 // the work is on two threads and in the kernel.
 //
-//   bench_forward [--benchmark_filter=...] [--benchmark_min_time=...]
+//   bench_forward [--benchmark_repetitions=N] [--benchmark_filter=...] [--benchmark_min_time=...]
 
 #include "actors/agents/router_plane/datagram_plane.hpp"
 #include "actors/agents/router_plane/udp_batch.hpp"
@@ -35,6 +35,7 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -161,8 +162,10 @@ void plane(benchmark::State& state) {
   t.aim(rp::udp_endpoint(asio::ip::address_v4::loopback(), r1.port()));
   for (auto _ : state) t.pump(per_iteration);
   r1.stop();
-  if (r1.counters().forwarded == 0) state.SkipWithError("nothing forwarded");
+  const auto c = r1.counters();
+  if (c.forwarded == 0) state.SkipWithError("nothing forwarded");
   finish(state, t);
+  state.counters["plane_drops"] = static_cast<double>(c.dropped_total());
   if (logged) {
     ::unlink(o.receive_log.c_str());
     ::rmdir(dir);
@@ -192,15 +195,26 @@ void direct(benchmark::State& state) {
 }
 BENCHMARK(direct)->ArgName("payload")->Arg(64)->Arg(1366)->UseRealTime();
 
-// Keeps each run's wall time per iteration for the ratios printed at the end.
+// Keeps each run's wall time per iteration for the ratios printed at the end:
+// the median when --benchmark_repetitions gives one (a busy machine's figures
+// vary run to run), else the run itself.
 class ratio_reporter : public benchmark::ConsoleReporter {
 public:
   std::map<std::string, double> ns;
   void ReportRuns(const std::vector<Run>& runs) override {
-    for (const auto& r : runs)
-      if (r.run_type == Run::RT_Iteration) ns[r.benchmark_name()] = r.GetAdjustedRealTime();
+    for (const auto& r : runs) {
+      if (r.run_type == Run::RT_Iteration && !medians_.count(r.run_name.str()))
+        ns[r.run_name.str()] = r.GetAdjustedRealTime();
+      if (r.run_type == Run::RT_Aggregate && r.aggregate_name == "median") {
+        ns[r.run_name.str()] = r.GetAdjustedRealTime();
+        medians_.insert(r.run_name.str());
+      }
+    }
     ConsoleReporter::ReportRuns(runs);
   }
+
+private:
+  std::set<std::string> medians_;
 };
 
 } // namespace
