@@ -17,7 +17,10 @@
 // below the sockets' buffers, so none is dropped for want of room; an
 // iteration waits for all of its datagrams (a datagram missing for 200 ms is
 // counted in `lost`, which should stay 0). Times are wall-clock (UseRealTime):
-// the work is on two threads and in the kernel.
+// the work is on two threads and in the kernel. Since wall clock on a shared
+// machine measures the neighbours too, each hop also reports hop_cpu_ns: the
+// CPU time its io thread used per datagram (its recvmmsg, routing, sendmmsg),
+// and the ratio of those is the cost of routing that load does not blur.
 //
 //   bench_forward [--benchmark_repetitions=N] [--benchmark_filter=...] [--benchmark_min_time=...]
 
@@ -32,6 +35,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -139,9 +143,13 @@ struct relay_handler final : rp::udp_batch_socket::handler {
   }
 };
 
-void finish(benchmark::State& state, traffic& t) {
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * per_iteration));
+// hop_cpu: what the hop's io thread used during the timed loop; per datagram,
+// it is the hop's cost however busy the machine is (wall time is not).
+void finish(benchmark::State& state, traffic& t, std::chrono::nanoseconds hop_cpu = {}) {
+  const auto datagrams = static_cast<double>(state.iterations() * per_iteration);
+  state.SetItemsProcessed(static_cast<std::int64_t>(datagrams));
   state.counters["lost"] = static_cast<double>(t.lost);
+  if (hop_cpu.count() > 0) state.counters["hop_cpu_ns"] = static_cast<double>(hop_cpu.count()) / datagrams;
 }
 
 void plane(benchmark::State& state) {
@@ -160,11 +168,13 @@ void plane(benchmark::State& state) {
       !r1.install(sc::topology_epoch{1}, sc::parse_topology(topology_text).value()) || !r1.stamp_with(sc::topology_epoch{1}))
     return state.SkipWithError("plane setup");
   t.aim(rp::udp_endpoint(asio::ip::address_v4::loopback(), r1.port()));
+  const auto cpu0 = r1.counters().io_thread_cpu;
   for (auto _ : state) t.pump(per_iteration);
+  const auto cpu1 = r1.counters().io_thread_cpu;
   r1.stop();
   const auto c = r1.counters();
   if (c.forwarded == 0) state.SkipWithError("nothing forwarded");
-  finish(state, t);
+  finish(state, t, cpu1 - cpu0);
   state.counters["plane_drops"] = static_cast<double>(c.dropped_total());
   if (logged) {
     ::unlink(o.receive_log.c_str());
@@ -181,9 +191,11 @@ void relay(benchmark::State& state) {
   if (!s) return state.SkipWithError(s.error().message().c_str());
   s.value()->run(h, "relay");
   t.aim(rp::udp_endpoint(asio::ip::address_v4::loopback(), s.value()->port()));
+  const auto cpu0 = s.value()->thread_cpu();
   for (auto _ : state) t.pump(per_iteration);
+  const auto cpu1 = s.value()->thread_cpu();
   s.value()->stop();
-  finish(state, t);
+  finish(state, t, cpu1 - cpu0);
 }
 BENCHMARK(relay)->ArgName("payload")->Arg(64)->Arg(1366)->UseRealTime();
 
@@ -200,15 +212,14 @@ BENCHMARK(direct)->ArgName("payload")->Arg(64)->Arg(1366)->UseRealTime();
 // vary run to run), else the run itself.
 class ratio_reporter : public benchmark::ConsoleReporter {
 public:
-  std::map<std::string, double> ns;
+  std::map<std::string, double> ns, hop_ns;  // wall time per iteration; the hop's CPU per datagram
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const auto& r : runs) {
-      if (r.run_type == Run::RT_Iteration && !medians_.count(r.run_name.str()))
-        ns[r.run_name.str()] = r.GetAdjustedRealTime();
-      if (r.run_type == Run::RT_Aggregate && r.aggregate_name == "median") {
-        ns[r.run_name.str()] = r.GetAdjustedRealTime();
-        medians_.insert(r.run_name.str());
-      }
+      const bool median = r.run_type == Run::RT_Aggregate && r.aggregate_name == "median";
+      if (!median && (r.run_type != Run::RT_Iteration || medians_.count(r.run_name.str()))) continue;
+      ns[r.run_name.str()] = r.GetAdjustedRealTime();
+      if (const auto c = r.counters.find("hop_cpu_ns"); c != r.counters.end()) hop_ns[r.run_name.str()] = c->second.value;
+      if (median) medians_.insert(r.run_name.str());
     }
     ConsoleReporter::ReportRuns(runs);
   }
@@ -227,22 +238,30 @@ int main(int argc, char** argv) {
   ratio_reporter rep;
   benchmark::RunSpecifiedBenchmarks(&rep);
   auto& t = rep.ns;
+  auto& cpu = rep.hop_ns;
   const auto per_s = [](double ns_per_iteration) { return ns_per_iteration > 0 ? per_iteration * 1e9 / ns_per_iteration : 0.0; };
   std::printf("\n");
   for (const char* payload : {"64", "1366"}) {
-    const std::string p = payload, pl = "plane/payload:" + p + "/log:0", re = "relay/payload:" + p + "/real_time",
+    const std::string p = payload, pl = "plane/payload:" + p + "/log:0/real_time", re = "relay/payload:" + p + "/real_time",
                       di = "direct/payload:" + p + "/real_time";
-    const std::string plr = pl + "/real_time";
-    if (!t.count(plr) || !t.count(re)) continue;
-    std::printf("payload %5s B: plane %.0f datagrams/s, relay %.0f/s, plane/relay %.2f", payload, per_s(t[plr]),
-                per_s(t[re]), t[re] / t[plr]);
+    if (!t.count(pl) || !t.count(re)) continue;
+    std::printf("payload %4s B, wall clock: plane %.0f datagrams/s, relay %.0f/s, plane/relay %.2f", payload, per_s(t[pl]),
+                per_s(t[re]), t[re] / t[pl]);
     if (t.count(di)) std::printf("; direct (no hop) %.0f/s", per_s(t[di]));
     std::printf("\n");
+    if (cpu.count(pl) && cpu.count(re))
+      std::printf("payload %4s B, hop thread CPU per datagram: plane %.0f ns, relay %.0f ns (routing adds %.0f ns, "
+                  "x%.2f); one core: plane %.0f/s, relay %.0f/s\n",
+                  payload, cpu[pl], cpu[re], cpu[pl] - cpu[re], cpu[pl] / cpu[re], 1e9 / cpu[pl], 1e9 / cpu[re]);
   }
-  if (t.count("plane/payload:64/log:1/real_time") && t.count("plane/payload:64/log:0/real_time"))
-    std::printf("payload    64 B with the receive log: %.0f datagrams/s, %.2f of the plane without it\n",
-                per_s(t["plane/payload:64/log:1/real_time"]),
-                t["plane/payload:64/log:0/real_time"] / t["plane/payload:64/log:1/real_time"]);
+  const std::string logged = "plane/payload:64/log:1/real_time", unlogged = "plane/payload:64/log:0/real_time";
+  if (t.count(logged) && t.count(unlogged)) {
+    std::printf("payload   64 B with the receive log: %.0f datagrams/s (%.2f of the plane without it)", per_s(t[logged]),
+                t[unlogged] / t[logged]);
+    if (cpu.count(logged) && cpu.count(unlogged))
+      std::printf("; hop CPU %.0f ns per datagram (the log adds %.0f ns)", cpu[logged], cpu[logged] - cpu[unlogged]);
+    std::printf("\n");
+  }
   benchmark::Shutdown();
   return 0;
 }

@@ -296,6 +296,7 @@ plane_counters datagram_plane::counters() const {
   c.no_peer = get(t.no_peer);
   c.send_failed = get(t.send_failed);
   for (std::size_t r = 0; r < c.dropped.size(); ++r) c.dropped[r] = get(t.dropped[r]);
+  c.io_thread_cpu = impl_->socket->thread_cpu();
   return c;
 }
 

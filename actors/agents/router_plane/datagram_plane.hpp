@@ -65,6 +65,7 @@
 #include "services/consensus/topology/topology.hpp"
 
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -96,6 +97,9 @@ struct plane_counters {
   std::array<std::uint64_t, 4> dropped{};  ///< by drop_reason (forwarding_step's)
   std::uint64_t no_peer = 0;      ///< forward to a router with no known UDP endpoint
   std::uint64_t send_failed = 0;  ///< the kernel refused the send
+  /// CPU time of the io thread so far (receive, route, log, send): divided by
+  /// `received`, what a datagram costs this router, however busy the machine.
+  std::chrono::nanoseconds io_thread_cpu{0};
 
   [[nodiscard]] std::uint64_t dropped_for(drop_reason r) const { return dropped[static_cast<std::size_t>(r)]; }
   /// Every drop: forwarding_step's, no_peer and send_failed.

@@ -6,6 +6,8 @@
 #include <boost/asio/post.hpp>
 
 #include <poll.h>
+#include <pthread.h>
+#include <time.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -92,8 +94,28 @@ void udp_batch_socket::run(handler& h, std::string thread_name) {
   });
 }
 
+std::chrono::nanoseconds udp_batch_socket::thread_cpu() const {
+  std::lock_guard lock(thread_mu_);
+  if (stopped_ || !thread_.joinable()) return final_cpu_;
+  clockid_t clock;
+  timespec t{};
+  if (::pthread_getcpuclockid(const_cast<std::thread&>(thread_).native_handle(), &clock) != 0 ||
+      ::clock_gettime(clock, &t) != 0)
+    return std::chrono::nanoseconds(0);
+  return std::chrono::seconds(t.tv_sec) + std::chrono::nanoseconds(t.tv_nsec);
+}
+
 void udp_batch_socket::stop() {
+  std::lock_guard lock(thread_mu_);
   if (stopped_) return;
+  if (thread_.joinable()) {
+    // Read while the thread runs: one that has exited has no clock. What it
+    // spends from here to its exit (stopping) is not counted.
+    clockid_t clock;
+    timespec t{};
+    if (::pthread_getcpuclockid(thread_.native_handle(), &clock) == 0 && ::clock_gettime(clock, &t) == 0)
+      final_cpu_ = std::chrono::seconds(t.tv_sec) + std::chrono::nanoseconds(t.tv_nsec);
+  }
   stopped_ = true;
   io_.stop();
   if (thread_.joinable()) thread_.join();

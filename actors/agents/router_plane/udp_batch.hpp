@@ -32,6 +32,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -87,6 +88,10 @@ public:
   void run(handler& h, std::string thread_name);
   /// Stops the loop and joins the thread; pending work is abandoned. Idempotent.
   void stop();
+  /// CPU time the io thread has used so far (receiving, handling, sending:
+  /// what the hop costs, whatever else the machine runs); after stop(), what
+  /// it had used when stopped. Any thread may ask.
+  [[nodiscard]] std::chrono::nanoseconds thread_cpu() const;
 
 private:
   explicit udp_batch_socket(udp_batch_options opts);
@@ -100,6 +105,8 @@ private:
   boost::asio::ip::udp::socket socket_;
   handler* handler_ = nullptr;
   std::thread thread_;
+  mutable std::mutex thread_mu_;  // thread_cpu() against stop()
+  std::chrono::nanoseconds final_cpu_{0};
   bool stopped_ = false;
   std::uint16_t port_ = 0;
   int rcvbuf_ = 0;
