@@ -188,6 +188,7 @@ BOOST_AUTO_TEST_CASE(a_chain_delivers_every_datagram_once_along_r1_r2_r3) {
   BOOST_TEST(c2.forwarded == n);
   BOOST_TEST(c2.stamped == 0u);
   BOOST_TEST(c3.delivered == n);
+  BOOST_TEST(c1.io_thread_cpu.count() > 0);  // what routing cost, kept after stop
   for (const auto* c : {&c1, &c2, &c3}) {
     BOOST_TEST(c->dropped_total() == 0u);
     BOOST_TEST(accounted(*c) == c->received);
