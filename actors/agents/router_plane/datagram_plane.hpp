@@ -38,18 +38,20 @@
 //   7 1 1 1 forward:r3
 //   7 1 1 2 deliver
 //   7 2 9 1 drop:unknown_epoch no table for epoch 9 at r2
-//   - - - - drop:malformed topology: datagram shorter than a header ...
+//   - - - - drop:malformed topology: datagram too short: 10 bytes, a header alone is 34
 //
 // FLOW, SEQ: decimal, from the datagram; EPOCH: the epoch it was routed by
 // (after ingress stamping; 0 when it arrived unstamped and this router stamps
 // nothing); HOPS: its hop count as received (routers passed before this one).
-// The four are "-" on a malformed datagram (what they would be is garbage). ACTION is
+// The four are "-" on a malformed datagram (they would be garbage). ACTION is
 // forward:<next hop router> | deliver | drop:<reason>, reason one of
 // malformed, unknown_epoch, no_route, ttl_expired (drop_reason), no_peer (no
 // UDP endpoint known for the next hop), send_failed (the kernel refused the
 // send; DETAIL has errno). DETAIL is "ingress" on the datagrams this router
-// stamped, and a drop's reason in words. Lines are written in batches (at
-// least every 50 ms, and on stop), appended to what the file held.
+// stamped; on a drop, the reason in words ("ingress: " first if stamped
+// here; "unstamped, and r1 stamps no epoch yet" when it could not be). Lines
+// are written in batches (at least every 50 ms, and on stop), appended to
+// what the file held.
 //
 // Threads. One io thread receives, routes and sends (datagrams are handled
 // in arrival order). install, stamp_with, set_peers and the getters may be
