@@ -409,6 +409,31 @@ BOOST_AUTO_TEST_CASE(a_next_hop_without_a_known_endpoint_is_dropped_as_no_peer) 
   BOOST_TEST(no_peer_lines == 4u);
 }
 
+// The kernel refuses a send to the broadcast address without SO_BROADCAST
+// (EACCES): the datagram is a send_failed drop, the next one still goes.
+BOOST_AUTO_TEST_CASE(a_send_the_kernel_refuses_is_dropped_as_send_failed_and_routing_goes_on) {
+  network net({"r1", "r2", "r3"}, /*peers=*/false);
+  net.install(1, epoch1_text);
+  BOOST_REQUIRE(net["r1"].stamp_with(topology_epoch{1}));
+  auto peers = net.endpoints();
+  peers["r2"] = "255.255.255.255:9";
+  BOOST_REQUIRE(net["r1"].set_peers(peers));
+  send_raw(net["r1"].port(), datagram(0, 1));
+  BOOST_REQUIRE(wait_until([&] { return net["r1"].counters().received >= 1; }));
+  for (auto& [n, p] : net.planes) BOOST_REQUIRE(p->set_peers(net.endpoints()));
+  send_raw(net["r1"].port(), datagram(0, 2));
+  BOOST_REQUIRE(wait_until([&] { return net["r3"].counters().delivered >= 1; }));
+  net.stop();
+  const auto c = net["r1"].counters();
+  BOOST_TEST(c.send_failed == 1u);
+  BOOST_TEST(c.forwarded == 1u);
+  BOOST_TEST(accounted(c) == c.received);
+  const auto at1 = by_seq(net.log("r1"), "5");
+  BOOST_TEST(at1.at(1).at(0).action == "drop:send_failed");
+  BOOST_TEST(at1.at(1).at(0).detail.find("sending to r2") != std::string::npos);
+  BOOST_TEST(at1.at(2).at(0).action == "forward:r2");
+}
+
 BOOST_AUTO_TEST_CASE(a_datagram_whose_ttl_runs_out_is_dropped_where_it_would_be_forwarded) {
   network net({"r1", "r2", "r3"});
   net.install(1, epoch1_text);
