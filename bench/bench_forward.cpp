@@ -15,12 +15,13 @@
 // its own io thread: two threads for the machine's two cores. The sender
 // keeps at most `window` datagrams in flight (sent, not yet at the sink), far
 // below the sockets' buffers, so none is dropped for want of room; an
-// iteration waits for all of its datagrams (a datagram missing for 200 ms is
-// counted in `lost`, which should stay 0). Times are wall-clock (UseRealTime):
-// the work is on two threads and in the kernel. Since wall clock on a shared
-// machine measures the neighbours too, each hop also reports hop_cpu_ns: the
-// CPU time its io thread used per datagram (its recvmmsg, routing, sendmmsg),
-// and the ratio of those is the cost of routing that load does not blur.
+// iteration waits for all of its datagrams (`stalls`: times nothing arrived
+// for 200 ms; `lost`: datagrams given up after 3 s; both should stay 0).
+// Times are wall-clock (UseRealTime): the work is on two threads and in the
+// kernel. Since wall clock on a shared machine measures the neighbours too,
+// each hop also reports hop_cpu_ns: the CPU time its io thread used per
+// datagram (its recvmmsg, routing, sendmmsg), and the ratio of those is the
+// cost of routing that load blurs less.
 //
 //   bench_forward [--benchmark_repetitions=N] [--benchmark_filter=...] [--benchmark_min_time=...]
 
@@ -81,7 +82,7 @@ struct traffic {
   std::vector<std::uint8_t> recv_bytes;
   std::vector<iovec> recv_iov;
   std::vector<mmsghdr> recv_msgs;
-  std::uint64_t lost = 0;
+  std::uint64_t lost = 0, stalls = 0;
 
   explicit traffic(std::size_t payload) : send_iov(batch), send_msgs(batch), recv_bytes(batch * 2048), recv_iov(batch), recv_msgs(batch) {
     sc::forwarding_datagram d;
@@ -110,9 +111,12 @@ struct traffic {
     }
   }
 
-  // Sends `n` datagrams and waits for all of them at the sink.
+  // Sends `n` datagrams and waits for all of them at the sink. Nothing at the
+  // sink for 200 ms is a stall (counted: the hop or the machine paused);
+  // nothing for 3 s, the datagrams in flight are lost.
   void pump(std::size_t n) {
     std::size_t sent = 0, done = 0;  // done: arrived or given up
+    int quiet_ms = 0;
     while (done < n) {
       while (sent < n && sent - done < window) {
         const auto k = static_cast<unsigned>(std::min({batch, n - sent, window - (sent - done)}));
@@ -123,11 +127,14 @@ struct traffic {
       const int got = ::recvmmsg(sink.fd(), recv_msgs.data(), batch, MSG_DONTWAIT, nullptr);
       if (got > 0) {
         done += static_cast<std::size_t>(got);
+        quiet_ms = 0;
         continue;
       }
       if (sent == done) continue;
       pollfd p{sink.fd(), POLLIN, 0};
-      if (::poll(&p, 1, 200) == 0) {  // nothing for 200 ms: what is in flight is lost
+      if (::poll(&p, 1, 200) > 0) continue;
+      if ((quiet_ms += 200) == 200) ++stalls;
+      if (quiet_ms >= 3000) {
         lost += sent - done;
         done = sent;
       }
@@ -149,6 +156,7 @@ void finish(benchmark::State& state, traffic& t, std::chrono::nanoseconds hop_cp
   const auto datagrams = static_cast<double>(state.iterations() * per_iteration);
   state.SetItemsProcessed(static_cast<std::int64_t>(datagrams));
   state.counters["lost"] = static_cast<double>(t.lost);
+  state.counters["stalls"] = static_cast<double>(t.stalls);
   if (hop_cpu.count() > 0) state.counters["hop_cpu_ns"] = static_cast<double>(hop_cpu.count()) / datagrams;
 }
 
