@@ -3,7 +3,9 @@
 // tests and `storemesh datagram send`. The datagrams leave unstamped (epoch
 // 0), so the router they are sent to stamps them (datagram_plane.hpp).
 //
-//   auto s = send_datagrams({.to = "127.0.0.1:4000", .destination = ..., .flow = 7, .count = 1000, .rate_per_s = 5000});
+//   traffic_options o;
+//   o.to = "127.0.0.1:4000", o.destination = *parse_ipv4("10.3.0.9"), o.flow = 7, o.count = 1000, o.rate_per_s = 5000;
+//   auto s = send_datagrams(o);   // result<traffic_summary>
 //
 // Pacing: datagram i (0-based) leaves at start + i / rate, so the rate holds
 // on average over any stretch; when the sender falls behind (the scheduler,
