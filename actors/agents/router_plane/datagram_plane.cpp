@@ -259,9 +259,10 @@ result<void> datagram_plane::install(topology_epoch epoch, const topology& t) {
       at->second = table;
     else
       v.insert(at, {epoch, table});
-    // Forget the lowest epochs beyond `keep`, but never the one stamped on ingress.
+    // Forget the lowest epochs beyond `keep`, but never the one stamped on
+    // ingress nor the one just installed (phase 1 of its activation).
     for (auto it = v.begin(); v.size() > keep && it != v.end();)
-      it = it->first == s.stamping ? it + 1 : v.erase(it);
+      it = it->first == s.stamping || it->first == epoch ? it + 1 : v.erase(it);
     return success();
   });
 }

@@ -130,7 +130,8 @@ public:
   /// (forwarding_table::build(t, router)) is installed, so datagrams stamped
   /// with `epoch` are forwarded by it. Does not change what this router
   /// stamps. Installing an epoch again replaces its table. Beyond keep_epochs
-  /// tables, the lowest epochs are forgotten (never the stamping one).
+  /// tables, the lowest epochs are forgotten, never the stamping one nor the
+  /// one installed (so keep_epochs 1 still holds both during a switch).
   /// epoch_zero for epoch 0.
   [[nodiscard]] result<void> install(topology_epoch epoch, const services::consensus::topology& t);
 

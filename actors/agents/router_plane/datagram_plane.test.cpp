@@ -289,6 +289,18 @@ BOOST_AUTO_TEST_CASE(only_the_newest_epochs_are_kept_and_never_the_stamped_one_f
   got.clear();
   for (const auto e : p->installed()) got.push_back(e.value);
   BOOST_TEST(got == (std::vector<std::uint32_t>{5, 6, 7}), boost::test_tools::per_element());
+  // Keeping one table: during a switch both the stamped and the new one stay.
+  o.keep_epochs = 1;
+  auto q = datagram_plane::start(o).value();
+  BOOST_REQUIRE(q->install(topology_epoch{1}, t));
+  BOOST_REQUIRE(q->stamp_with(topology_epoch{1}));
+  BOOST_REQUIRE(q->install(topology_epoch{2}, t));
+  BOOST_TEST(q->installed().size() == 2u);
+  BOOST_REQUIRE(q->stamp_with(topology_epoch{2}));
+  BOOST_REQUIRE(q->install(topology_epoch{3}, t));
+  got.clear();
+  for (const auto e : q->installed()) got.push_back(e.value);
+  BOOST_TEST(got == (std::vector<std::uint32_t>{2, 3}), boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(a_datagram_of_an_epoch_not_installed_is_dropped_and_counted) {
