@@ -2,6 +2,7 @@
 
 #include "actors/agents/router_plane/plane_errc.hpp"
 #include "actors/agents/router_plane/receive_log.hpp"
+#include "actors/agents/router_plane/udp_batch.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <fmt/format.h>

@@ -61,7 +61,7 @@
 // per batch of datagrams (no lock per datagram). A batch already being
 // handled finishes with the state it loaded.
 
-#include "actors/agents/router_plane/udp_batch.hpp"
+#include "actors/agents/router_plane/udp_batch_options.hpp"
 #include "events/error.hpp"
 #include "services/consensus/topology/forwarding_step.hpp"
 #include "services/consensus/topology/topology.hpp"

@@ -23,6 +23,7 @@
 // Threads: the handler runs on the io thread only. start/stop from one
 // controlling thread; stop is idempotent and joins the thread.
 
+#include "actors/agents/router_plane/udp_batch_options.hpp"
 #include "events/error.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -44,14 +45,6 @@ using udp_endpoint = boost::asio::ip::udp::endpoint;
 
 /// "A.B.C.D:PORT" (IPv4) or "localhost:PORT"; PORT 0 .. 65535. bad_endpoint otherwise.
 [[nodiscard]] result<udp_endpoint> parse_udp_endpoint(std::string_view text);
-
-struct udp_batch_options {
-  std::size_t batch_size = 64;           ///< datagrams per recvmmsg / sendmmsg
-  std::size_t max_rounds = 16;           ///< batches in a row before timers get their turn
-  std::size_t max_receive_bytes = 2048;  ///< per datagram (SMDG is at most 1400)
-  int buffer_bytes = 4 << 20;            ///< SO_RCVBUF and SO_SNDBUF asked for
-  std::chrono::milliseconds send_wait{1000};  ///< how long a full send buffer is waited for
-};
 
 class udp_batch_socket {
 public:
