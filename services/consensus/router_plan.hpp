@@ -52,12 +52,12 @@ struct router_facts {
   std::optional<std::uint64_t> stamping;      ///< the epoch ingress datagrams get (phase 2); none yet
   std::set<std::string> running_names;        ///< the routers the running file names
   std::set<std::string> sent;                 ///< command keys sent by this process
-  std::int64_t switch_bound_ns = topology::default_window_ns;  ///< phase 2 without every announcement
+  std::int64_t switch_bound_ns = services::topology::default_window_ns;  ///< phase 2 without every announcement
 };
 
 /// The folded log, as the agent reads it.
 struct network_view {
-  const topology::state& topology;
+  const services::topology::state& topology;
   const std::map<std::string, router::state>& routers;
 };
 
