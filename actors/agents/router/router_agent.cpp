@@ -191,7 +191,7 @@ void router_agent::do_step(const cs::plan_step& step, const router_view::snapsho
                         [&](schema::Envelope::Builder b) { rt::entity::write_command(c, b); });
                  },
                  [&](const cs::stamp& s) {
-                   if (auto r = plane_->stamp_with(epoch_of(s.epoch)); !r) {
+                   if (auto r = s.epoch == 0 ? success() : plane_->stamp_with(epoch_of(s.epoch)); !r) {
                      spdlog::error("router {}: stamping epoch {}: {}", opts_.name, s.epoch, r.error().message());
                      return;
                    }
@@ -253,8 +253,11 @@ void router_agent::activate(const cs::activate& a) {
   if (!parsed)
     return fail(parsed.error().message());
   // Phase 1: the plane can route datagrams stamped with this epoch.
-  if (auto r = plane_->install(epoch_of(a.epoch), parsed.value()); !r)
-    return fail("installing it in the data plane: " + r.error().message());
+  // Epoch 0 (its own file, not agreed) is not routed: a datagram's epoch 0
+  // means "not stamped yet", so the plane gets nothing until the seed is agreed.
+  if (a.epoch > 0)
+    if (auto r = plane_->install(epoch_of(a.epoch), parsed.value()); !r)
+      return fail("installing it in the data plane: " + r.error().message());
   run_.running = true;
   run_.cid = a.cid;
   run_.epoch = a.epoch;
