@@ -196,6 +196,8 @@ void router_agent::do_step(const cs::plan_step& step, const router_view::snapsho
                      return;
                    }
                    run_.stamping = s.epoch;
+                   if (s.epoch == 0)
+                     return;
                    if (s.forced)
                      spdlog::warn("router {}: stamping epoch {} without the announcement of {} (the switch bound "
                                   "passed)",
@@ -265,7 +267,13 @@ void router_agent::activate(const cs::activate& a) {
   run_.names = named_routers(parsed.value());
   run_.topology = std::move(parsed).value();
   failed_activation_.clear();
-  spdlog::info("router {}: installed {} (version {}) as epoch {}", opts_.name, a.cid, run_.topology.version, a.epoch);
+  if (a.epoch == 0)
+    spdlog::info("router {}: runs its own file {} (version {}) as epoch 0: not routed until the network agrees on a "
+                 "topology",
+                 opts_.name, a.cid, run_.topology.version);
+  else
+    spdlog::info("router {}: installed {} (version {}) as epoch {}", opts_.name, a.cid, run_.topology.version,
+                 a.epoch);
 }
 
 void router_agent::vote(const cs::review_and_vote& v, const router_view::snapshot_type& log) {
