@@ -3,6 +3,7 @@
 #include "actors/agents/block_exchange/block_client.hpp"
 #include "actors/agents/block_exchange/gateway_post.hpp"
 #include "services/consensus/content/object_store.hpp"
+#include "services/consensus/topology/topology.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -53,9 +54,10 @@ std::string fetch_topology_text(const std::map<std::string, services::router::st
   std::string errors;
   for (const auto& [name, gw] : gateways) {
     auto ep = bx::parse_endpoint(gw);
-    auto got = ep ? bx::fetch_file(ep.value(), root, store, fo) : result<bx::fetch_stats>(ep.error());
+    auto got = ep ? bx::fetch_file_bounded(ep.value(), root, store, cs::max_topology_bytes, fo)
+                  : result<std::string>(ep.error());
     if (got)
-      return must(store.read_file(root), "reading " + cid);
+      return std::move(got).value();
     errors += (errors.empty() ? "" : "; ") + name + " (" + gw + "): " + got.error().message();
   }
   throw cli_error("cannot fetch " + cid + ": " + errors);

@@ -219,7 +219,7 @@ void router_agent::do_step(const cs::plan_step& step, const router_view::snapsho
 result<std::string> router_agent::fetch_file(const std::string& text, const cs::sources& from) {
   SM_TRY(const auto root, cs::parse_cid(text));
   if (store_->has(root))
-    if (auto local = store_->read_file(root))
+    if (auto local = store_->read_file(root); local && local.value().size() <= cs::max_topology_bytes)
       return local;
   if (from.empty())
     return make_error(router_errc::fetch_failed, text + " is not in the store and no router has it");
@@ -228,9 +228,11 @@ result<std::string> router_agent::fetch_file(const std::string& text, const cs::
   std::string errors;
   for (const auto& gw : from) {
     auto ep = bx::parse_endpoint(gw);
-    auto got = ep ? bx::fetch_file(ep.value(), root, *store_, fo) : result<bx::fetch_stats>(ep.error());
+    // Bounded: a proposer cannot make the voters fetch more than a topology file's worth.
+    auto got = ep ? bx::fetch_file_bounded(ep.value(), root, *store_, cs::max_topology_bytes, fo)
+                  : result<std::string>(ep.error());
     if (got)
-      return store_->read_file(root);
+      return got;
     errors += (errors.empty() ? "" : "; ") + std::string("from ") + gw + ": " + got.error().message();
   }
   return make_error(router_errc::fetch_failed, "cannot fetch " + text + " (" + errors + ")");
