@@ -240,7 +240,7 @@ void propose(const propose_options& o) {
   const auto ep = must(agents::block_exchange::parse_endpoint(it->second.spec.gateway), "router " + o.router);
   const auto reply = must(agents::block_exchange::post(ep, "/api/v0/add?propose=1", body),
                           "proposing to " + o.router + " at " + it->second.spec.gateway + " (is it running?)");
-  if (reply.status != 200) {
+  if (reply.status != 200 && reply.status != 202) {
     const auto why = json_field(reply.body, "error");
     throw cli_error(fmt::format("{} refused the proposal ({}): {}", o.router, reply.status,
                                 why.empty() ? reply.body : why));

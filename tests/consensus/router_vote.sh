@@ -164,6 +164,10 @@ p3=$(sed -n 's/^proposal //p' propose.txt)
   "('agreed', 3, ['r1', 'r2'])" ] || fail "v3 not agreed by r1 and r2 alone: $(sm topology status)"
 until_true 60 "r1 and r2 announce epoch 3" topo 'r["r1"]["epoch"] == 3 and r["r2"]["epoch"] == 3 and r["r3"]["epoch"] == 2'
 
+if sm topology propose r2 v3.topo >out.txt 2>&1; then fail "the agreed file proposed again"; fi
+grep -q "r2 refused the proposal (409): network 'default' routes by $cid3 already (epoch 3)" out.txt ||
+  fail "unclear refusal: $(cat out.txt)"
+
 check "r3 restarted: it fetches v3 and announces epoch 3"
 rm -f "store3/$cid3"
 start_router 3

@@ -24,7 +24,8 @@
 // Optionally (options.on_post) it also takes POSTs, for what a router adds to
 // its store (`POST /api/v0/add?propose=1`, actors/agents/router): the body is
 // bounded by max_post_bytes (413 above it) and the handler answers; it runs on
-// the server's thread, so it must be quick and thread-safe. Without a handler
+// one of the server's threads (which it holds until it returns: give the
+// server more than one if the handler may wait), so it must be thread-safe. Without a handler
 // a POST is 405, as before.
 
 #include "events/error.hpp"

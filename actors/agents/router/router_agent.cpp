@@ -117,6 +117,7 @@ result<void> router_agent::start() {
   bx::block_server_options so;
   so.address = gw.host;
   so.port = gw.port;
+  so.threads = 2;  // a POST waits for its proposal's decision; GETs go on meanwhile
   so.on_post = [this](std::string_view target, std::string body) { return on_post(target, std::move(body)); };
   const auto* st = &*store_;
   SM_TRY(gateway_, bx::block_server::start([st](const cs::cid& c) { return st->get(c); }, so));
@@ -322,13 +323,29 @@ bx::post_answer router_agent::on_post(std::string_view target, std::string body)
                                  std::to_string(t.epoch) + ")");
   const tp::propose c{new_proposal_id(opts_.name), cid, opts_.name, t.agreed_cid,
                       events::envelope::now_ns() + t.config.window_ns};
-  auto sent = writer_->submit(tp::entity::kind, opts_.network, coordination::command_writer::new_id(),
+  const auto id = coordination::command_writer::new_id();
+  const auto key = "propose/" + opts_.network + "/" + c.proposal;
+  view_.sent(id, key);
+  auto sent = writer_->submit(tp::entity::kind, opts_.network, id,
                               [&](schema::Envelope::Builder b) { tp::entity::write_command(c, b); });
   if (!sent)
     return error_answer(503, "appending the proposal: " + sent.error().message());
-  spdlog::info("router {}: proposed {} as {} (based on {}, deadline {})", opts_.name, cid, c.proposal,
-               c.base_cid.empty() ? "nothing" : c.base_cid, c.deadline_ns);
-  return bx::post_answer{200, "application/json",
+  // Answer with the decision, so that a proposal refused (stale: another one
+  // was agreed meanwhile) is not waited on; 202 if the daemon is slow to decide.
+  const auto until = std::chrono::steady_clock::now() + opts_.propose_answer_within;
+  bool recorded = false;
+  for (auto seen = view_.snapshot().version; std::chrono::steady_clock::now() < until;
+       seen = view_.wait_beyond(seen, std::chrono::milliseconds(100))) {
+    if (auto why = view_.refusal(key))
+      return error_answer(409, "proposal " + c.proposal + " refused: " + *why);
+    if (view_.snapshot().topology.find(c.proposal) != nullptr) {
+      recorded = true;
+      break;
+    }
+  }
+  spdlog::info("router {}: proposed {} as {} (based on {}, deadline {}){}", opts_.name, cid, c.proposal,
+               c.base_cid.empty() ? "nothing" : c.base_cid, c.deadline_ns, recorded ? "" : ", not decided yet");
+  return bx::post_answer{recorded ? 200u : 202u, "application/json",
                          fmt::format("{{\"cid\":{},\"proposal\":{},\"base_cid\":{},\"deadline_ns\":{}}}\n",
                                      json_string(cid), json_string(c.proposal),
                                      c.base_cid.empty() ? "null" : json_string(c.base_cid), c.deadline_ns)};

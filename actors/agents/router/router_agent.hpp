@@ -20,8 +20,10 @@
 //
 // POST /api/v0/add?propose=1 with a topology file as the body (at most 4 MiB):
 //   400 {"error": "line 3: ..."}  the file does not parse: nothing stored or proposed
-//   409 {"error": ...}            this router is not enrolled, or the network routes by it already
-//   200 {"cid", "proposal", "base_cid", "deadline_ns"}  stored and proposed (propose appended)
+//   409 {"error": ...}            this router is not enrolled, the network routes by it already, or the
+//                                 daemon refused the proposal (e.g. stale: another one was agreed meanwhile)
+//   200 {"cid", "proposal", "base_cid", "deadline_ns"}  stored and proposed (the proposal is in the log)
+//   202 the same                  appended, not decided within propose_answer_within (is the daemon running?)
 // Without propose=1 the file is only stored: 200 {"cid"}.
 
 #include "actors/agents/coordination/command_writer.hpp"
@@ -54,6 +56,8 @@ struct router_agent_options {
   std::chrono::milliseconds tick{200};
   std::chrono::milliseconds fetch_timeout{5'000};
   std::chrono::milliseconds catch_up_timeout{30'000};
+  /// How long a POSTed proposal waits for the daemon's decision before it is answered 202.
+  std::chrono::milliseconds propose_answer_within{5'000};
 };
 
 class router_agent {

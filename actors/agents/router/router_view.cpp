@@ -49,6 +49,14 @@ void router_view::sent(const std::array<std::uint8_t, 16>& id, const std::string
   sent_[std::string(reinterpret_cast<const char*>(id.data()), id.size())] = key;
 }
 
+std::optional<std::string> router_view::refusal(const std::string& key) const {
+  std::lock_guard lock(mutex_);
+  auto it = refused_.find(key);
+  if (it == refused_.end())
+    return std::nullopt;
+  return it->second;
+}
+
 void router_view::run() {
   while (!stop_) {
     auto r = follow();
@@ -129,6 +137,7 @@ result<void> router_view::follow() {
             auto rj = env.getPayload().getRejection();
             spdlog::warn("router {}: {} refused ({}): {}", self_, it->second, rj.getCode().cStr(),
                          rj.getReason().cStr());
+            refused_[it->second] = std::string(rj.getCode().cStr()) + ": " + rj.getReason().cStr();
             sent_.erase(it);
           }
         }

@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -47,6 +48,8 @@ public:
 
   /// Remembers that `id` was sent as `key`: a rejection of it is logged by key.
   void sent(const std::array<std::uint8_t, 16>& id, const std::string& key);
+  /// "code: reason" of the rejection of the command sent as `key`, once read.
+  [[nodiscard]] std::optional<std::string> refusal(const std::string& key) const;
 
 private:
   void run();
@@ -59,6 +62,7 @@ private:
   mutable std::mutex mutex_;
   snapshot_type state_;
   std::map<std::string, std::string> sent_;  // command id bytes -> key
+  std::map<std::string, std::string> refused_;  // key -> "code: reason"
   std::condition_variable changed_;
   std::atomic<bool> caught_up_once_{false};
   std::atomic<bool> stop_{false};
