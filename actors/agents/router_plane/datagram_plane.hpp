@@ -38,12 +38,12 @@
 //   7 1 1 1 forward:r3
 //   7 1 1 2 deliver
 //   7 2 9 1 drop:unknown_epoch no table for epoch 9 at r2
-//   - - - - drop:malformed router plane ...: datagram shorter than a header
+//   - - - - drop:malformed topology: datagram shorter than a header ...
 //
 // FLOW, SEQ: decimal, from the datagram; EPOCH: the epoch it was routed by
 // (after ingress stamping; 0 when it arrived unstamped and this router stamps
 // nothing); HOPS: its hop count as received (routers passed before this one).
-// The four are "-" when the datagram is too short to hold them. ACTION is
+// The four are "-" on a malformed datagram (what they would be is garbage). ACTION is
 // forward:<next hop router> | deliver | drop:<reason>, reason one of
 // malformed, unknown_epoch, no_route, ttl_expired (drop_reason), no_peer (no
 // UDP endpoint known for the next hop), send_failed (the kernel refused the

@@ -206,6 +206,35 @@ BOOST_AUTO_TEST_CASE(a_chain_delivers_every_datagram_once_along_r1_r2_r3) {
   }
 }
 
+// A burst far larger than what the loop reads per turn (batches of 4, two in
+// a row) through three planes: nothing is left queued.
+BOOST_AUTO_TEST_CASE(a_burst_larger_than_a_turn_of_batches_is_served_without_a_further_datagram) {
+  scratch s;
+  std::vector<std::unique_ptr<datagram_plane>> planes;
+  std::map<std::string, std::string> peers;
+  for (const char* name : {"r1", "r2", "r3"}) {
+    plane_options o;
+    o.router = name;
+    o.socket.batch_size = 4;
+    o.socket.max_rounds = 2;
+    planes.push_back(datagram_plane::start(o).value());
+    peers[name] = "127.0.0.1:" + std::to_string(planes.back()->port());
+  }
+  const auto t = parsed(epoch1_text);
+  for (auto& p : planes) {
+    BOOST_REQUIRE(p->set_peers(peers));
+    BOOST_REQUIRE(p->install(topology_epoch{1}, t));
+  }
+  BOOST_REQUIRE(planes[0]->stamp_with(topology_epoch{1}));
+  auto burst = traffic(planes[0]->port(), 2, 1000);
+  burst.rate_per_s = 0;  // unpaced: as fast as the socket takes them
+  BOOST_REQUIRE(send_datagrams(burst));
+  BOOST_REQUIRE_MESSAGE(wait_until([&] { return planes[2]->counters().delivered >= 1000; }, 10s),
+                        "delivered " << planes[2]->counters().delivered << " of 1000");
+  for (auto& p : planes) p->stop();
+  for (auto& p : planes) BOOST_TEST(p->counters().dropped_total() == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(an_unstamped_datagram_is_dropped_while_the_router_stamps_no_epoch) {
   network net({"r1", "r2", "r3"});
   net.install(1, epoch1_text);  // installed, not stamped: phase 1 only

@@ -35,7 +35,8 @@ struct traffic_summary {
   std::uint64_t sent = 0;
   std::uint64_t first_sequence = 0, last_sequence = 0;
   double seconds = 0;  ///< from the first send to the last
-  [[nodiscard]] double rate() const { return seconds > 0 ? static_cast<double>(sent) / seconds : 0; }
+  /// Datagrams per second achieved: sent - 1 intervals over `seconds` (0 for a single datagram).
+  [[nodiscard]] double rate() const { return seconds > 0 && sent > 1 ? static_cast<double>(sent - 1) / seconds : 0; }
 };
 
 /// Sends options.count datagrams; bad_endpoint, bad_option (payload too

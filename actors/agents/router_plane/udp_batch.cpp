@@ -3,6 +3,8 @@
 #include "actors/agents/router_plane/plane_errc.hpp"
 #include "actors/thread_name.hpp"
 
+#include <boost/asio/post.hpp>
+
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -102,29 +104,47 @@ void udp_batch_socket::stop() {
 void udp_batch_socket::arm() {
   socket_.async_wait(udp::socket::wait_read, [this](const boost::system::error_code& ec) {
     if (ec) return;  // closed or cancelled: the loop is stopping
-    drain();
-    arm();
+    serve();
   });
 }
 
-void udp_batch_socket::drain() {
+// After max_rounds full batches the loop yields to the other handlers (the
+// log's timer) with a post and reads on; it waits for the socket only once a
+// read came back short. (A wait with datagrams still queued would complete
+// at once too -- Asio re-arms its edge-triggered epoll entry with
+// EPOLL_CTL_MOD on every wait -- but at the cost of two more system calls.)
+void udp_batch_socket::serve() {
+  if (drain())
+    asio::post(io_, [this] { serve(); });
+  else
+    arm();
+}
+
+bool udp_batch_socket::drain() {
   auto& b = *buf_;
   const int fd = socket_.native_handle();
+  int errors = 0;
   for (std::size_t round = 0; round < opts_.max_rounds; ++round) {
     const int n = ::recvmmsg(fd, b.recv_msgs.data(), static_cast<unsigned>(opts_.batch_size), MSG_DONTWAIT, nullptr);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return;  // EAGAIN: drained. Anything else (an ICMP error on the socket) is consumed by the failed call.
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return false;  // drained
+      // An error queued on the socket (ICMP) is consumed by the call that
+      // reports it, and the datagrams are still there: read again, but do not
+      // spin on an error that stays.
+      if (++errors > 2) return false;
+      continue;
     }
-    if (n == 0) return;
+    if (n == 0) return false;
     for (int i = 0; i < n; ++i)
       b.in[i] = {static_cast<std::uint8_t*>(b.recv_iov[i].iov_base), b.recv_msgs[i].msg_len};
     b.out.clear();
     handler_->on_batch(b.in.data(), static_cast<std::size_t>(n), b.out);
     send_all();
     handler_->on_sent(b.out, b.errors);
-    if (static_cast<std::size_t>(n) < opts_.batch_size) return;
+    if (static_cast<std::size_t>(n) < opts_.batch_size) return false;
   }
+  return true;  // max_rounds full batches: there may be more
 }
 
 void udp_batch_socket::send_all() {

@@ -7,7 +7,9 @@
 //     -> handler.on_batch(received, outgoing)   what to send, where
 //     -> sendmmsg(outgoing)                      in order, one call per batch
 //     -> handler.on_sent(outgoing, errors)       0 or an errno per datagram
-//     -> again while a full batch came, at most max_rounds, then wait again
+//     -> again while a full batch came; after max_rounds, other handlers
+//        (timers) get a turn, then it reads on; it waits again only once a
+//        read came back short
 //
 // The socket is non-blocking. A send that finds the socket buffer full
 // (EAGAIN) waits for it to drain (poll, up to send_wait in all) rather than
@@ -89,7 +91,8 @@ public:
 private:
   explicit udp_batch_socket(udp_batch_options opts);
   void arm();
-  void drain();
+  void serve();
+  [[nodiscard]] bool drain();  // true: stopped after max_rounds full batches
   void send_all();
 
   udp_batch_options opts_;
