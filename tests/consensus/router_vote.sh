@@ -148,7 +148,7 @@ delivered() { # FLOW COUNT: True once the receive logs show the flow delivered w
 import json, sys
 j = json.load(sys.stdin)
 f = j["flows"][0]
-print(f["delivered"] == int(sys.argv[1]) and f["lost"] == 0 and all(p["epoch"] == 2 for p in f["paths"]))' "$2" || echo False
+print(f["delivered"] == int(sys.argv[1]) and f["lost"] == 0 and [(p["epoch"], p["path"]) for p in f["paths"]] == [(2, "r1>r3")])' "$2" || echo False
 }
 sm datagram send --to "$(udp 1)" --destination 10.3.0.5 --flow 7 --count 20 --rate 1000 >/dev/null
 until_true 30 "20 datagrams delivered by epoch 2" delivered 7 20
