@@ -76,6 +76,7 @@ void register_rebalance(CLI::App& app);
 void register_cid(CLI::App& app);
 void register_router(CLI::App& app);
 void register_topology(CLI::App& app);
+void register_route(CLI::App& app);
 void register_datagram(CLI::App& app);
 
 } // namespace storemesh::ops

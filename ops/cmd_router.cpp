@@ -1,5 +1,8 @@
-// storemesh router add|list
+// storemesh router add|list|run
 
+#include "actors/agents/coordination/command_writer.hpp"
+#include "actors/agents/router/plane_sink.hpp"
+#include "actors/agents/router/router_agent.hpp"
 #include "events/envelope/envelope_json.hpp"
 #include "ops/consensus_reader.hpp"
 #include "ops/inject.hpp"
@@ -7,6 +10,13 @@
 #include "services/consensus/router_node_codec.hpp"
 
 #include <fmt/core.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
 
 namespace storemesh::ops {
 namespace {
@@ -19,6 +29,18 @@ struct add_options {
   std::string name;
   rt::endpoints spec;
 };
+
+struct run_options {
+  data_options data;
+  std::string key;  ///< Ed25519: signs its seeds, votes, announcements, expiries and proposals
+  std::string name;
+  std::string store;
+  std::string topology_file;
+  std::string receive_log;
+};
+
+std::atomic<bool> stop_requested{false};
+void on_signal(int) { stop_requested = true; }
 
 struct list_options {
   data_options data;
@@ -64,6 +86,37 @@ void list(const list_options& o) {
                o.network.empty() ? "" : " in network " + o.network);
 }
 
+void run(const run_options& o) {
+  std::signal(SIGTERM, on_signal);
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGPIPE, SIG_IGN);
+  // The registration says where it listens and in which network it votes.
+  const auto routers = read_routers(o.data);
+  const auto me = routers.find(o.name);
+  if (me == routers.end() || !me->second.registered)
+    throw cli_error("router '" + o.name + "' is not registered: storemesh router add " + o.name +
+                        " --udp HOST:PORT --gateway HOST:PORT",
+                    2);
+  char host[256] = "localhost";
+  ::gethostname(host, sizeof host - 1);
+  auto writer = std::make_unique<actors::coordination::command_writer>(
+      open_log(o.data, false), o.data.names, load_signing_key(o.key), "router:" + o.name + "@" + host);
+  actors::router::router_agent_options ro;
+  ro.name = o.name;
+  ro.network = me->second.spec.network;
+  ro.store = o.store;
+  ro.topology_file = o.topology_file;
+  actors::router::router_agent agent(ro, open_log(o.data, true), std::move(writer), o.data.names,
+                                     actors::router::datagram_plane_factory(o.receive_log));
+  must(agent.start(), "router " + o.name);
+  fmt::print("router {} running in network {}: gateway {} (port {}), udp {} (port {}){}\n", o.name,
+             me->second.spec.network, me->second.spec.gateway, agent.gateway_port(), me->second.spec.udp,
+             agent.udp_port(), agent.own_cid().empty() ? "" : ", its file " + agent.own_cid());
+  std::fflush(stdout);
+  agent.run(stop_requested);
+  spdlog::info("router {}: stopped", o.name);
+}
+
 } // namespace
 
 void register_router(CLI::App& app) {
@@ -91,6 +144,22 @@ void register_router(CLI::App& app) {
     cmd->add_flag("--json", o->json, "one JSON object per line");
     add_data_options(*cmd, o->data);
     cmd->callback([o] { list(*o); });
+  }
+  {
+    auto o = std::make_shared<run_options>();
+    auto* cmd = router->add_subcommand(
+        "run", "run a registered router until SIGTERM/SIGINT: its gateway and data plane on the registered "
+               "endpoints; it votes on proposals, activates agreed topologies and announces them");
+    cmd->add_option("--name", o->name, "the router (storemesh router add)")->required();
+    cmd->add_option("--store", o->store, "its object store's directory (created if missing)")->required();
+    cmd->add_option("--topology", o->topology_file,
+                    "its own topology file: stored, and seeded if the network agreed nothing yet");
+    cmd->add_option("--receive-log", o->receive_log, "the data plane's log: one line per datagram received");
+    add_data_options(*cmd, o->data);
+    if (const char* env = std::getenv("STOREMESH_KEY"))
+      o->key = env;
+    cmd->add_option("--key", o->key, "private key that signs its commands (default $STOREMESH_KEY); the daemon must trust it");
+    cmd->callback([o] { run(*o); });
   }
 }
 

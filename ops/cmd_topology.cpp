@@ -1,17 +1,25 @@
-// storemesh topology configure|status
+// storemesh topology configure|status|propose|show
 
+#include "actors/agents/block_exchange/gateway_post.hpp"
 #include "events/envelope/envelope_json.hpp"
 #include "ops/consensus_reader.hpp"
 #include "ops/inject.hpp"
+#include "ops/topology_fetch.hpp"
+#include "services/consensus/topology/topology.hpp"
 #include "services/consensus/agreement_codec.hpp"
 #include "services/consensus/names.hpp"
 
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <optional>
+#include <sstream>
+#include <thread>
 
 namespace storemesh::ops {
 namespace {
@@ -33,6 +41,22 @@ struct status_options {
   data_options data;
   std::string network = std::string(services::consensus::default_network);
   bool json = false;
+};
+
+struct propose_options {
+  data_options data;
+  std::string router;
+  std::string file;
+  bool wait = false;
+  bool json = false;
+  double timeout_seconds = 0;  ///< 0: the vote window + 30 s
+};
+
+struct show_options {
+  data_options data;
+  std::string cid;
+  std::string store;
+  std::string router;
 };
 
 /// "30s", "1500ms", "2m", or plain seconds ("30", "0.5") -> ns.
@@ -165,6 +189,102 @@ void status(const status_options& o) {
   }
 }
 
+/// The string value of "name" in a flat JSON object ("" when absent); the
+/// escapes json_string writes (\" \\ \n \t \uXXXX for control bytes) undone.
+std::string json_field(const std::string& json, const std::string& name) {
+  const auto key = "\"" + name + "\":\"";
+  auto at = json.find(key);
+  if (at == std::string::npos)
+    return {};
+  std::string out;
+  for (auto i = at + key.size(); i < json.size() && json[i] != '"'; ++i) {
+    if (json[i] != '\\' || i + 1 >= json.size()) {
+      out += json[i];
+      continue;
+    }
+    const char c = json[++i];
+    if (c == 'n')
+      out += '\n';
+    else if (c == 't')
+      out += '\t';
+    else if (c == 'u' && i + 4 < json.size()) {
+      out += static_cast<char>(std::stoi(json.substr(i + 1, 4), nullptr, 16));
+      i += 4;
+    } else
+      out += c;
+  }
+  return out;
+}
+
+std::string read_whole(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f)
+    throw cli_error("cannot read " + path, 2);
+  f.seekg(0, std::ios::end);
+  const auto size = static_cast<std::size_t>(f.tellg());
+  if (size > services::consensus::max_topology_bytes)
+    throw cli_error(path + ": " + std::to_string(size) + " bytes, a topology file is at most " +
+                        std::to_string(services::consensus::max_topology_bytes),
+                    2);
+  f.seekg(0);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+void propose(const propose_options& o) {
+  const auto routers = read_routers(o.data);
+  const auto it = routers.find(o.router);
+  if (it == routers.end() || !it->second.registered)
+    throw cli_error("router '" + o.router + "' is not registered (storemesh router list)", 2);
+  const auto network = it->second.spec.network;
+  const auto body = read_whole(o.file);
+  const auto ep = must(agents::block_exchange::parse_endpoint(it->second.spec.gateway), "router " + o.router);
+  const auto reply = must(agents::block_exchange::post(ep, "/api/v0/add?propose=1", body),
+                          "proposing to " + o.router + " at " + it->second.spec.gateway + " (is it running?)");
+  if (reply.status != 200 && reply.status != 202) {
+    const auto why = json_field(reply.body, "error");
+    throw cli_error(fmt::format("{} refused the proposal ({}): {}", o.router, reply.status,
+                                why.empty() ? reply.body : why));
+  }
+  const auto cid = json_field(reply.body, "cid");
+  const auto id = json_field(reply.body, "proposal");
+  if (o.json)
+    fmt::print("{}", reply.body);
+  else
+    fmt::print("cid {}\nproposal {}\n", cid, id);
+  std::fflush(stdout);
+  if (!o.wait)
+    return;
+  const auto window = read_topology(o.data, network).config.window_ns;
+  const double limit = o.timeout_seconds > 0 ? o.timeout_seconds : static_cast<double>(window) / ns_per_second + 30;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<std::int64_t>(limit * 1000));
+  while (std::chrono::steady_clock::now() < deadline) {
+    const auto s = read_topology(o.data, network);
+    if (const auto* p = s.find(id); p != nullptr && !p->open()) {
+      std::string outcome(tp::to_string(p->status));
+      if (p->status == tp::proposal_status::agreed)
+        outcome += fmt::format(" (epoch {})", p->epoch);
+      if (p->status == tp::proposal_status::superseded)
+        outcome += " by " + p->closed_by;
+      if (!o.json) {
+        fmt::print("{}: {}; {} accept, {} reject\n", id, outcome, p->accepts(), p->rejects());
+        for (const auto& v : p->votes)
+          fmt::print("  {:<16} {:<6} {}\n", v.router, v.accept ? "accept" : "reject", v.reason);
+      }
+      if (p->status != tp::proposal_status::agreed)
+        throw cli_error("proposal " + id + " was " + outcome);
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  throw cli_error(fmt::format("proposal {} still open (or never recorded) after {:g} s", id, limit));
+}
+
+void show(const show_options& o) {
+  const auto text = fetch_topology_text(o.store.empty() ? read_routers(o.data) : std::map<std::string, rt::state>{},
+                                        o.cid, o.router, o.store);
+  std::fwrite(text.data(), 1, text.size(), stdout);
+}
+
 } // namespace
 
 void register_topology(CLI::App& app) {
@@ -196,6 +316,28 @@ void register_topology(CLI::App& app) {
     cmd->add_flag("--json", o->json, "one JSON object");
     add_data_options(*cmd, o->data);
     cmd->callback([o] { status(*o); });
+  }
+  {
+    auto o = std::make_shared<propose_options>();
+    auto* cmd = topology->add_subcommand(
+        "propose", "hand a topology file to a running router, which stores it and proposes it to its network");
+    cmd->add_option("ROUTER", o->router, "the router that proposes it (storemesh router run)")->required();
+    cmd->add_option("FILE", o->file, "the topology file (services/consensus/topology/FORMAT.md)")->required();
+    cmd->add_flag("--wait", o->wait, "wait until it is agreed, refused or expired; exit non-zero unless agreed");
+    cmd->add_flag("--json", o->json, "print the router's JSON answer");
+    cmd->add_option("--timeout", o->timeout_seconds, "seconds --wait waits (default: the vote window + 30)");
+    add_data_options(*cmd, o->data);
+    cmd->callback([o] { propose(*o); });
+  }
+  {
+    auto o = std::make_shared<show_options>();
+    auto* cmd = topology->add_subcommand(
+        "show", "print the topology file of a CID, fetched from a registered router's gateway and verified");
+    cmd->add_option("CID", o->cid, "the file's CID (bafk...)")->required();
+    cmd->add_option("--router", o->router, "ask this router first (default: every registered router in turn)");
+    cmd->add_option("--store", o->store, "read it from this local object store instead");
+    add_data_options(*cmd, o->data);
+    cmd->callback([o] { show(*o); });
   }
 }
 

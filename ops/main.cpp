@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   register_cid(app);
   register_router(app);
   register_topology(app);
+  register_route(app);
   register_datagram(app);
   try {
     app.parse(argc, argv);

@@ -159,6 +159,31 @@ result<fetch_stats> block_client::fetch_file(const cid& root, const services::co
   return stats;
 }
 
+result<std::string> fetch_file_bounded(const endpoint& peer, const cid& root,
+                                       const services::consensus::object_store& store, std::size_t max_bytes,
+                                       const fetch_options& opts) {
+  block_client client(peer, opts);
+  std::string out;
+  SM_TRYV(services::consensus::read_unixfs_file(
+      root,
+      [&](const cid& c) -> result<std::string> {
+        if (store.has(c))
+          if (auto local = store.get(c))
+            return local;
+        SM_TRY(auto bytes, client.fetch_block(c));
+        SM_TRYV(store.put_verified(c, bytes));
+        return bytes;
+      },
+      [&](std::string_view piece) -> result<void> {
+        if (out.size() + piece.size() > max_bytes)
+          return make_error(exchange_errc::file_too_large,
+                            root.to_string() + " is larger than " + std::to_string(max_bytes) + " bytes");
+        out.append(piece);
+        return success();
+      }));
+  return out;
+}
+
 result<std::string> fetch_block(const endpoint& peer, const cid& id, const fetch_options& opts) {
   return block_client(peer, opts).fetch_block(id);
 }

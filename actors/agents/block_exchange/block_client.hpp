@@ -70,6 +70,15 @@ private:
   std::unique_ptr<impl> impl_;
 };
 
+/// The file under `root`, at most `max_bytes` long, in memory: its blocks
+/// read from `store` when there, else fetched from `peer` (verified) and
+/// stored, in file order, so that a hostile DAG costs at most about
+/// max_bytes of fetching before it is refused (file_too_large). What a router
+/// does with a topology file it is asked to vote on.
+[[nodiscard]] result<std::string> fetch_file_bounded(const endpoint& peer, const services::consensus::cid& root,
+                                                     const services::consensus::object_store& store,
+                                                     std::size_t max_bytes, const fetch_options& opts = {});
+
 /// One block from `peer` (a block_client used once).
 [[nodiscard]] result<std::string> fetch_block(const endpoint& peer, const services::consensus::cid& id,
                                               const fetch_options& opts = {});

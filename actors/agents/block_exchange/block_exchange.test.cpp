@@ -2,6 +2,7 @@
 #include "actors/agents/block_exchange/block_client.hpp"
 #include "actors/agents/block_exchange/block_server.hpp"
 #include "actors/agents/block_exchange/exchange_errc.hpp"
+#include "actors/agents/block_exchange/gateway_post.hpp"
 #include "services/consensus/content/content_errc.hpp"
 #include "services/consensus/content/unixfs_file.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -206,6 +207,46 @@ BOOST_AUTO_TEST_CASE(curl_fetches_a_block_as_any_http_client_would) {
   BOOST_TEST(status("-H 'Accept: application/vnd.ipld.raw' " + peer.url(cid::of(codec_raw, "absent"))) == "404");
   BOOST_TEST(status("-H 'Accept: text/html' " + peer.url(id)) == "406");
   BOOST_TEST(status("-H 'Accept: application/vnd.ipld.raw' http://127.0.0.1:" + std::to_string(peer.server->port()) + "/ipfs/bafynotacid") == "400");
+}
+
+BOOST_AUTO_TEST_CASE(a_bounded_fetch_reads_a_file_up_to_its_bound_and_refuses_a_larger_one) {
+  served_store peer;
+  const auto bytes = random_bytes(3 * unixfs_chunk_size + 5, 7);
+  std::ofstream(peer.dir / "file", std::ios::binary) << bytes;
+  const auto root = peer.store.add_file(peer.dir / "file").value();
+  testing::temp_dir mine;
+  const auto store = object_store::open(mine.path(), {false}).value();
+  auto too_large = fetch_file_bounded(peer.at(), root, store, 2 * unixfs_chunk_size);
+  BOOST_REQUIRE(!too_large);
+  BOOST_TEST(too_large.error().code == make_error_code(exchange_errc::file_too_large));
+  BOOST_TEST(!store.has(cid::of(codec_raw, bytes.substr(3 * unixfs_chunk_size))));  // stopped before the last leaf
+  BOOST_TEST(fetch_file_bounded(peer.at(), root, store, bytes.size()).value() == bytes);
+}
+
+BOOST_AUTO_TEST_CASE(a_post_goes_to_the_handler_bounded_and_without_one_is_405) {
+  block_server_options opts;
+  opts.max_post_bytes = 1000;
+  std::string seen_target, seen_body;
+  opts.on_post = [&](std::string_view target, std::string body) {
+    seen_target = std::string(target);
+    seen_body = body;
+    return post_answer{body == "bad" ? 400u : 200u, "application/json", "{\"got\":" + std::to_string(body.size()) + "}"};
+  };
+  served_store with(opts);
+  auto ok = post(with.at(), "/api/v0/add?propose=1", "topology 1\n").value();
+  BOOST_TEST(ok.status == 200u);
+  BOOST_TEST(ok.body == "{\"got\":11}");
+  BOOST_TEST(seen_target == "/api/v0/add?propose=1");
+  BOOST_TEST(seen_body == "topology 1\n");
+  BOOST_TEST(post(with.at(), "/api/v0/add", "bad").value().status == 400u);
+  BOOST_TEST(post(with.at(), "/api/v0/add", std::string(1001, 'x')).value().status == 413u);  // over the bound
+
+  served_store without;
+  BOOST_TEST(post(without.at(), "/api/v0/add", "topology 1\n").value().status == 405u);
+  BOOST_TEST(!post(endpoint{"127.0.0.1", 1}, "/api/v0/add", "x", std::chrono::milliseconds(2000)));  // nobody there
+  BOOST_TEST(parse_endpoint("127.0.0.1:8101").value().port == 8101);
+  BOOST_TEST(!parse_endpoint("nowhere"));
+  BOOST_TEST(!parse_endpoint("h:70000"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

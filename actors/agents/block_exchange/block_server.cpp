@@ -42,7 +42,7 @@ private:
   void read() {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(state_->opts.max_header_bytes));
-    parser_->body_limit(1024);
+    parser_->body_limit(state_->opts.on_post ? state_->opts.max_post_bytes : 1024);
     stream_.expires_after(state_->opts.request_timeout);
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
@@ -56,6 +56,17 @@ private:
     if (const auto it = req.find(http::field::accept); it != req.end()) accept = std::string_view(it->value().data(), it->value().size());
     const auto method = req.method_string();
     const auto target = req.target();
+    if (req.method() == http::verb::post && state_->opts.on_post) {
+      auto posted = state_->opts.on_post(std::string_view(target.data(), target.size()), std::move(parser_->get().body()));
+      response_ = {};
+      response_.result(posted.status);
+      response_.version(req.version());
+      response_.keep_alive(req.keep_alive());
+      response_.set(http::field::content_type, posted.content_type);
+      response_.body() = std::move(posted.body);
+      response_.prepare_payload();
+      return write();
+    }
     auto answer = services::consensus::handle_gateway_request(
         {std::string_view(method.data(), method.size()), std::string_view(target.data(), target.size()), accept},
         state_->blocks);

@@ -20,6 +20,13 @@
 //   auto server = block_server::start([store](const cid& c) { return store.get(c); }).value();
 //   server->port();   // the bound port (options.port 0 picks a free one)
 //   server->stop();   // or the destructor
+//
+// Optionally (options.on_post) it also takes POSTs, for what a router adds to
+// its store (`POST /api/v0/add?propose=1`, actors/agents/router): the body is
+// bounded by max_post_bytes (413 above it) and the handler answers; it runs on
+// one of the server's threads (which it holds until it returns: give the
+// server more than one if the handler may wait), so it must be thread-safe. Without a handler
+// a POST is 405, as before.
 
 #include "events/error.hpp"
 #include "services/consensus/content/trustless_gateway.hpp"
@@ -27,10 +34,21 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace storemesh::agents::block_exchange {
+
+/// A POST's answer: the handler's status, content type and body.
+struct post_answer {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+};
+/// (target, body) -> answer; target is the request target ("/api/v0/add?propose=1").
+using post_handler = std::function<post_answer(std::string_view target, std::string body)>;
 
 struct block_server_options {
   std::string address = "127.0.0.1";  ///< loopback by default
@@ -39,6 +57,8 @@ struct block_server_options {
   std::chrono::milliseconds request_timeout{10'000};
   std::size_t max_header_bytes = 8 * 1024;
   std::size_t max_connections = 64;
+  post_handler on_post;                   ///< empty: POST is 405
+  std::size_t max_post_bytes = 4u << 20;  ///< a POST's body (4 MiB: the largest topology file)
 };
 
 class block_server {

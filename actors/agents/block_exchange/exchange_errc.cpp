@@ -15,6 +15,7 @@ public:
       case exchange_errc::http_status: return "unexpected HTTP status";
       case exchange_errc::bad_response: return "malformed response";
       case exchange_errc::listen_failed: return "cannot listen";
+      case exchange_errc::file_too_large: return "file too large";
     }
     return "unknown block exchange error " + std::to_string(value);
   }

@@ -20,6 +20,8 @@ enum class exchange_errc {
   bad_response,
   /// The server could not be started (bind, listen).
   listen_failed,
+  /// A file fetched is larger than the caller's bound (fetch_file_bounded).
+  file_too_large,
 };
 
 const std::error_category& exchange_category() noexcept;
