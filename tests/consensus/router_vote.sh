@@ -14,62 +14,8 @@ S=$(readlink -f "${1:?usage: router_vote.sh path/to/storemesh}")
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/../migration/daemon_lib.sh"
 enter_workspace
 
-fail() {
-  echo "FAIL: $*" >&2
-  for i in 1 2 3; do
-    [ -f "router$i.log" ] && { echo "--- last lines of router$i.log:" >&2; tail -n 15 "router$i.log" >&2; }
-  done
-  exit 1
-}
-check() { echo "-- $*"; }
-
-declare -A router_pid=()
-extra_cleanup() {
-  for pid in "${router_pid[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
-}
-
-# A Python expression over `topology status --json`, bound to s (routers and proposals also by name: r, p).
-topo() {
-  sm topology status --json | python3 -c '
-import json, sys
-s = json.load(sys.stdin)
-r = {x["router"]: x for x in s["routers"]}
-p = {x["proposal"]: x for x in s["proposals"]}
-print(eval(sys.argv[1]))' "$1"
-}
-until_true() { # SECONDS WHAT CMD...: until CMD prints True
-  local limit=$1 what=$2 deadline=$((SECONDS + $1))
-  shift 2
-  until [ "$("$@")" = True ]; do
-    [ "$SECONDS" -lt "$deadline" ] || fail "$what: not within $limit s; $(sm topology status)"
-    sleep 0.25
-  done
-}
-
-# Loopback ports of this run: two per router, away from the usual ones (tests may run side by side).
-base=$((20000 + RANDOM % 30000))
-udp() { echo "127.0.0.1:$((base + $1))"; }
-gateway() { echo "127.0.0.1:$((base + 10 + $1))"; }
-
-start_router() { # N [ARGS...]: runs router rN in the background, waits for its "running" line
-  local n=$1 before
-  shift
-  before=$(grep -c " running in network " "router$n.log" 2>/dev/null || true)
-  mkdir -p received
-  "$S" router run --name "r$n" --store "store$n" --receive-log "received/r$n.log" "$@" >>"router$n.log" 2>&1 &
-  router_pid[$n]=$!
-  for _ in $(seq 600); do
-    [ "$(grep -c " running in network " "router$n.log" 2>/dev/null || true)" -gt "${before:-0}" ] && return
-    kill -0 "${router_pid[$n]}" 2>/dev/null || fail "router r$n exited at start: $(tail -n 5 "router$n.log")"
-    sleep 0.05
-  done
-  fail "router r$n did not start within 30 s"
-}
-stop_router() { # N [SIGNAL]
-  kill "-${2:-TERM}" "${router_pid[$1]}"
-  wait "${router_pid[$1]}" 2>/dev/null || true
-  unset "router_pid[$1]"
-}
+# shellcheck source=router_lib.sh
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/router_lib.sh"
 
 # Three routers in a line r1 - r2 - r3, each delivering its /16. v2 adds the direct link r1 - r3.
 lan() { # VERSION R1_TO_R3 R3_TO_R1
