@@ -13,27 +13,10 @@ S=$(readlink -f "${1:?usage: topology_domain.sh path/to/storemesh}")
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/../migration/daemon_lib.sh"
 enter_workspace
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-check() { echo "-- $*"; }
+# shellcheck source=router_lib.sh
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/router_lib.sh"
 prefix=${STOREMESH_TOPIC_PREFIX:-storemesh}
 
-# A Python expression over `topology status --json`, bound to s (routers and proposals also by name: r, p).
-topo() {
-  sm topology status --json | python3 -c '
-import json, sys
-s = json.load(sys.stdin)
-r = {x["router"]: x for x in s["routers"]}
-p = {x["proposal"]: x for x in s["proposals"]}
-print(eval(sys.argv[1]))' "$1"
-}
-until_true() {  # SECONDS WHAT CMD...: until CMD prints True
-  local limit=$1 what=$2 deadline=$((SECONDS + $1))
-  shift 2
-  until [ "$("$@")" = True ]; do
-    [ "$SECONDS" -lt "$deadline" ] || fail "$what: not within $limit s"
-    sleep 0.25
-  done
-}
 send() {  # KIND ID PAYLOAD: a raw command; prints its outcome
   sm command send --kind "$1" --id "$2" --payload "$3"
 }
