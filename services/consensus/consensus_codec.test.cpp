@@ -12,8 +12,8 @@ using storemesh::schema::Envelope;
 
 namespace {
 
-const std::string cid0 = "bafkreiaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
-const std::string cid1 = "bafkreibbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+const std::string cid0 = "bafkreihpb36r7vjbea76wqwgcmctd7f2mopjh5cxfj2z6avey3aziswqcm";
+const std::string cid1 = "bafkreib3oadtdvqdt2e32jy76aso5kxhkxy6rpph2k4uzyykeg4exny3uq";
 
 /// Writes, reads back, writes again: the two payloads print the same (the
 /// commands have no operator==) and the alternative is the same.

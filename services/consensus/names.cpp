@@ -1,4 +1,5 @@
 #include "services/consensus/names.hpp"
+#include "services/consensus/content/cid.hpp"
 
 #include <algorithm>
 
@@ -7,7 +8,6 @@ namespace {
 bool lower_or_digit(char ch) { return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9'); }
 bool name_char(char ch) { return lower_or_digit(ch) || ch == '_' || ch == '.' || ch == '-'; }
 bool digit(char ch) { return ch >= '0' && ch <= '9'; }
-bool base32_char(char ch) { return (ch >= 'a' && ch <= 'z') || (ch >= '2' && ch <= '7'); }
 } // namespace
 
 std::string check_name(std::string_view name) {
@@ -39,13 +39,10 @@ std::string check_endpoint(std::string_view endpoint) {
 }
 
 std::string check_cid(std::string_view cid) {
-  if (cid.size() < 8 || cid.size() > 200)
-    return "must be 8 to 200 characters";
-  if (cid.front() != 'b')
-    return "must be a CIDv1 in base32 (starting with 'b')";
-  if (!std::all_of(cid.begin() + 1, cid.end(), base32_char))
-    return "may hold only base32 characters (a-z, 2-7) after the 'b'";
-  return {};
+  if (cid.size() > max_cid_text)
+    return "is longer than " + std::to_string(max_cid_text) + " characters";
+  auto parsed = parse_cid(cid);
+  return parsed ? std::string() : parsed.error().message();
 }
 
 } // namespace storemesh::services::consensus

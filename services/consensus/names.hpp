@@ -3,10 +3,11 @@
 // endpoints, CIDs. Each check returns empty when valid, otherwise why not, so
 // that a decider's rejection and the CLI's error say the same thing.
 //
-// A CID is checked only as text here (non-empty, starts with 'b', base32
-// alphabet, bounded): computing and parsing CIDs is the content store's work
-// (services/consensus/content/), which the CLI runs before it sends one.
+// A CID is parsed as the content store parses it (services/consensus/content/
+// cid.hpp): a command naming something that is not a CIDv1 is refused by the
+// decider with the parser's reason, whoever sent it.
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -16,7 +17,9 @@ namespace storemesh::services::consensus {
 [[nodiscard]] std::string check_name(std::string_view name);
 /// host:port, port 1..65535, no spaces, at most 255 characters.
 [[nodiscard]] std::string check_endpoint(std::string_view endpoint);
-/// The text of a CIDv1 in base32: 'b' then [a-z2-7], 8 to 200 characters.
+/// The longest CID text a command may carry (a CIDv1 with a sha2-256 digest is 59).
+inline constexpr std::size_t max_cid_text = 200;
+/// A CIDv1 in base32 that parse_cid accepts.
 [[nodiscard]] std::string check_cid(std::string_view cid);
 
 /// The network a router joins when none is named.

@@ -9,8 +9,8 @@ using storemesh::services::testing::spec;
 namespace {
 
 const endpoints r1{"127.0.0.1:7001", "127.0.0.1:8001", "default"};
-const std::string cid0 = "bafkreiaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
-const std::string cid1 = "bafkreibbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+const std::string cid0 = "bafkreihpb36r7vjbea76wqwgcmctd7f2mopjh5cxfj2z6avey3aziswqcm";
+const std::string cid1 = "bafkreib3oadtdvqdt2e32jy76aso5kxhkxy6rpph2k4uzyykeg4exny3uq";
 
 auto router() { return spec<entity>(); }
 

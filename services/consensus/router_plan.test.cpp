@@ -11,9 +11,9 @@ namespace rt = storemesh::services::router;
 
 namespace {
 
-const std::string c0 = "bafkreiaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
-const std::string c1 = "bafkreibbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
-const std::string c2 = "bafkreicccccccccccccccccccccccccccccccccccccccccccccccccccc";
+const std::string c0 = "bafkreihpb36r7vjbea76wqwgcmctd7f2mopjh5cxfj2z6avey3aziswqcm";
+const std::string c1 = "bafkreib3oadtdvqdt2e32jy76aso5kxhkxy6rpph2k4uzyykeg4exny3uq";
+const std::string c2 = "bafkreihrheppn53y37wt7lo3ecljuz7ratlqismlvcwro7squf5vgrqy7m";
 constexpr std::int64_t second = 1'000'000'000;
 
 /// The log: three routers r1..r3 registered and enrolled in "default".

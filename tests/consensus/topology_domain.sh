@@ -39,10 +39,10 @@ else:
     print(False)' "$1" "$2"
 }
 
-cid0=bafkreiaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
-cid1=bafkreibbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
-cid2=bafkreicccccccccccccccccccccccccccccccccccccccccccccccccccc
-cid3=bafkreiddddddddddddddddddddddddddddddddddddddddddddddddddddd
+cid0=bafkreihpb36r7vjbea76wqwgcmctd7f2mopjh5cxfj2z6avey3aziswqcm
+cid1=bafkreib3oadtdvqdt2e32jy76aso5kxhkxy6rpph2k4uzyykeg4exny3uq
+cid2=bafkreihrheppn53y37wt7lo3ecljuz7ratlqismlvcwro7squf5vgrqy7m
+cid3=bafkreicln7eywygssgn6s25iqcbfjjid4heor7a56xtzwnr67wgs3acopu
 later=$(( $(date +%s) + 3600 ))000000000  # an hour from now: no vote below races it
 
 "$S" keygen --out op.key >/dev/null
