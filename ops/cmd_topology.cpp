@@ -1,6 +1,7 @@
 // storemesh topology configure|status|propose|show
 
 #include "actors/agents/block_exchange/gateway_post.hpp"
+#include "events/envelope/envelope_builder.hpp"
 #include "events/envelope/envelope_json.hpp"
 #include "ops/consensus_reader.hpp"
 #include "ops/inject.hpp"
@@ -18,6 +19,7 @@
 #include <fstream>
 #include <iterator>
 #include <optional>
+#include <random>
 #include <sstream>
 #include <thread>
 
@@ -44,12 +46,12 @@ struct status_options {
 };
 
 struct propose_options {
-  data_options data;
+  inject_options inject;  ///< the proposal is the operator's signed command
   std::string router;
   std::string file;
   bool wait = false;
   bool json = false;
-  double timeout_seconds = 0;  ///< 0: the vote window + 30 s
+  bool timeout_given = false;  ///< --timeout also bounds --wait (else: the vote window + 30 s)
 };
 
 struct show_options {
@@ -230,35 +232,50 @@ std::string read_whole(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(f), {});
 }
 
+/// A fresh proposal id, a valid name: "<router>-<8 hex>".
+std::string new_proposal_id(const std::string& router) {
+  std::random_device rd;
+  return fmt::format("{}-{:08x}", router.substr(0, 40), rd());
+}
+
+// The router stores the file (its gateway takes any topology file: storing
+// content-addressed bytes decides nothing); the proposal is this command,
+// signed with the operator's key like every other, naming the router as the
+// proposer the others fetch it from.
 void propose(const propose_options& o) {
-  const auto routers = read_routers(o.data);
+  const auto& data = o.inject.data;
+  const auto routers = read_routers(data);
   const auto it = routers.find(o.router);
   if (it == routers.end() || !it->second.registered)
     throw cli_error("router '" + o.router + "' is not registered (storemesh router list)", 2);
   const auto network = it->second.spec.network;
   const auto body = read_whole(o.file);
   const auto ep = must(agents::block_exchange::parse_endpoint(it->second.spec.gateway), "router " + o.router);
-  const auto reply = must(agents::block_exchange::post(ep, "/api/v0/add?propose=1", body),
-                          "proposing to " + o.router + " at " + it->second.spec.gateway + " (is it running?)");
-  if (reply.status != 200 && reply.status != 202) {
+  const auto reply = must(agents::block_exchange::post(ep, "/api/v0/add", body),
+                          "storing the file at " + o.router + " (" + it->second.spec.gateway + "; is it running?)");
+  if (reply.status != 200) {
     const auto why = json_field(reply.body, "error");
-    throw cli_error(fmt::format("{} refused the proposal ({}): {}", o.router, reply.status,
-                                why.empty() ? reply.body : why));
+    throw cli_error(fmt::format("{} refused the file ({}): {}", o.router, reply.status, why.empty() ? reply.body : why));
   }
   const auto cid = json_field(reply.body, "cid");
-  const auto id = json_field(reply.body, "proposal");
+  const auto agreement = read_topology(data, network);
+  const tp::propose c{new_proposal_id(o.router), cid, o.router, agreement.agreed_cid,
+                      events::envelope::now_ns() + agreement.config.window_ns};
+  (void)inject<tp::entity>(o.inject, network, tp::command{c}, /*quiet=*/true);  // a refusal throws, with its reason
+  const auto& id = c.proposal;
   if (o.json)
-    fmt::print("{}", reply.body);
+    fmt::print("{{\"cid\":{},\"proposal\":{},\"base_cid\":{},\"deadline_ns\":{}}}\n", json_string(cid), json_string(id),
+               c.base_cid.empty() ? "null" : json_string(c.base_cid), c.deadline_ns);
   else
     fmt::print("cid {}\nproposal {}\n", cid, id);
   std::fflush(stdout);
-  if (!o.wait)
+  if (!o.wait || o.inject.no_wait)
     return;
-  const auto window = read_topology(o.data, network).config.window_ns;
-  const double limit = o.timeout_seconds > 0 ? o.timeout_seconds : static_cast<double>(window) / ns_per_second + 30;
+  const auto window = agreement.config.window_ns;
+  const double limit = o.timeout_given ? o.inject.timeout_seconds : static_cast<double>(window) / ns_per_second + 30;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<std::int64_t>(limit * 1000));
   while (std::chrono::steady_clock::now() < deadline) {
-    const auto s = read_topology(o.data, network);
+    const auto s = read_topology(data, network);
     if (const auto* p = s.find(id); p != nullptr && !p->open()) {
       std::string outcome(tp::to_string(p->status));
       if (p->status == tp::proposal_status::agreed)
@@ -320,14 +337,19 @@ void register_topology(CLI::App& app) {
   {
     auto o = std::make_shared<propose_options>();
     auto* cmd = topology->add_subcommand(
-        "propose", "hand a topology file to a running router, which stores it and proposes it to its network");
+        "propose", "store a topology file at a running router, then propose it in its name (signed with your key)");
     cmd->add_option("ROUTER", o->router, "the router that proposes it (storemesh router run)")->required();
     cmd->add_option("FILE", o->file, "the topology file (services/consensus/topology/FORMAT.md)")->required();
     cmd->add_flag("--wait", o->wait, "wait until it is agreed, refused or expired; exit non-zero unless agreed");
-    cmd->add_flag("--json", o->json, "print the router's JSON answer");
-    cmd->add_option("--timeout", o->timeout_seconds, "seconds --wait waits (default: the vote window + 30)");
-    add_data_options(*cmd, o->data);
-    cmd->callback([o] { propose(*o); });
+    cmd->add_flag("--json", o->json, "print the proposal as JSON");
+    add_inject_options(*cmd, o->inject);
+    auto* timeout = cmd->get_option("--timeout");
+    timeout->description("seconds to wait for the proposal to be recorded, and with --wait for the vote "
+                         "(default: 30, and the vote window + 30)");
+    cmd->callback([o, timeout] {
+      o->timeout_given = timeout->count() > 0;
+      propose(*o);
+    });
   }
   {
     auto o = std::make_shared<show_options>();

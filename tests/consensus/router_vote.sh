@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Proves the router process (`storemesh router run`) and the CLI around it, with a real `serve` daemon: three
-# routers registered and run with the same file seed it once (epoch 1) and announce it; a valid v2 proposed through
-# a router's gateway (`topology propose`) is fetched, reviewed and voted on by every router, each vote an event with
+# routers registered and run with the same file seed it once (epoch 1) and announce it; a valid v2 stored at a
+# router and proposed in its name (`topology propose`, signed by the operator) is fetched, reviewed and voted on by every router, each vote an event with
 # its reason, agreed by the majority, activated and announced as epoch 2 by each, and `route` answers by v2; a file
 # that does not parse is answered 400 and nothing is proposed; a file the others reject (version not greater) is
 # refused with their reasons in `topology status --json`; with one router killed (kill -9), v3 is agreed by the two
-# left (the dead one is no vote), and the router, restarted, fetches v3 and announces epoch 3; with a short vote
+# left (the dead one is no vote); a proposal signed by an unknown key is refused and a bare POST to a gateway
+# proposes nothing; the router, restarted, fetches v3 and announces epoch 3; with a short vote
 # window and two routers stopped, a proposal expires. Run on the embedded log, and through tests/kafka/on_kafka.sh
 # on a broker. No step races the clock: every wait is for a state in the log, bounded generously.
 set -euo pipefail
@@ -69,7 +70,7 @@ sm topology show "$cid1" --store store2 | cmp -s - v1.topo || fail "topology sho
 [ "$(sm route r1 10.3.0.5 --json | python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["action"], j["next_hop"], j["epoch"])')" = \
   "forward r2 1" ] || fail "route r1 10.3.0.5 by v1 is not via r2: $(sm route r1 10.3.0.5)"
 
-check "a valid v2 proposed through r1's gateway: voted by every router with its reason, agreed, announced as epoch 2"
+check "a valid v2 stored at r1 and proposed in its name: voted by every router with its reason, agreed, announced as epoch 2"
 sm topology propose r1 v2.topo --wait >propose.txt || fail "v2 not agreed: $(cat propose.txt)"
 cat propose.txt
 grep -q "^cid $cid2$" propose.txt || fail "propose does not print v2's CID $cid2"
@@ -103,7 +104,7 @@ sm datagram check received/r1.log received/r2.log received/r3.log --flow 7 --cou
 check "a file that does not parse is answered 400 with the line and column; nothing is proposed"
 before=$(topo 'len(s["proposals"])')
 if sm topology propose r2 bad.topo >out.txt 2>&1; then fail "a bad file was proposed"; fi
-grep -q "r2 refused the proposal (400): .*line 3: expected 'via', got 'vai' (column 22)" out.txt ||
+grep -q "r2 refused the file (400): .*line 3: expected 'via', got 'vai' (column 22)" out.txt ||
   fail "unclear refusal: $(cat out.txt)"
 [ "$(topo 'len(s["proposals"])')" = "$before" ] || fail "a bad file left a proposal"
 
@@ -125,8 +126,18 @@ p3=$(sed -n 's/^proposal //p' propose.txt)
 until_true 60 "r1 and r2 announce epoch 3" topo 'r["r1"]["epoch"] == 3 and r["r2"]["epoch"] == 3 and r["r3"]["epoch"] == 2'
 
 if sm topology propose r2 v3.topo >out.txt 2>&1; then fail "the agreed file proposed again"; fi
-grep -q "r2 refused the proposal (409): network 'default' routes by $cid3 already (epoch 3)" out.txt ||
-  fail "unclear refusal: $(cat out.txt)"
+grep -q "rejected (no_change): the network already routes by $cid3" out.txt || fail "unclear refusal: $(cat out.txt)"
+
+check "a proposal is the operator's signed command: one signed by an unknown key is refused, and the gateway proposes nothing"
+"$S" keygen --out stranger.key >/dev/null
+before=$(topo 'len(s["proposals"])')
+if sm topology propose r2 v4.topo --key stranger.key >out.txt 2>&1; then fail "a stranger's proposal accepted"; fi
+grep -q "rejected (unknown_key)" out.txt || fail "unclear refusal: $(cat out.txt)"
+curl -fsS -X POST --data-binary @v4.topo "http://$(gateway 2)/api/v0/add?propose=1" >post.json ||
+  fail "the gateway did not store v4"
+grep -q "\"cid\":\"$(sm cid v4.topo)\"" post.json || fail "the gateway answered $(cat post.json)"
+sleep 1
+[ "$(topo 'len(s["proposals"])')" = "$before" ] || fail "a stranger or a bare POST left a proposal: $(sm topology status)"
 
 check "r3 restarted: it fetches v3 and announces epoch 3"
 rm -f "store3/$cid3"

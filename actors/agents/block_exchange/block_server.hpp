@@ -22,7 +22,7 @@
 //   server->stop();   // or the destructor
 //
 // Optionally (options.on_post) it also takes POSTs, for what a router adds to
-// its store (`POST /api/v0/add?propose=1`, actors/agents/router): the body is
+// its store (`POST /api/v0/add`, actors/agents/router): the body is
 // bounded by max_post_bytes (413 above it) and the handler answers; it runs on
 // one of the server's threads (which it holds until it returns: give the
 // server more than one if the handler may wait), so it must be thread-safe. Without a handler
@@ -47,7 +47,7 @@ struct post_answer {
   std::string content_type = "application/json";
   std::string body;
 };
-/// (target, body) -> answer; target is the request target ("/api/v0/add?propose=1").
+/// (target, body) -> answer; target is the request target ("/api/v0/add").
 using post_handler = std::function<post_answer(std::string_view target, std::string body)>;
 
 struct block_server_options {

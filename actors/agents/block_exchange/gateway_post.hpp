@@ -1,11 +1,11 @@
 #pragma once
 // One POST to a router's gateway (block_server with a post handler), the
-// client side of `POST /api/v0/add?propose=1`: the body sent, the status and
+// client side of `POST /api/v0/add`: the body sent, the status and
 // body answered, whatever the status (the caller reads a 400's reason).
 // Synchronous and bounded: connecting, sending and receiving each within
 // `timeout`; an answer's body at most 64 KiB.
 //
-//   auto r = post(endpoint{"127.0.0.1", 8101}, "/api/v0/add?propose=1", file_bytes);
+//   auto r = post(endpoint{"127.0.0.1", 8101}, "/api/v0/add", file_bytes);
 //   r.value().status, r.value().body
 
 #include "actors/agents/block_exchange/block_client.hpp"

@@ -17,7 +17,6 @@
 #include <spdlog/spdlog.h>
 
 #include <cstring>
-#include <random>
 #include <thread>
 
 namespace storemesh::actors::router {
@@ -55,11 +54,6 @@ bx::post_answer error_answer(unsigned status, const std::string& why) {
   return bx::post_answer{status, "application/json", "{\"error\":" + json_string(why) + "}\n"};
 }
 
-/// A fresh proposal id, a valid name: "<router>-<8 hex>".
-std::string new_proposal_id(const std::string& router) {
-  std::random_device rd;
-  return fmt::format("{}-{:08x}", router.substr(0, 40), rd());
-}
 
 } // namespace
 
@@ -299,10 +293,7 @@ void router_agent::vote(const cs::review_and_vote& v, const router_view::snapsho
 bx::post_answer router_agent::on_post(std::string_view target, std::string body) {
   const auto path = target.substr(0, target.find('?'));
   if (path != "/api/v0/add")
-    return error_answer(404, "POST only to /api/v0/add[?propose=1]");
-  const auto query = target.size() > path.size() ? target.substr(path.size() + 1) : std::string_view{};
-  const bool propose = query == "propose=1" || query.find("propose=1&") == 0 ||
-                       query.find("&propose=1") != std::string_view::npos;
+    return error_answer(404, "POST only to /api/v0/add");
   auto parsed = cs::parse_topology(body);
   if (!parsed)
     return error_answer(400, parsed.error().message());
@@ -310,45 +301,8 @@ bx::post_answer router_agent::on_post(std::string_view target, std::string body)
   auto root = cs::bytes_cid(body, [st](const cs::cid& c, std::string_view b) { return st->put_verified(c, b); });
   if (!root)
     return error_answer(500, "storing the file: " + root.error().message());
-  const auto cid = root.value().to_string();
-  if (!propose)
-    return bx::post_answer{200, "application/json", "{\"cid\":" + json_string(cid) + "}\n"};
-
-  const auto log = view_.snapshot();
-  const auto& t = log.topology;
-  if (!t.is_enrolled(opts_.name))
-    return error_answer(409, "router '" + opts_.name + "' is not enrolled in network '" + opts_.network + "'");
-  if (cid == t.agreed_cid)
-    return error_answer(409, "network '" + opts_.network + "' routes by " + cid + " already (epoch " +
-                                 std::to_string(t.epoch) + ")");
-  const tp::propose c{new_proposal_id(opts_.name), cid, opts_.name, t.agreed_cid,
-                      events::envelope::now_ns() + t.config.window_ns};
-  const auto id = coordination::command_writer::new_id();
-  const auto key = "propose/" + opts_.network + "/" + c.proposal;
-  view_.sent(id, key);
-  auto sent = writer_->submit(tp::entity::kind, opts_.network, id,
-                              [&](schema::Envelope::Builder b) { tp::entity::write_command(c, b); });
-  if (!sent)
-    return error_answer(503, "appending the proposal: " + sent.error().message());
-  // Answer with the decision, so that a proposal refused (stale: another one
-  // was agreed meanwhile) is not waited on; 202 if the daemon is slow to decide.
-  const auto until = std::chrono::steady_clock::now() + opts_.propose_answer_within;
-  bool recorded = false;
-  for (auto seen = view_.snapshot().version; std::chrono::steady_clock::now() < until;
-       seen = view_.wait_beyond(seen, std::chrono::milliseconds(100))) {
-    if (auto why = view_.refusal(key))
-      return error_answer(409, "proposal " + c.proposal + " refused: " + *why);
-    if (view_.snapshot().topology.find(c.proposal) != nullptr) {
-      recorded = true;
-      break;
-    }
-  }
-  spdlog::info("router {}: proposed {} as {} (based on {}, deadline {}){}", opts_.name, cid, c.proposal,
-               c.base_cid.empty() ? "nothing" : c.base_cid, c.deadline_ns, recorded ? "" : ", not decided yet");
-  return bx::post_answer{recorded ? 200u : 202u, "application/json",
-                         fmt::format("{{\"cid\":{},\"proposal\":{},\"base_cid\":{},\"deadline_ns\":{}}}\n",
-                                     json_string(cid), json_string(c.proposal),
-                                     c.base_cid.empty() ? "null" : json_string(c.base_cid), c.deadline_ns)};
+  spdlog::info("router {}: stored {} (version {})", opts_.name, root.value().to_string(), parsed.value().version);
+  return bx::post_answer{200, "application/json", "{\"cid\":" + json_string(root.value().to_string()) + "}\n"};
 }
 
 } // namespace storemesh::actors::router

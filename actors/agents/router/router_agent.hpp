@@ -14,17 +14,17 @@
 //   run():   a tick every `tick` or as soon as the log changes: plan, act
 //
 // Threads: the view's follower; the gateway's (answers GETs from the store,
-// and POSTs: a proposal is stored and sent from there); run()'s caller (the
-// plan and everything it does, fetches included, one at a time). Commands go
-// through one command_writer (thread-safe).
+// and POSTs of files to store); run()'s caller (the plan and everything it
+// does, fetches included, one at a time). Commands go through one
+// command_writer (thread-safe).
 //
-// POST /api/v0/add?propose=1 with a topology file as the body (at most 4 MiB):
-//   400 {"error": "line 3: ..."}  the file does not parse: nothing stored or proposed
-//   409 {"error": ...}            this router is not enrolled, the network routes by it already, or the
-//                                 daemon refused the proposal (e.g. stale: another one was agreed meanwhile)
-//   200 {"cid", "proposal", "base_cid", "deadline_ns"}  stored and proposed (the proposal is in the log)
-//   202 the same                  appended, not decided within propose_answer_within (is the daemon running?)
-// Without propose=1 the file is only stored: 200 {"cid"}.
+// POST /api/v0/add with a topology file as the body (at most 4 MiB) stores it:
+//   200 {"cid"}                   stored (content-addressed: storing bytes decides nothing)
+//   400 {"error": "line 3: ..."}  the file does not parse: nothing stored
+// Proposing is not the gateway's business: a proposal is a command signed by
+// whoever proposes (`storemesh topology propose` stores the file here, then
+// signs propose{proposer: this router} with the operator's key), so nobody
+// who can reach the gateway can make this router propose anything.
 
 #include "actors/agents/coordination/command_writer.hpp"
 #include "actors/agents/router/forwarding_sink.hpp"
@@ -56,8 +56,6 @@ struct router_agent_options {
   std::chrono::milliseconds tick{200};
   std::chrono::milliseconds fetch_timeout{5'000};
   std::chrono::milliseconds catch_up_timeout{30'000};
-  /// How long a POSTed proposal waits for the daemon's decision before it is answered 202.
-  std::chrono::milliseconds propose_answer_within{5'000};
 };
 
 class router_agent {
