@@ -152,8 +152,11 @@ n_failed=$(wc -l <failed.txt)
 echo "   $n_ok writes and as many linearizable reads succeeded, $n_failed failed"
 [ "$n_failed" -le 2 ] || fail "$n_failed writes failed: $(cat failed.txt; tail -n 5 writer.err)"
 last=$(tail -n 1 written.txt)
-for _ in $(seq 100); do grep -q "\"load/$last\"" watch.jsonl && break; sleep 0.1; done
-python3 - "$n_ok" <<'EOF' || fail "the watch stream is wrong"
+# The watch's server applies the log on its own: on a loaded machine (two suites side by side, load 50) the last
+# writes reached it more than 10 s after their put answered. Order and completeness are what is checked; the wait
+# is only a bound on that lag.
+for _ in $(seq 600); do grep -q "\"load/$last\"" watch.jsonl && break; sleep 0.1; done
+python3 - "$n_ok" <<'EOF' || fail "the watch stream is wrong: $(tail -n 5 watch.err)"
 import json, sys
 ws = [json.loads(l) for l in open("watch.jsonl")]
 revs = [w["mod_revision"] for w in ws]
