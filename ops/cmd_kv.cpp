@@ -179,6 +179,10 @@ void watch(const kv_options& o) {
                   budget(o)),
               "watch"),
          o, "watch", true);
+  // On stderr, so that --json stays one change per line: scripts wait for it
+  // before they write what the watch must see.
+  fmt::print(stderr, "watching {} from revision {}\n", o.key, o.start);
+  std::fflush(stderr);
   std::signal(SIGINT, [](int) { interrupted = true; });
   std::signal(SIGTERM, [](int) { interrupted = true; });
   while (!interrupted && (o.count == 0 || seen < o.count))

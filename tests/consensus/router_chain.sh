@@ -95,7 +95,7 @@ echo "   $count datagrams sent in runs of $batch; r1 stamped epoch 2 from about 
   fail "r1 does not route 10.4.0.9 via r3 under v2: $(sm route r1 10.4.0.9)"
 
 check "the receive logs: every datagram delivered once, by the old path before the switch and the new one after"
-sleep 1 # the last datagrams cross loopback
+until_logged 30 received/r4.log "7 $count 2 2 deliver" # the last datagram crossed loopback
 for i in 1 2 3 4; do
   stop_router "$i"
 done

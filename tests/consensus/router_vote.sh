@@ -136,7 +136,8 @@ grep -q "rejected (unknown_key)" out.txt || fail "unclear refusal: $(cat out.txt
 curl -fsS -X POST --data-binary @v4.topo "http://$(gateway 2)/api/v0/add?propose=1" >post.json ||
   fail "the gateway did not store v4"
 grep -q "\"cid\":\"$(sm cid v4.topo)\"" post.json || fail "the gateway answered $(cat post.json)"
-sleep 1
+# The gateway answered after storing, and storing is all it does: a proposal it sent would already be on its way.
+until_logged 30 router2.log "router r2: stored $(sm cid v4.topo)"
 [ "$(topo 'len(s["proposals"])')" = "$before" ] || fail "a stranger or a bare POST left a proposal: $(sm topology status)"
 
 check "r3 restarted: it fetches v3 and announces epoch 3"

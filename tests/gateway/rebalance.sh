@@ -101,7 +101,11 @@ echo "   $moved moves, each a migration from gw-1"
 check "after the moves, the measured spread is under the threshold (fresh reports)"
 until_true 20 "queues 4/4/4 (or close) on fresh reports" gateways \
   'abs(g["gw-1"]["queue_depth"] - g["gw-2"]["queue_depth"]) <= 1 and abs(g["gw-1"]["queue_depth"] - g["gw-3"]["queue_depth"]) <= 1'
-sleep 2 # two report intervals: rate windows without a hand-over gap in them
+# Rates measured over windows without a hand-over gap in them: a report from every gateway sent two report
+# intervals (2 s) or more after the moves settled.
+settled=$(date +%s.%N)
+until_true 30 "every gateway reporting 2 s after the moves" gateways \
+  'all(g[x]["report_age_seconds"] is not None and __import__("time").time() - g[x]["report_age_seconds"] >= '"$settled"' + 2 for x in g)'
 until_true 10 "spread under 0.25" gateways "$spread < 0.25"
 sm gateway list
 echo "   spread after: $(gateways "$spread") (before: $before)"

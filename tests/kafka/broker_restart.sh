@@ -48,7 +48,7 @@ for i in $(seq 1 60); do
   fi
   if [ "$i" = 20 ]; then
     "$root/ops/kafka" kill-node 1 --dir "$kdir" >/dev/null
-    sleep 2
+    sleep 2 # not a wait for anything: how long the broker stays down (commands sent meanwhile are not appended)
     "$root/ops/kafka" start-node 1 --dir "$kdir" >/dev/null
     echo "   broker restarted"
   fi

@@ -195,9 +195,9 @@ wait_for 60 "$job2 copies on host-a" '[ "$(field "$job2" "d[\"bytes_done\"]")" -
 # And a stream of registrations for d1's entities, so that d1 is paused in
 # the middle of deciding (its round in flight is the zombie's write).
 mapfile -t stream < <(keys_owned_by d1 z 30)
-(for h in "${stream[@]}"; do sm host add "$h" --datastore "src=$work/ds/src" --no-wait >/dev/null; done) &
+(for h in "${stream[@]}"; do sm host add "$h" --datastore "src=$work/ds/src" --no-wait >/dev/null && echo "$h" >>streamed.txt; done) &
 streamer=$!
-sleep 1
+wait_for 30 "the stream under way" '[ "$(wc -l <streamed.txt 2>/dev/null || echo 0)" -ge 3 ]'
 kill -STOP "$pid_d1"
 t0=$SECONDS
 until [ "$(owned d2)" = "$(seq -s , 0 $((PARTITIONS - 1)))" ]; do

@@ -97,7 +97,8 @@ check "a watch on load/ and a writer that never stops (load/1, load/2, ...) thro
 sm kv watch load/ --json --director "$DIRECTOR" --tunnel-key cli.key --timeout 30 >watch.jsonl 2>watch.err &
 watcher=$!
 pid[watcher]=$watcher
-sleep 1
+for _ in $(seq 300); do grep -q "^watching load/" watch.err && break; sleep 0.1; done
+grep -q "^watching load/" watch.err || fail "the watch was not registered within 30 s: $(cat watch.err)"
 writer() {
   local n=0 failed=0
   while [ ! -f stop-writing ]; do
@@ -143,7 +144,8 @@ until_true $((2 * PROMOTION_BOUND)) "two promotions after two losses" \
 [ "$(quorum '"n3" in [p["node"] for p in q["promotions"]]')" = False ] || fail "the lagging node was promoted"
 
 check "not one request failed beyond the one in flight at each kill (none did); the watch saw every write in order"
-sleep 1
+after=$(($(wc -l <written.txt) + 3))
+for _ in $(seq 300); do [ "$(wc -l <written.txt)" -ge "$after" ] && break; sleep 0.1; done # writes go on after them
 touch stop-writing
 wait "${pid[writer]}" || true
 unset 'pid[writer]'
