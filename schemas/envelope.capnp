@@ -18,6 +18,7 @@ using Rebalancer = import "rebalancer.capnp";
 using Kv = import "kv.capnp";
 using Cluster = import "cluster.capnp";
 using Consensus = import "consensus.capnp";
+using Storage = import "storage.capnp";
 
 struct Envelope {
   id @0 :Data;               # 16 random bytes, unique per message
@@ -58,6 +59,10 @@ struct Envelope {
     routerEvent @29 :Consensus.RouterEvent;
     topologyCommand @30 :Consensus.TopologyCommand;
     topologyEvent @31 :Consensus.TopologyEvent;
+    storageCommand @32 :Storage.StorageCommand;
+    storageEvent @33 :Storage.StorageEvent;
+    controlHostCommand @34 :Storage.ControlHostCommand;
+    controlHostEvent @35 :Storage.ControlHostEvent;
   }
 }
 

@@ -7,6 +7,7 @@
 #include "events/error.hpp"
 #include "services/codec_errc.hpp"
 
+#include <capnp/blob.h>
 #include <capnp/common.h>
 #include <kj/exception.h>
 
@@ -16,6 +17,13 @@
 namespace storemesh::services {
 
 [[nodiscard]] inline std::string text(capnp::Text::Reader t) { return {t.begin(), t.size()}; }
+[[nodiscard]] inline std::string bytes(capnp::Data::Reader d) {
+  return {reinterpret_cast<const char*>(d.begin()), d.size()};
+}
+/// Bytes held in a std::string, as Cap'n Proto Data (for the write side).
+[[nodiscard]] inline capnp::Data::Reader data_of(std::string_view s) {
+  return {reinterpret_cast<const kj::byte*>(s.data()), s.size()};
+}
 
 /// Runs f() (which returns a result); a kj::Exception becomes
 /// `malformed: WHAT: <description>`.

@@ -7,16 +7,17 @@
 // cid.hpp): a command naming something that is not a CIDv1 is refused by the
 // decider with the parser's reason, whoever sent it.
 
+#include "services/names.hpp"
+
 #include <cstddef>
 #include <string>
 #include <string_view>
 
 namespace storemesh::services::consensus {
 
-/// A router, network or proposal name: [a-z0-9][a-z0-9_.-]{0,62}.
-[[nodiscard]] std::string check_name(std::string_view name);
-/// host:port, port 1..65535, no spaces, at most 255 characters.
-[[nodiscard]] std::string check_endpoint(std::string_view endpoint);
+/// Router, network and proposal names, and endpoints, follow the common rules.
+using services::check_endpoint;
+using services::check_name;
 /// The longest CID text a command may carry (a CIDv1 with a sha2-256 digest is 59).
 inline constexpr std::size_t max_cid_text = 200;
 /// A CIDv1 in base32 that parse_cid accepts.

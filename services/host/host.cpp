@@ -1,5 +1,7 @@
 #include "services/host/host.hpp"
 
+#include "services/names.hpp"
+
 #include <cmath>
 #include <set>
 
@@ -143,17 +145,7 @@ std::string check_load_report(const load_report& r) {
   return {};
 }
 
-std::string check_datastore_name(std::string_view name) {
-  if (name.empty() || name.size() > 63)
-    return "must be 1 to 63 characters";
-  auto lower_or_digit = [](char ch) { return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9'); };
-  if (!lower_or_digit(name.front()))
-    return "must start with a lowercase letter or digit";
-  for (char ch : name)
-    if (!lower_or_digit(ch) && ch != '_' && ch != '.' && ch != '-')
-      return "may hold only a-z, 0-9, '_', '.', '-'";
-  return {};
-}
+std::string check_datastore_name(std::string_view name) { return check_name(name); }
 
 std::string check_datastore_path(std::string_view path) {
   if (path.empty() || path.front() != '/')
