@@ -3,6 +3,7 @@
 #include "actors/entity_actor.hpp"
 #include "services/consensus/agreement_codec.hpp"
 #include "services/consensus/router_node_codec.hpp"
+#include "services/control_path/storage_system_codec.hpp"
 #include "services/gateway/rebalancer_codec.hpp"
 #include "services/host/host_codec.hpp"
 #include "services/migration/copy_job_codec.hpp"
@@ -33,7 +34,9 @@ const std::vector<entity_kind>& entity_kinds() {
                                               describe<services::kv::entity>(),
                                               describe<services::cluster::entity>(),
                                               describe<services::router::entity>(),
-                                              describe<services::topology::entity>()};
+                                              describe<services::topology::entity>(),
+                                              describe<services::storage::entity>(),
+                                              describe<services::control_host::entity>()};
   return kinds;
 }
 

@@ -44,6 +44,10 @@ std::string_view payload_name(schema::Envelope::Payload::Which w) {
     case W::ROUTER_EVENT: return "routerEvent";
     case W::TOPOLOGY_COMMAND: return "topologyCommand";
     case W::TOPOLOGY_EVENT: return "topologyEvent";
+    case W::STORAGE_COMMAND: return "storageCommand";
+    case W::STORAGE_EVENT: return "storageEvent";
+    case W::CONTROL_HOST_COMMAND: return "controlHostCommand";
+    case W::CONTROL_HOST_EVENT: return "controlHostEvent";
   }
   return "unknown-type";
 }

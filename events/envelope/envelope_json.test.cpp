@@ -139,6 +139,18 @@ std::vector<std::pair<std::string, std::string>> every_payload_kind() {
       case schema::Envelope::Payload::TOPOLOGY_EVENT:
         payload.initTopologyEvent().initAgreed().setEpoch(2);
         break;
+      case schema::Envelope::Payload::STORAGE_COMMAND:
+        payload.initStorageCommand().initLink().setHost("host-b");
+        break;
+      case schema::Envelope::Payload::STORAGE_EVENT:
+        payload.initStorageEvent().initConverted().setOxId(7);
+        break;
+      case schema::Envelope::Payload::CONTROL_HOST_COMMAND:
+        payload.initControlHostCommand().setEndpoint("127.0.0.1:7100");
+        break;
+      case schema::Envelope::Payload::CONTROL_HOST_EVENT:
+        payload.initControlHostEvent().setUpstream("127.0.0.1:7200");
+        break;
     }
     out.emplace_back(std::string(kinds[k].getProto().getName().cStr()), to_bytes(msg));
   }
@@ -149,7 +161,7 @@ std::vector<std::pair<std::string, std::string>> every_payload_kind() {
 
 BOOST_AUTO_TEST_CASE(every_payload_kind_renders_as_json) {
   const auto kinds = every_payload_kind();
-  BOOST_TEST(kinds.size() == 20u);  // a new member needs a case in every_payload_kind()
+  BOOST_TEST(kinds.size() == 24u);  // a new member needs a case in every_payload_kind()
   for (const auto& [name, bytes] : kinds) {
     const aligned_bytes aligned(bytes);
     auto d = decoded_envelope::decode(aligned.view());

@@ -12,7 +12,7 @@ command_writer::command_writer(std::unique_ptr<events::event_log> log, topics na
 
 std::array<std::uint8_t, 16> command_writer::new_id() { return events::envelope::new_message_id(); }
 
-result<void> command_writer::submit(std::string_view kind, std::string_view entity_id,
+result<std::int64_t> command_writer::submit(std::string_view kind, std::string_view entity_id,
                                     const std::array<std::uint8_t, 16>& id,
                                     const std::function<void(schema::Envelope::Builder)>& fill) {
   std::lock_guard lock(mutex_);
@@ -27,9 +27,8 @@ result<void> command_writer::submit(std::string_view kind, std::string_view enti
   SM_TRY(auto partitions, log_->partitions(names_.commands()));
   std::vector<events::record> batch;
   batch.push_back(std::move(rec));
-  SM_TRY(auto off, log_->append(names_.commands(), events::partition_for(entity_id, partitions), batch));
-  (void)off;
-  return success();
+  SM_TRY(auto first, log_->append(names_.commands(), events::partition_for(entity_id, partitions), batch));
+  return first.value;
 }
 
 result<std::int64_t> command_writer::head(std::string_view topic, std::string_view key) {

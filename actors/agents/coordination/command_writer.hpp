@@ -28,7 +28,10 @@ public:
   /// A fresh random command id.
   [[nodiscard]] static std::array<std::uint8_t, 16> new_id();
 
-  [[nodiscard]] result<void> submit(std::string_view kind, std::string_view entity_id,
+  /// Appends the command; its offset in the commands partition (events and
+  /// rejections it causes carry it as commandOffset, which tells the outcome
+  /// of this append from that of an earlier one with the same id).
+  [[nodiscard]] result<std::int64_t> submit(std::string_view kind, std::string_view entity_id,
                                     const std::array<std::uint8_t, 16>& id,
                                     const std::function<void(schema::Envelope::Builder)>& fill);
 

@@ -4,10 +4,11 @@
 // deciders' own evolve (so it sees what the entities decide with), and the
 // rejections of the commands it sent (logged, by the key it sent them under).
 //
-// Readers take a copy through snapshot(); the follower holds the lock only
-// while it folds one batch. changed() is signalled after every batch that
-// changed something, so the agent wakes at once instead of on its next tick.
+// Readers take a copy through snapshot(); the tail (actors/agents/log_tail)
+// folds on its own thread, and wait_beyond() wakes after every poll that read
+// something, so the agent wakes at once instead of on its next tick.
 
+#include "actors/agents/log_tail/log_tail.hpp"
 #include "actors/topics.hpp"
 #include "events/event_log.hpp"
 #include "services/consensus/agreement.hpp"
@@ -31,20 +32,21 @@ public:
   struct snapshot_type {
     services::topology::state topology = services::topology::initial;
     std::map<std::string, services::router::state> routers;
-    std::uint64_t version = 0;  ///< grows with every batch folded
   };
 
   router_view(std::unique_ptr<events::event_log> log, topics names, std::string network, std::string self);
   ~router_view();
 
-  void start();
-  void stop();
+  void start() { tail_.start(); }
+  void stop() { tail_.stop(); }
 
   [[nodiscard]] snapshot_type snapshot() const;
   /// Whether everything in the log when the view started has been folded.
-  [[nodiscard]] bool caught_up_once() const { return caught_up_once_.load(); }
-  /// Waits until the version is beyond `known` (or the timeout); returns it.
-  std::uint64_t wait_beyond(std::uint64_t known, std::chrono::milliseconds timeout);
+  [[nodiscard]] bool caught_up_once() const { return tail_.caught_up_once(); }
+  /// Waits until the log's tail read more than it had at `known` (or the timeout); returns the tail's version.
+  std::uint64_t wait_beyond(std::uint64_t known, std::chrono::milliseconds timeout) {
+    return tail_.wait_beyond(known, timeout);
+  }
 
   /// Remembers that `id` was sent as `key`: a rejection of it is logged by key.
   void sent(const std::array<std::uint8_t, 16>& id, const std::string& key);
@@ -52,21 +54,16 @@ public:
   [[nodiscard]] std::optional<std::string> refusal(const std::string& key) const;
 
 private:
-  void run();
-  [[nodiscard]] result<void> follow();
+  void reset();
+  void fold(const events::envelope::decoded_envelope& e);
 
-  std::unique_ptr<events::event_log> log_;
-  topics names_;
   std::string network_, self_;
 
   mutable std::mutex mutex_;
   snapshot_type state_;
   std::map<std::string, std::string> sent_;  // command id bytes -> key
   std::map<std::string, std::string> refused_;  // key -> "code: reason"
-  std::condition_variable changed_;
-  std::atomic<bool> caught_up_once_{false};
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
+  agents::log_tail tail_;
 };
 
 } // namespace storemesh::actors::router
