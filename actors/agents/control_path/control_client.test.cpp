@@ -59,7 +59,8 @@ BOOST_AUTO_TEST_CASE(a_call_through_an_interceptor_returns_the_handlers_reply) {
 }
 
 BOOST_AUTO_TEST_CASE(nothing_listening_is_connect_failed) {
-  const auto r = call("127.0.0.1:" + std::to_string(closed_port()), sample(), 5s);
+  const refusing_port nobody;
+  const auto r = call(nobody.endpoint(), sample(), 5s);
   BOOST_REQUIRE(!r);
   BOOST_TEST((r.error().code == control_errc::connect_failed));
   BOOST_TEST(r.error().message().find("127.0.0.1:") != std::string::npos);

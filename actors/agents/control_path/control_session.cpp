@@ -165,10 +165,10 @@ private:
       return;
     }
     writing_ = true;
-    asio::async_write(socket_, asio::buffer(out_), [self = shared_from_this(), frames](error_code ec, std::size_t) {
+    s().replies.fetch_add(frames);  // counted as handed to the socket: before the client can see them
+    asio::async_write(socket_, asio::buffer(out_), [self = shared_from_this()](error_code ec, std::size_t) {
       self->writing_ = false;
       if (ec) return self->close();
-      self->s().replies.fetch_add(frames);
       self->read();  // a slot is free again
       self->write();
     });

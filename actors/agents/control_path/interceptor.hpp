@@ -79,7 +79,7 @@ struct interceptor_counters {
   std::uint64_t pass_through_connections = 0;
   std::uint64_t upstream_failures = 0;         ///< pass-through clients closed: upstream unreachable
   std::uint64_t requests = 0;                  ///< handed to the handler
-  std::uint64_t replies = 0;                   ///< reply frames written (error replies included)
+  std::uint64_t replies = 0;                   ///< reply frames handed to the socket (error replies included)
   std::uint64_t refused = 0;                   ///< bad input answered with an error reply
   std::uint64_t busy = 0;                      ///< requests answered "busy"
   std::uint64_t bytes_to_upstream = 0;         ///< pass-through, client -> upstream

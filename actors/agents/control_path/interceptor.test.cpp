@@ -169,7 +169,8 @@ BOOST_AUTO_TEST_CASE(an_undecided_prefix_passes_through_at_the_classify_timeout)
 
 BOOST_AUTO_TEST_CASE(with_the_upstream_down_the_client_is_closed) {
   interceptor_options o;
-  o.upstream = "127.0.0.1:" + std::to_string(closed_port());
+  const refusing_port down;
+  o.upstream = down.endpoint();
   auto i = start(o, echo_handler{});
   asio::io_context io;
   auto c = connect_to(io, i->port());

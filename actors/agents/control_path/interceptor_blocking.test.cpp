@@ -162,7 +162,8 @@ BOOST_AUTO_TEST_CASE(connections_past_max_connections_are_closed_on_accept) {
   interceptor_options o;
   o.max_connections = 1;
   o.classify_timeout = 60s;  // the first connection stays undecided, holding its place, for the whole test
-  o.upstream = "127.0.0.1:" + std::to_string(closed_port());
+  const refusing_port down;
+  o.upstream = down.endpoint();
   auto i = interceptor::start(o, [](const control_request&) { return control_reply{}; }).value();
   asio::io_context io;
   auto first = connect_to(io, i->port());  // holds the one place (undecided: sends nothing)

@@ -90,11 +90,21 @@ private:
   std::thread thread_;
 };
 
-/// A port on which nothing listens (bound, then closed).
-inline std::uint16_t closed_port() {
-  asio::io_context io;
-  tcp::acceptor a(io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
-  return a.local_endpoint().port();
-}
+/// A loopback port on which nothing listens: bound by a socket that never
+/// listens, so connecting is refused, and held for the object's lifetime, so
+/// no other socket (another test's, another process's) can take it meanwhile.
+class refusing_port {
+public:
+  refusing_port() : s_(io_) {
+    s_.open(tcp::v4());
+    s_.bind(tcp::endpoint(asio::ip::address_v4::loopback(), 0));
+  }
+  [[nodiscard]] std::uint16_t port() const { return s_.local_endpoint().port(); }
+  [[nodiscard]] std::string endpoint() const { return "127.0.0.1:" + std::to_string(port()); }
+
+private:
+  asio::io_context io_;
+  tcp::socket s_;
+};
 
 } // namespace storemesh::agents::control_path::testing
