@@ -74,6 +74,11 @@ private:
       self->reading_ = false;
       if (self->closed_) return;
       if (ec == asio::error::eof) {
+        // Reads happen only with no whole frame waiting: what is left is a
+        // frame cut short by the client.
+        if (const auto left = self->decoder_.buffered(); left > 0)
+          return self->refuse(make_error(cp::protocol_errc::malformed,
+                                         "the stream ended " + std::to_string(left) + " bytes into a frame"));
         self->accepting_ = false;  // answer what was asked, then close (write() does)
         return self->write();
       }
@@ -95,8 +100,10 @@ private:
     });
   }
 
+  // Frames beyond pipeline_depth unanswered stay in the decoder (at most one
+  // read's worth) until a reply goes out.
   void take_frames() {
-    while (accepting_) {
+    while (accepting_ && slots_.size() < s().opts.pipeline_depth) {
       auto f = decoder_.next();
       if (!f) return refuse(f.error());
       if (!f.value()) return;
@@ -169,7 +176,8 @@ private:
     asio::async_write(socket_, asio::buffer(out_), [self = shared_from_this()](error_code ec, std::size_t) {
       self->writing_ = false;
       if (ec) return self->close();
-      self->read();  // a slot is free again
+      self->take_frames();  // slots are free again
+      self->read();
       self->write();
     });
   }

@@ -189,3 +189,51 @@ BOOST_AUTO_TEST_CASE(bad_options_are_refused) {
   bad_upstream.upstream = "127.0.0.1:0";
   BOOST_TEST(!interceptor::start(bad_upstream, h));
 }
+
+BOOST_AUTO_TEST_CASE(a_frame_cut_short_by_the_clients_close_is_answered_malformed) {
+  std::atomic<int> calls{0};
+  auto i = interceptor::start(interceptor_options{}, [&](const control_request&) {
+             ++calls;
+             return control_reply{};
+           }).value();
+  asio::io_context io;
+  auto c = connect_to(io, i->port());
+  auto frame = storemesh::services::control_path::encode_request(request_for(1)).value();
+  asio::write(c, asio::buffer(frame.data(), frame.size() - 3));
+  c.shutdown(tcp::socket::shutdown_send);
+  storemesh::services::control_path::frame_decoder d;
+  const auto got = read_to_eof(c);
+  d.feed(got.data(), got.size());
+  const auto r = d.next();
+  BOOST_REQUIRE(r && r.value());
+  const auto& reply = std::get<control_reply>(*r.value());
+  BOOST_TEST(reply.error_code == "malformed");
+  BOOST_TEST(reply.message.find("bytes into a frame") != std::string::npos);
+  BOOST_TEST(calls == 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_connection_never_has_more_than_pipeline_depth_requests_in_the_handler) {
+  std::atomic<int> now{0}, most{0};
+  interceptor_options o;
+  o.workers = 4;
+  o.pipeline_depth = 2;
+  auto i = interceptor::start(o, [&](const control_request& r) {
+             const int n = ++now;
+             for (int m = most; n > m && !most.compare_exchange_weak(m, n);) {
+             }
+             std::this_thread::sleep_for(2ms);  // long enough for 4 workers to overlap, were they given the chance
+             --now;
+             control_reply out;
+             out.ok = true;
+             return out;
+           }).value();
+  auto c = control_connection::open("127.0.0.1:" + std::to_string(i->port()), 5s).value();
+  for (std::uint8_t k = 0; k < 20; ++k) BOOST_REQUIRE(c.send(request_for(k), 5s));  // all in the socket at once
+  for (std::uint8_t k = 0; k < 20; ++k) {
+    const auto r = c.receive(20s);
+    BOOST_REQUIRE(r);
+    BOOST_TEST((r.value().id == request_for(k).id));
+  }
+  BOOST_TEST(most <= 2);
+  BOOST_TEST(most >= 1);
+}
