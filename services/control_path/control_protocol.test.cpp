@@ -281,3 +281,19 @@ BOOST_AUTO_TEST_CASE(classify_looks_at_the_first_four_bytes) {
   const std::uint8_t tls[] = {0x16, 0x03, 0x01, 0x02};
   BOOST_TEST((classify(tls, 4) == stream_class::pass_through));
 }
+
+// Found by fuzz_control_protocol: a text with a NUL inside came back cut at
+// the NUL, so the frame said less than the value held.
+BOOST_AUTO_TEST_CASE(texts_with_an_embedded_nul_round_trip_whole) {
+  auto r = sample_request();
+  r.storage = std::string("arr\0ay", 6);
+  r.operation = std::string("\0", 1);
+  r.args = {std::string("a\0b", 3)};
+  const auto f = encode_request(r).value();
+  BOOST_TEST((decode_request_body(f.data() + header_bytes, f.size() - header_bytes).value() == r));
+  auto p = sample_reply();
+  p.message = std::string("x\0y", 3);
+  p.detail = std::string("\0\0", 2);
+  const auto g = encode_reply(p).value();
+  BOOST_TEST((decode_reply_body(g.data() + header_bytes, g.size() - header_bytes).value() == p));
+}

@@ -19,8 +19,12 @@ namespace cs = schema::control;
 
 capnp::Data::Reader data_of(const std::uint8_t* p, std::size_t n) { return capnp::Data::Reader(p, n); }
 
+// With its size: a std::string converted implicitly would stop at an
+// embedded NUL, and the frame would say less than the value held.
+capnp::Text::Reader text_of(const std::string& s) { return capnp::Text::Reader(s.data(), s.size()); }
+
 void set_texts(capnp::List<capnp::Text>::Builder out, const std::vector<std::string>& in) {
-  for (unsigned i = 0; i < in.size(); ++i) out.set(i, capnp::Text::Reader(in[i].data(), in[i].size()));
+  for (unsigned i = 0; i < in.size(); ++i) out.set(i, text_of(in[i]));
 }
 
 std::vector<std::string> texts(capnp::List<capnp::Text>::Reader in) {
@@ -96,8 +100,8 @@ result<bytes> encode_request(const control_request& r, std::size_t max_body) {
   auto m = message.initRoot<cs::ControlRequest>();
   m.setRequestId(data_of(r.id.data(), r.id.size()));
   m.setIssuedAtNs(r.issued_at_ns);
-  m.setStorage(r.storage);
-  m.setOperation(r.operation);
+  m.setStorage(text_of(r.storage));
+  m.setOperation(text_of(r.operation));
   m.setLun(r.lun);
   set_texts(m.initArgs(static_cast<unsigned>(r.args.size())), r.args);
   m.setHops(r.hops);
@@ -110,15 +114,15 @@ result<bytes> encode_reply(const control_reply& r, std::size_t max_body) {
   auto m = message.initRoot<cs::ControlReply>();
   if (r.id) m.setRequestId(data_of(r.id->data(), r.id->size()));
   m.setOk(r.ok);
-  m.setErrorCode(r.error_code);
-  m.setMessage(r.message);
+  m.setErrorCode(text_of(r.error_code));
+  m.setMessage(text_of(r.message));
   m.setScsiStatus(r.scsi_status);
   m.setSense(data_of(r.sense.data(), r.sense.size()));
   m.setData(data_of(r.data.data(), r.data.size()));
   m.setOxId(r.ox_id);
   m.setRxId(r.rx_id);
   set_texts(m.initPath(static_cast<unsigned>(r.path.size())), r.path);
-  m.setDetail(r.detail);
+  m.setDetail(text_of(r.detail));
   return frame_of(frame_type::reply, message, max_body);
 }
 
