@@ -88,20 +88,28 @@ struct interceptor::impl {
   std::shared_ptr<interceptor_state> state = std::make_shared<interceptor_state>();
   std::unique_ptr<worker_pool> pool;
   std::thread io_thread;
+  asio::steady_timer accept_backoff{io};
 
   void accept() {
     acceptor.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
-      if (!ec) {
-        state->accepted.fetch_add(1);
-        if (state->open.fetch_add(1) < state->opts.max_connections) {
-          boost::system::error_code ignored;
-          socket.set_option(tcp::no_delay(true), ignored);  // replies are small: no Nagle delay
-          std::make_shared<classifier>(connection_slot(state), std::move(socket))->start();
-        } else {
-          state->open.fetch_sub(1);
-          state->over_limit.fetch_add(1);  // closed by the socket's destructor
-        }
+      if (ec) {
+        // Out of descriptors (EMFILE) or memory: accepting again at once
+        // would spin the io thread; wait for connections to close first.
+        accept_backoff.expires_after(std::chrono::milliseconds(50));
+        accept_backoff.async_wait([this](boost::system::error_code ec) {
+          if (!ec) accept();
+        });
+        return;
+      }
+      state->accepted.fetch_add(1);
+      if (state->open.fetch_add(1) < state->opts.max_connections) {
+        boost::system::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);  // replies are small: no Nagle delay
+        std::make_shared<classifier>(connection_slot(state), std::move(socket))->start();
+      } else {
+        state->open.fetch_sub(1);
+        state->over_limit.fetch_add(1);  // closed by the socket's destructor
       }
       accept();
     });

@@ -10,8 +10,11 @@
 //                 byte-identical until both sides closed; a half-close
 //                 (EOF one way) is passed on as shutdown(send), the other
 //                 way goes on. One fixed buffer per direction: a slow side
-//                 slows the other, nothing queues. Upstream down: the client
-//                 is closed.
+//                 slows the other, nothing queues. The buffer is a pipe the
+//                 bytes are splice(2)d through (no copy to user space; two
+//                 pipes, four descriptors, per connection) unless
+//                 relay_splice is off or no pipe can be had, then a
+//                 read/write buffer. Upstream down: the client is closed.
 //   control       request frames (FORMAT.md) go to the handler, one reply
 //                 frame each, in request order (pipelining allowed). Bad
 //                 input (malformed, oversize, bad_version, unknown_type) gets
@@ -69,6 +72,7 @@ struct interceptor_options {
   std::size_t pipeline_depth = 16;   ///< a connection's unanswered requests before it is not read
   std::size_t max_connections = 256;
   std::size_t relay_buffer = 64 * 1024;  ///< per direction of a pass-through connection
+  bool relay_splice = true;  ///< pass-through by splice(2) through a pipe (no copy); false: read/write
 };
 
 /// Monotonic counts since start.

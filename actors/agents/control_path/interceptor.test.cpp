@@ -72,55 +72,61 @@ std::vector<control_reply> replies_in(const bytes& in) {
 } // namespace
 
 BOOST_AUTO_TEST_CASE(pass_through_arrives_byte_identical_both_ways_across_a_half_close) {
-  const auto up = random_bytes(5u << 20, 1), down = random_bytes(3u << 20, 2);
-  std::promise<bytes> upstream_got;
-  // The upstream answers only after the client's EOF: the answer must still
-  // come back through the half-closed connection.
-  test_server upstream([&](tcp::socket& s) {
-    upstream_got.set_value(read_to_eof(s));
-    asio::write(s, asio::buffer(down));
-    s.shutdown(tcp::socket::shutdown_send);
-  });
-  interceptor_options o;
-  o.upstream = upstream.endpoint();
-  auto i = start(o, echo_handler{});
-  asio::io_context io;
-  auto c = connect_to(io, i->port());
-  asio::write(c, asio::buffer(up));
-  c.shutdown(tcp::socket::shutdown_send);
-  const auto got = read_to_eof(c);
-  BOOST_TEST((got == down));
-  const auto at_upstream = upstream_got.get_future().get();
-  BOOST_TEST(at_upstream.size() == up.size());
-  BOOST_TEST((at_upstream == up));
-  const auto n = i->counters();
-  BOOST_TEST(n.pass_through_connections == 1u);
-  BOOST_TEST(n.control_connections == 0u);
-  BOOST_TEST(n.bytes_to_upstream == up.size());
-  BOOST_TEST(n.bytes_to_client == down.size());
+  for (const bool splice : {true, false}) BOOST_TEST_CONTEXT("relay_splice " << splice) {
+    const auto up = random_bytes(5u << 20, 1), down = random_bytes(3u << 20, 2);
+    std::promise<bytes> upstream_got;
+    // The upstream answers only after the client's EOF: the answer must still
+    // come back through the half-closed connection.
+    test_server upstream([&](tcp::socket& s) {
+      upstream_got.set_value(read_to_eof(s));
+      asio::write(s, asio::buffer(down));
+      s.shutdown(tcp::socket::shutdown_send);
+    });
+    interceptor_options o;
+    o.upstream = upstream.endpoint();
+    o.relay_splice = splice;
+    auto i = start(o, echo_handler{});
+    asio::io_context io;
+    auto c = connect_to(io, i->port());
+    asio::write(c, asio::buffer(up));
+    c.shutdown(tcp::socket::shutdown_send);
+    const auto got = read_to_eof(c);
+    BOOST_TEST((got == down));
+    const auto at_upstream = upstream_got.get_future().get();
+    BOOST_TEST(at_upstream.size() == up.size());
+    BOOST_TEST((at_upstream == up));
+    const auto n = i->counters();
+    BOOST_TEST(n.pass_through_connections == 1u);
+    BOOST_TEST(n.control_connections == 0u);
+    BOOST_TEST(n.bytes_to_upstream == up.size());
+    BOOST_TEST(n.bytes_to_client == down.size());
+  }
 }
 
 BOOST_AUTO_TEST_CASE(pass_through_relays_both_directions_at_once) {
-  test_server upstream([](tcp::socket& s) {  // echo
-    std::uint8_t buf[32 * 1024];
-    boost::system::error_code ec;
-    for (std::size_t n; (n = s.read_some(asio::buffer(buf), ec)) > 0 || !ec;) asio::write(s, asio::buffer(buf, n));
-    s.shutdown(tcp::socket::shutdown_send, ec);
-  });
-  interceptor_options o;
-  o.upstream = upstream.endpoint();
-  o.relay_buffer = 4096;  // many turns of each pump
-  auto i = start(o, echo_handler{});
-  asio::io_context io;
-  auto c = connect_to(io, i->port());
-  const auto sent = random_bytes(4u << 20, 3);
-  std::thread writer([&] {
-    asio::write(c, asio::buffer(sent));
-    c.shutdown(tcp::socket::shutdown_send);
-  });
-  const auto got = read_to_eof(c);
-  writer.join();
-  BOOST_TEST((got == sent));
+  for (const bool splice : {true, false}) BOOST_TEST_CONTEXT("relay_splice " << splice) {
+    test_server upstream([](tcp::socket& s) {  // echo
+      std::uint8_t buf[32 * 1024];
+      boost::system::error_code ec;
+      for (std::size_t n; (n = s.read_some(asio::buffer(buf), ec)) > 0 || !ec;) asio::write(s, asio::buffer(buf, n));
+      s.shutdown(tcp::socket::shutdown_send, ec);
+    });
+    interceptor_options o;
+    o.upstream = upstream.endpoint();
+    o.relay_splice = splice;
+    o.relay_buffer = 4096;  // many turns of each pump
+    auto i = start(o, echo_handler{});
+    asio::io_context io;
+    auto c = connect_to(io, i->port());
+    const auto sent = random_bytes(4u << 20, 3);
+    std::thread writer([&] {
+      asio::write(c, asio::buffer(sent));
+      c.shutdown(tcp::socket::shutdown_send);
+    });
+    const auto got = read_to_eof(c);
+    writer.join();
+    BOOST_TEST((got == sent));
+  }
 }
 
 BOOST_AUTO_TEST_CASE(a_client_that_sends_fewer_than_four_bytes_then_closes_passes_through) {
