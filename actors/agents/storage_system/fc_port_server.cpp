@@ -154,7 +154,11 @@ void fc_port_server::run() {
       c.last_ms = now;
       auto got = receive_message(c.fd.get(), cp::max_frame_bytes, std::chrono::milliseconds(0));
       if (!got || got.value().closed) { keep[i] = false; continue; }
-      if (got.value().oversize) { s.count(&port_counters::malformed); continue; }
+      if (got.value().oversize) {
+        s.count(&port_counters::malformed);
+        spdlog::warn("fc port {}: a message above the largest FC frame dropped", o.socket_path);
+        continue;
+      }
       if (!got.value().message) continue;
       auto more = s.on_message(c, *got.value().message);
       if (!more) {  // the exec log or the pcap failed: stop rather than run commands unrecorded
