@@ -46,7 +46,8 @@ result<cp::scsi_outcome> fc_initiator::execute(std::uint16_t ox_id, std::uint64_
     if (attempt == 1 || sent.error().code != make_error_code(fc_errc::link_down)) return give_up(sent.error());
   }
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    // rounded up: a wait cut short by truncation would report the timeout early
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0)
       return give_up(make_error(fc_errc::timeout, fmt::format("OX_ID {:04x}: no FCP_RSP within {} ms", ox_id, timeout.count())));
     auto got = receive_message(link_.get(), cp::max_frame_bytes, left);

@@ -107,6 +107,29 @@ BOOST_AUTO_TEST_CASE(a_silent_port_is_a_timeout_and_a_late_answer_is_ignored) {
   BOOST_REQUIRE(!r);
   BOOST_TEST(r.error().code == make_error_code(cp::fc_errc::timeout), r.error().message());
   BOOST_TEST((std::chrono::steady_clock::now() - t0 >= std::chrono::milliseconds(200)));
+  // The port answers late; the next exchange must get its own answer, not that one.
+  unique_fd port(::accept(listener.get(), nullptr, nullptr));
+  BOOST_REQUIRE(port);
+  BOOST_REQUIRE(receive_message(port.get(), cp::max_frame_bytes, std::chrono::seconds(1)).value().message);
+  auto answer = [&](std::uint16_t ox_id, std::uint16_t rx_id, std::uint8_t status) {
+    cp::fc_frame f;
+    f.header = {cp::r_ctl::command_status, 0x010100, 0, 0x010200, cp::fc_type_fcp,
+                cp::f_ctl::exchange_responder | cp::f_ctl::last_sequence, 0, 0, 0, ox_id, rx_id, 0};
+    cp::fcp_rsp rsp;
+    rsp.status = status;
+    f.payload = cp::encode_fcp_rsp(rsp);
+    BOOST_REQUIRE(send_message(port.get(), cp::encode_frame(f).value()));
+  };
+  answer(0x0300, 0x0042, 0x02);  // late, for the abandoned exchange
+  std::thread responder([&] {
+    auto cmnd = receive_message(port.get(), cp::max_frame_bytes, std::chrono::seconds(5)).value();
+    if (cmnd.message) answer(cp::decode_frame(*cmnd.message).value().header.ox_id, 0x0043, 0x00);
+  });
+  auto next = host.execute(0x0301, 0, {0x00}, 0, std::chrono::seconds(5));
+  responder.join();
+  BOOST_REQUIRE(next);
+  BOOST_TEST(next.value().rx_id == 0x0043);
+  BOOST_TEST(next.value().status == 0);
 }
 
 BOOST_AUTO_TEST_CASE(a_retry_with_the_same_ox_id_does_not_run_twice) {
