@@ -116,6 +116,7 @@ result<fc_frame> decode_frame(const std::uint8_t* d, std::size_t size) {
     if (c[fc_header_bytes + i] != 0)
       return make_error(fc_errc::bad_padding, fmt::format("fill byte {} is {:#04x}, not 0", i, c[fc_header_bytes + i]));
   f.payload.assign(c + fc_header_bytes, c + fc_header_bytes + field - fill);
+  h.f_ctl &= ~0x3u;  // the fill count is the payload's size on the wire, not a header value in memory
   return f;
 }
 

@@ -44,7 +44,8 @@ struct fc_header {
   std::uint8_t cs_ctl = 0;      // class-specific control / priority
   std::uint32_t s_id = 0;       // source port address (24 bits)
   std::uint8_t type = 0;        // data structure type: 0x08 FCP
-  std::uint32_t f_ctl = 0;      // frame control (24 bits); bits 1-0 are set by encode_frame
+  std::uint32_t f_ctl = 0;      // frame control (24 bits); bits 1-0 (fill bytes) are 0 in memory:
+                                // encode_frame sets them from the payload size, decode_frame clears them
   std::uint8_t seq_id = 0;
   std::uint8_t df_ctl = 0;      // optional headers present: none here
   std::uint16_t seq_cnt = 0;    // frame number within the sequence
