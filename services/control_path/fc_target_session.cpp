@@ -187,7 +187,8 @@ void fc_target_session::keep(key_t k, bytes iu, const std::vector<fc_frame>& fra
 std::size_t fc_target_session::expire(std::uint64_t now_ms, std::uint64_t idle_ms) {
   std::size_t n = 0;
   for (auto it = open_.begin(); it != open_.end();) {
-    if (now_ms - it->second.opened_ms > idle_ms) it = open_.erase(it), ++n;
+    // opened after now_ms (the caller's clock read before the frame came) is not idle
+    if (now_ms > it->second.opened_ms && now_ms - it->second.opened_ms > idle_ms) it = open_.erase(it), ++n;
     else ++it;
   }
   return n;

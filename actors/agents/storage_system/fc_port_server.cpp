@@ -139,13 +139,14 @@ void fc_port_server::run() {
     for (auto& c : s.connections) fds.push_back({c.fd.get(), POLLIN, 0});
     if (::poll(fds.data(), fds.size(), 200) < 0 && errno != EINTR) break;
     const auto now = now_ms();
+    const std::size_t polled = s.connections.size();  // fds covers these; one accepted now waits a round
     if (fds[1].revents & POLLIN) {
       unique_fd c(::accept4(s.listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
       if (c && s.connections.size() < o.max_connections) s.connections.push_back({std::move(c), now});
       // else: c closes here; the initiator sees its link down at once
     }
     std::vector<bool> keep(s.connections.size(), true);
-    for (std::size_t i = 0; i < s.connections.size(); ++i) {
+    for (std::size_t i = 0; i < polled; ++i) {
       auto& c = s.connections[i];
       if (!(fds[i + 2].revents & (POLLIN | POLLHUP | POLLERR))) {
         keep[i] = now - c.last_ms < static_cast<std::uint64_t>(o.connection_idle.count());
@@ -172,9 +173,9 @@ void fc_port_server::run() {
     }
     std::vector<state::connection> left;
     for (std::size_t i = 0; i < s.connections.size(); ++i)
-      if (i >= keep.size() || keep[i]) left.push_back(std::move(s.connections[i]));
+      if (keep[i]) left.push_back(std::move(s.connections[i]));
     s.connections = std::move(left);
-    s.session.expire(now, static_cast<std::uint64_t>(o.exchange_idle.count()));
+    s.session.expire(now_ms(), static_cast<std::uint64_t>(o.exchange_idle.count()));
   }
 }
 
