@@ -10,6 +10,7 @@
 //   --pcap FILE         every frame both ways, LINKTYPE_FC_2 (Wireshark reads it)
 //   --pcap-delimiters   LINKTYPE_FC_2_WITH_FRAME_DELIMS instead: SOF, CRC, EOF kept
 //   --exec-log FILE     one line per executed command: OX_ID RX_ID S_ID OPCODE LUN STATUS
+//   --require-login     FCP only from ports that logged in (PLOGI, PRLI) first
 
 #include "ops/cmd_storage_serve.hpp"
 
@@ -38,6 +39,7 @@ struct serve_options {
   std::string name, fc, luns, pcap, exec_log;
   std::vector<std::string> lun_specs;
   bool pcap_delimiters = false;
+  bool require_login = false;
 };
 
 void serve(const serve_options& o) {
@@ -58,6 +60,7 @@ void serve(const serve_options& o) {
   po.pcap_link = o.pcap_delimiters ? services::control_path::pcap_link_type::fc2_with_frame_delims
                                    : services::control_path::pcap_link_type::fc2;
   po.exec_log_path = o.exec_log;
+  po.port.require_login = o.require_login;
   auto port = must(ss::fc_port_server::start(po, *luns), "FC port " + o.fc);
   fmt::print("storage {} serving FC port {}: luns {}\n", o.name, o.fc, fmt::join(luns->luns(), ","));
   std::fflush(stdout);
@@ -83,6 +86,7 @@ void add_storage_serve(CLI::App& storage) {
   cmd->add_option("--pcap", o->pcap, "capture every frame to this pcap file (LINKTYPE_FC_2)");
   cmd->add_flag("--pcap-delimiters", o->pcap_delimiters, "capture with SOF/CRC/EOF (LINKTYPE_FC_2_WITH_FRAME_DELIMS)");
   cmd->add_option("--exec-log", o->exec_log, "append one line per executed command: OX_ID RX_ID S_ID OPCODE LUN STATUS");
+  cmd->add_flag("--require-login", o->require_login, "drop FCP commands from ports that did not PLOGI and PRLI first");
   cmd->callback([o] { serve(*o); });
 }
 

@@ -76,7 +76,7 @@ BOOST_AUTO_TEST_CASE(storage_serve_creates_luns_serves_fc_and_stops_on_sigterm) 
   std::ifstream in(log);
   std::string line;
   BOOST_REQUIRE(std::getline(in, line));
-  BOOST_TEST(line == "0001 0001 010100 a0 0 00");
+  BOOST_TEST(line == "0001 0003 010100 a0 0 00");  // after PLOGI and PRLI
   BOOST_TEST(fs::file_size(d.path / "fc.pcap") > 24u);
 }
 

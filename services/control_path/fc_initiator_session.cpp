@@ -1,5 +1,6 @@
 #include "services/control_path/fc_initiator_session.hpp"
 
+#include "services/control_path/fc_els.hpp"
 #include "services/control_path/fc_errc.hpp"
 
 #include <fmt/format.h>
@@ -35,6 +36,31 @@ result<fc_frame> fc_initiator_session::start(const fcp_command& c) {
   SM_TRY(f.payload, encode_fcp_cmnd(cmnd));
   open_ = open_exchange{c, 0xFFFF, {}};
   return f;
+}
+
+fc_frame fc_initiator_session::els_request(std::uint16_t ox_id, bytes payload) {
+  fc_frame f;
+  f.header.r_ctl = r_ctl::els_request;
+  f.header.d_id = target_;
+  f.header.s_id = own_;
+  f.header.type = fc_type_els;
+  f.header.f_ctl = f_ctl::first_sequence | f_ctl::end_sequence | f_ctl::sequence_initiative;
+  f.header.seq_id = seq_id_++;
+  f.header.ox_id = ox_id;
+  f.header.rx_id = 0xFFFF;
+  f.payload = std::move(payload);
+  return f;
+}
+
+result<bytes> fc_initiator_session::els_reply(const fc_frame& f, std::uint16_t ox_id) const {
+  const auto& h = f.header;
+  if (h.type != fc_type_els || h.r_ctl != r_ctl::els_reply || h.ox_id != ox_id || h.s_id != target_ || h.d_id != own_)
+    return make_error(fc_errc::unexpected_frame, fmt::format("not the ELS reply to OX_ID {:04x} (R_CTL {:#04x} TYPE "
+                                                             "{:#04x} OX_ID {:04x} from {:06x})", ox_id, h.r_ctl, h.type, h.ox_id, h.s_id));
+  if (f.payload.empty() || f.payload[0] != els::ls_acc)
+    return make_error(fc_errc::unexpected_frame, fmt::format("ELS OX_ID {:04x} rejected (LS_RJT reason {:#04x})", ox_id,
+                                                             f.payload.size() > 5 ? f.payload[5] : 0));
+  return f.payload;
 }
 
 void fc_initiator_session::abandon() { open_.reset(); }

@@ -52,6 +52,11 @@ public:
   /// LUN SAM-5 cannot express, or data both ways.
   [[nodiscard]] result<fc_frame> start(const fcp_command& command);
   [[nodiscard]] result<initiator_step> on_frame(const fc_frame& frame);
+  /// An ELS request (PLOGI, PRLI) as the first and only sequence of its exchange.
+  [[nodiscard]] fc_frame els_request(std::uint16_t ox_id, bytes payload);
+  /// The payload of the reply to an ELS request: an LS_RJT or a frame that
+  /// is not the reply to ox_id fails with unexpected_frame.
+  [[nodiscard]] result<bytes> els_reply(const fc_frame& frame, std::uint16_t ox_id) const;
   /// Gives up on the open exchange (timeout, link down); later frames for it are ignored.
   void abandon();
   [[nodiscard]] bool busy() const { return open_.has_value(); }

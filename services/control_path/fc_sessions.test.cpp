@@ -1,6 +1,7 @@
 // The sans-IO FC port and initiator, wired back to back: exchanges and their
 // ids, data both ways in frames, and every refusal of the port.
 
+#include "services/control_path/fc_els.hpp"
 #include "services/control_path/fc_errc.hpp"
 #include "services/control_path/fc_initiator_session.hpp"
 #include "services/control_path/fc_target_session.hpp"
@@ -120,8 +121,8 @@ BOOST_FIXTURE_TEST_CASE(frames_not_for_the_port_or_not_fcp_are_dropped_with_a_re
   f.header.d_id = 0x010300;
   BOOST_TEST(port.on_frame(f, 0).dropped.find("not this port") != std::string::npos);
   f = command_frame(9);
-  f.header.type = 0x01;
-  BOOST_TEST(port.on_frame(f, 0).dropped.find("not FCP") != std::string::npos);
+  f.header.type = 0x05;
+  BOOST_TEST(port.on_frame(f, 0).dropped.find("neither FCP nor ELS") != std::string::npos);
   f = command_frame(9);
   f.header.r_ctl = 0x02;
   BOOST_TEST(!port.on_frame(f, 0).dropped.empty());
@@ -196,4 +197,49 @@ BOOST_FIXTURE_TEST_CASE(the_initiator_ignores_other_exchanges_and_fails_on_a_wro
   BOOST_TEST(host.on_frame(late).error().code == make_error_code(fc_errc::unexpected_frame));
   BOOST_TEST(!host.busy());
   BOOST_TEST(host.start({7, 0, {0x00}, 16, {1}}).error().code == make_error_code(fc_errc::bad_argument));
+}
+
+BOOST_AUTO_TEST_CASE(plogi_and_prli_payloads_sit_at_fc_ls_offsets) {
+  const auto p = encode_plogi(false, 0x3000000000010100, 0x3100000000010100);
+  BOOST_REQUIRE_EQUAL(p.size(), 116u);
+  BOOST_TEST(p[0] == 0x03);
+  BOOST_TEST(get_be(p.data() + 4 + 6, 2) == 2048u);          // receive data field size
+  BOOST_TEST(get_be(p.data() + 20, 8) == 0x3000000000010100u); // port name
+  BOOST_TEST(get_be(p.data() + 28, 8) == 0x3100000000010100u); // node name
+  BOOST_TEST(p[36 + 32] == 0x80);                             // class 3 valid
+  BOOST_TEST(decode_plogi(p).value().class3);
+  const auto prli = encode_prli(false);
+  BOOST_TEST(prli == (bytes{0x20, 0x10, 0, 20, 0x08, 0, 0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x22}));
+  BOOST_TEST(decode_prli(encode_prli(true)).value() == (els::target_function | 0x02));
+  auto other_type = prli;
+  other_type[4] = 0x05;
+  BOOST_TEST(!decode_prli(other_type));
+  BOOST_TEST(!decode_plogi(bytes(115, 0)));
+}
+
+BOOST_FIXTURE_TEST_CASE(a_port_requiring_login_drops_fcp_until_plogi_and_prli, fixture) {
+  target_port_config strict;
+  strict.require_login = true;
+  fc_target_session gate{strict, target};
+  BOOST_TEST(gate.on_frame(command_frame(1), 0).dropped.find("not logged in") != std::string::npos);
+  fc_initiator_session h{host_id, port_id};
+  auto prli_first = gate.on_frame(h.els_request(0x10, encode_prli(false)), 0);
+  BOOST_TEST(!h.els_reply(prli_first.frames.at(0), 0x10));  // LS_RJT: no PLOGI yet
+  BOOST_TEST(prli_first.frames.at(0).payload.at(5) == 0x03);
+  auto plogi = gate.on_frame(h.els_request(0x11, encode_plogi(false, 1, 2)), 0);
+  const auto& reply = plogi.frames.at(0);
+  BOOST_TEST(reply.header.r_ctl == r_ctl::els_reply);
+  BOOST_TEST(reply.header.type == fc_type_els);
+  BOOST_TEST(reply.header.rx_id != 0xFFFF);
+  BOOST_TEST(decode_plogi(h.els_reply(reply, 0x11).value()).value().port_name == (strict.port_name | port_id));
+  BOOST_TEST(gate.on_frame(command_frame(2), 0).dropped.find("not logged in") != std::string::npos);
+  auto prli = gate.on_frame(h.els_request(0x12, encode_prli(false)), 0);
+  BOOST_TEST(decode_prli(h.els_reply(prli.frames.at(0), 0x12).value()).value() == (els::target_function | 0x02));
+  auto fcp = gate.on_frame(command_frame(3), 0);
+  BOOST_TEST(fcp.dropped.empty());
+  BOOST_TEST(fcp.executed.has_value());
+  auto unknown = gate.on_frame(h.els_request(0x13, bytes{0x05, 0, 0, 0}), 0);  // LOGO
+  BOOST_TEST(unknown.frames.at(0).payload == encode_ls_rjt(els::reason_not_supported));
+  gate.on_frame(h.els_request(0x14, encode_plogi(false, 1, 2)), 0);  // a new PLOGI ends the process login
+  BOOST_TEST(!gate.on_frame(command_frame(4), 0).dropped.empty());
 }

@@ -58,11 +58,46 @@ target_output fc_target_session::on_frame(const fc_frame& f, std::uint64_t now_m
   const auto& h = f.header;
   if (h.d_id != config_.port_id)
     return {{}, {}, false, fmt::format("D_ID {:06x} is not this port ({:06x})", h.d_id, config_.port_id)};
-  if (h.type != fc_type_fcp) return {{}, {}, false, fmt::format("TYPE {:#04x} is not FCP", h.type)};
   if (h.f_ctl & f_ctl::exchange_responder) return {{}, {}, false, "a responder's frame sent to the responder"};
+  if (h.type == fc_type_els) return on_els(f);
+  if (h.type != fc_type_fcp) return {{}, {}, false, fmt::format("TYPE {:#04x} is neither FCP nor ELS", h.type)};
+  if (config_.require_login && h.r_ctl == r_ctl::unsolicited_command) {
+    auto it = logins_.find(h.s_id);
+    if (it == logins_.end() || !it->second)
+      return {{}, {}, false, fmt::format("S_ID {:06x} has not logged in (PLOGI, PRLI)", h.s_id)};
+  }
   if (h.r_ctl == r_ctl::unsolicited_command) return on_command(f, now_ms);
   if (h.r_ctl == r_ctl::solicited_data) return on_data(f);
   return {{}, {}, false, fmt::format("R_CTL {:#04x} is not an FCP IU a target receives", h.r_ctl)};
+}
+
+target_output fc_target_session::on_els(const fc_frame& f) {
+  const auto& h = f.header;
+  if (h.r_ctl != r_ctl::els_request || f.payload.empty())
+    return {{}, {}, false, fmt::format("ELS R_CTL {:#04x} is not a request", h.r_ctl)};
+  bytes reply;
+  const std::uint8_t command = f.payload[0];
+  if (command == els::plogi && decode_plogi(f.payload)) {
+    if (!logins_.count(h.s_id)) login_order_.push_back(h.s_id);
+    logins_[h.s_id] = false;  // a new PLOGI ends the process login (FC-LS)
+    while (login_order_.size() > config_.max_logins) {
+      logins_.erase(login_order_.front());
+      login_order_.pop_front();
+    }
+    reply = encode_plogi(true, config_.port_name | config_.port_id, config_.node_name | config_.port_id);
+  } else if (command == els::prli && decode_prli(f.payload) && logins_.count(h.s_id)) {
+    logins_[h.s_id] = true;
+    reply = encode_prli(true);
+  } else {
+    reply = encode_ls_rjt(command == els::plogi || command == els::prli ? 0x03 /* logical error */
+                                                                       : els::reason_not_supported);
+  }
+  target_output out;
+  auto frame = frame_to(h, next_rx_id(), r_ctl::els_reply, f_ctl::last_sequence | f_ctl::sequence_initiative, std::move(reply));
+  frame.header.type = fc_type_els;
+  out.frames.push_back(std::move(frame));
+  as_sequence(out.frames, 0, seq_id_++);
+  return out;
 }
 
 target_output fc_target_session::answer_only(const fc_header& cmnd, std::uint16_t rx_id, const fcp_rsp& rsp) {

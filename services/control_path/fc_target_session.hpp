@@ -24,10 +24,16 @@
 // FCP_RSP with response code 02h, a task management request 04h, a full
 // exchange table status TASK SET FULL; none of them reaches the SCSI target.
 //
+// Login (FC-LS): PLOGI and PRLI (FCP) from an initiator get LS_ACC; any other
+// ELS gets LS_RJT (command not supported), a PRLI before PLOGI LS_RJT
+// (logical error). With require_login, an FCP_CMND from a port without both
+// logins is dropped (class 3: no reject); without it, FCP works unlogged too.
+//
 // Retries: a completed exchange's answer is kept for the last replay_window
 // exchanges; an FCP_CMND with the same S_ID, OX_ID and IU bytes gets that
 // answer again and runs nothing, so a retried command never executes twice.
 
+#include "services/control_path/fc_els.hpp"
 #include "services/control_path/fc_frame.hpp"
 #include "services/control_path/fcp.hpp"
 #include "services/control_path/scsi_target.hpp"
@@ -47,6 +53,10 @@ struct target_port_config {
   std::size_t data_frame_bytes = 2048;     // FCP_DATA payload per frame (a multiple of 4)
   std::uint32_t max_data_out_bytes = 4096; // the largest parameter list accepted
   std::size_t replay_window = 256;         // completed exchanges kept for retries (0: none)
+  bool require_login = false;              // FCP only after PLOGI and PRLI
+  std::size_t max_logins = 64;             // initiators logged in at once (the oldest is forgotten)
+  std::uint64_t port_name = 0x3000000000000000;  // WWPN, NAA 3; the port id is added
+  std::uint64_t node_name = 0x3100000000000000;  // WWNN, NAA 3; the port id is added
 };
 
 /// One command the SCSI target ran: what the port server's exec log records.
@@ -92,6 +102,7 @@ private:
   };
   using key = std::uint64_t;  // S_ID << 16 | OX_ID
   target_output on_command(const fc_frame& f, std::uint64_t now_ms);
+  target_output on_els(const fc_frame& f);
   target_output on_data(const fc_frame& f);
   target_output run(const fc_header& cmnd, exchange ex);
   target_output answer_only(const fc_header& cmnd, std::uint16_t rx_id, const fcp_rsp& rsp);
@@ -104,6 +115,8 @@ private:
   std::map<key, exchange> open_;
   std::map<key, kept> kept_;
   std::deque<key> kept_order_;
+  std::map<std::uint32_t, bool> logins_;  // S_ID -> PRLI done (PLOGI done when present)
+  std::deque<std::uint32_t> login_order_;
   std::uint16_t last_rx_id_ = 0;
   std::uint8_t seq_id_ = 0;
 };

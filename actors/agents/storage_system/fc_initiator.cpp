@@ -1,5 +1,6 @@
 #include "actors/agents/storage_system/fc_initiator.hpp"
 
+#include "services/control_path/fc_els.hpp"
 #include "services/control_path/fc_errc.hpp"
 
 #include <fmt/format.h>
@@ -23,6 +24,35 @@ result<void> fc_initiator::send_frame(const cp::fc_frame& f) {
   return sent;
 }
 
+result<bytes> fc_initiator::els(bytes request, std::chrono::steady_clock::time_point deadline) {
+  const std::uint16_t ox_id = els_ox_id_;
+  els_ox_id_ = static_cast<std::uint16_t>(els_ox_id_ == 0xFFFE ? 0xFF00 : els_ox_id_ + 1);
+  SM_TRYV(send_frame(session_.els_request(ox_id, std::move(request))));
+  for (;;) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return make_error(fc_errc::timeout, fmt::format("ELS OX_ID {:04x}: no reply", ox_id));
+    SM_TRY(auto got, receive_message(link_.get(), cp::max_frame_bytes, left));
+    if (got.closed) return make_error(fc_errc::link_down, "the FC port closed the link during login");
+    if (!got.message) continue;
+    SM_TRY(auto frame, cp::decode_frame(*got.message));
+    if (frame.header.type != cp::fc_type_els || frame.header.ox_id != ox_id) continue;  // a late frame of an old exchange
+    return session_.els_reply(frame, ox_id);
+  }
+}
+
+result<void> fc_initiator::connect(std::chrono::steady_clock::time_point deadline) {
+  SM_TRY(link_, connect_seqpacket(options_.socket_path));
+  if (!options_.login) return success();
+  // PLOGI, then PRLI: the port's answers must accept both, or nothing is sent.
+  auto logged = els(cp::encode_plogi(false, options_.port_name, options_.node_name), deadline);
+  if (logged) logged = els(cp::encode_prli(false), deadline);
+  if (!logged) {
+    link_.reset();
+    return logged.error();
+  }
+  return success();
+}
+
 result<cp::scsi_outcome> fc_initiator::execute(std::uint16_t ox_id, std::uint64_t lun, const std::array<std::uint8_t, 16>& cdb,
                                                std::uint32_t data_in_len, std::chrono::milliseconds timeout,
                                                const bytes& data_out) {
@@ -37,9 +67,8 @@ result<cp::scsi_outcome> fc_initiator::execute(std::uint16_t ox_id, std::uint64_
   // is whole or nothing), so one reconnect and resend is safe.
   for (int attempt = 0;; ++attempt) {
     if (!link_) {
-      auto fd = connect_seqpacket(options_.socket_path);
-      if (!fd) return give_up(fd.error());
-      link_ = std::move(fd).value();
+      auto up = connect(deadline);
+      if (!up) return give_up(up.error());
     }
     auto sent = send_frame(command);
     if (sent) break;

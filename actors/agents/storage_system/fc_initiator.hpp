@@ -2,6 +2,11 @@
 // fc_initiator: a blocking FCP initiator over the simulated FC link, for the
 // host that has the link. execute() runs one exchange to its FCP_RSP.
 //
+// Login: on every (re)connect it logs in first (PLOGI, then PRLI for FCP),
+// as an N_Port does after a link comes up; a refused login fails the call
+// (unexpected_frame). The ELS exchanges use OX_IDs FF00-FFFE; the port keeps
+// nothing of them, so they never collide with a command's OX_ID.
+//
 // Thread-safe: calls are serialized (one exchange at a time on the link, as
 // one fc_initiator_session holds one). The link is connected on first use
 // and again on the next call after it dropped.
@@ -32,6 +37,9 @@ struct initiator_options {
   std::string socket_path;
   std::uint32_t own_id = 0x010100;     // S_ID of this host's port
   std::uint32_t target_id = 0x010200;  // D_ID of the storage port
+  bool login = true;                   // PLOGI + PRLI on each connect
+  std::uint64_t port_name = 0x3000000000010100;  // our WWPN (NAA 3, locally assigned)
+  std::uint64_t node_name = 0x3100000000010100;  // our WWNN
 };
 
 class fc_initiator {
@@ -48,10 +56,13 @@ public:
 
 private:
   result<void> send_frame(const cp::fc_frame& f);
+  result<void> connect(std::chrono::steady_clock::time_point deadline);
+  result<bytes> els(bytes request, std::chrono::steady_clock::time_point deadline);
   initiator_options options_;
   std::mutex mutex_;
   unique_fd link_;
   cp::fc_initiator_session session_;
+  std::uint16_t els_ox_id_ = 0xFF00;
 };
 
 } // namespace storemesh::actors::storage_system

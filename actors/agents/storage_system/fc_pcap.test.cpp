@@ -58,9 +58,9 @@ BOOST_AUTO_TEST_CASE(tshark_decodes_the_fc2_capture_as_fcp_with_scsi_command_nam
   const auto summary = run("tshark -r " + o.pcap_path + " 2>/dev/null");
   const auto detail = run("tshark -r " + o.pcap_path + " -V 2>/dev/null");
   BOOST_TEST_MESSAGE(summary);
-  BOOST_TEST(count(summary, "\n") == 9u * 2 + 6 /* data-in frames */ + 2 /* XFER_RDY, data-out */);
+  BOOST_TEST(count(summary, "\n") == 4u /* PLOGI, PRLI and their LS_ACC */ + 9 * 2 + 6 /* data-in frames */ + 2 /* XFER_RDY, data-out */);
   for (const char* name : {"SCSI: Inquiry", "SCSI: Report LUNs", "SCSI: Test Unit Ready", "SCSI: Service Action In(16)", "READCAPACITY16",
-                           "SCSI: Mode Sense(6)", "SCSI: Data In", "SCSI: Response", "XFER_RDY", "SCSI Command: 0xc0", "SCSI Command: 0xc1"})
+                           "SCSI: Mode Sense(6)", "SCSI: Data In", "SCSI: Response", "XFER_RDY", "SCSI Command: 0xc0", "SCSI Command: 0xc1", "FC ELS 140 PLOGI", "ACC (PLOGI)", "FC ELS 44 PRLI", "ACC (PRLI)"})
     BOOST_TEST(summary.find(name) != std::string::npos, name);
   BOOST_TEST(count(detail, "FCP: FCP_CMND") == 9u);
   BOOST_TEST(count(detail, "FCP: FCP_RSP") == 9u);
@@ -82,7 +82,7 @@ BOOST_AUTO_TEST_CASE(tshark_checks_the_crc_of_the_capture_with_frame_delimiters)
   session(s);
   const auto detail = run("tshark -r " + o.pcap_path + " -V 2>/dev/null");
   const auto frames = count(run("tshark -r " + o.pcap_path + " 2>/dev/null"), "\n");
-  BOOST_TEST(frames == 26u);
+  BOOST_TEST(frames == 30u);
   BOOST_TEST(count(detail, "[CRC Status: Good]") == frames);
   BOOST_TEST(detail.find("SOFi3 - SOF Initiate Class 3") != std::string::npos);
   BOOST_TEST(detail.find("EOFt- - EOF Terminate") != std::string::npos);

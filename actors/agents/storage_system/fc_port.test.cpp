@@ -48,11 +48,11 @@ BOOST_AUTO_TEST_CASE(every_command_runs_through_the_fc_port_and_is_logged_once) 
   s.port->stop();
   const auto log = lines(read_text(s.dir / "exec.log"));
   BOOST_REQUIRE_EQUAL(log.size(), 16u);
-  BOOST_TEST(log[0] == "0100 0001 010100 12 0 00");  // OX_ID RX_ID S_ID OPCODE LUN STATUS
+  BOOST_TEST(log[0] == "0100 0003 010100 12 0 00");  // RX_IDs 1 and 2 went to PLOGI and PRLI  // OX_ID RX_ID S_ID OPCODE LUN STATUS
   BOOST_TEST(log[10].substr(0, 4) == "010a");
   BOOST_TEST(log[10].find(" c3 1 00") != std::string::npos, log[10]);
   BOOST_TEST(log[14].find(" 00 5 02") != std::string::npos, log[14]);
-  BOOST_TEST(log[15] == "0777 0010 010100 28 0 02");
+  BOOST_TEST(log[15] == "0777 0012 010100 28 0 02");
   const auto c = s.port->counters();
   BOOST_TEST(c.executed == 16u);
   BOOST_TEST(c.malformed == 0u);
@@ -101,7 +101,7 @@ BOOST_AUTO_TEST_CASE(a_port_that_goes_away_is_link_down_and_the_initiator_reconn
 BOOST_AUTO_TEST_CASE(a_silent_port_is_a_timeout_and_a_late_answer_is_ignored) {
   temp_dir d;
   auto listener = listen_seqpacket(d / "silent.sock").value();
-  fc_initiator host({d / "silent.sock"});
+  fc_initiator host({d / "silent.sock", 0x010100, 0x010200, /*login=*/false});
   const auto t0 = std::chrono::steady_clock::now();
   auto r = host.execute(0x0300, 0, {0x00}, 0, std::chrono::milliseconds(200));
   BOOST_REQUIRE(!r);
@@ -164,4 +164,17 @@ BOOST_AUTO_TEST_CASE(commands_from_several_threads_each_complete) {
   BOOST_TEST_MESSAGE("1000 TEST UNIT READY exchanges from 4 threads in " << seconds << " s: " << 1000 / seconds << "/s");
   s.port->stop();
   BOOST_TEST(lines(read_text(s.dir / "exec.log")).size() == 1000u);
+}
+
+BOOST_AUTO_TEST_CASE(a_port_requiring_login_serves_only_initiators_that_logged_in) {
+  port_server_options o;
+  o.port.require_login = true;
+  storage_system s(o);
+  BOOST_TEST(s.control("test-unit-ready").text == "done");  // fc_initiator logs in on connect
+  fc_initiator rude({s.dir / "fc.sock", 0x010101, 0x010200, /*login=*/false});
+  auto r = rude.execute(0x0500, 0, {0x00}, 0, std::chrono::milliseconds(300));
+  BOOST_REQUIRE(!r);
+  BOOST_TEST(r.error().code == make_error_code(cp::fc_errc::timeout), r.error().message());
+  BOOST_TEST(s.port->counters().dropped == 1u);
+  BOOST_TEST(s.port->counters().executed == 1u);
 }
