@@ -243,3 +243,29 @@ BOOST_FIXTURE_TEST_CASE(a_port_requiring_login_drops_fcp_until_plogi_and_prli, f
   gate.on_frame(h.els_request(0x14, encode_plogi(false, 1, 2)), 0);  // a new PLOGI ends the process login
   BOOST_TEST(!gate.on_frame(command_frame(4), 0).dropped.empty());
 }
+
+BOOST_FIXTURE_TEST_CASE(the_same_write_command_before_its_data_asks_for_the_data_again, fixture) {
+  const auto cmd = build_command("snapshot-create", {"again"}).value();
+  fc_initiator_session first{host_id, port_id};
+  const auto cmnd = first.start({0x0600, 0, cmd.cdb, 0, cmd.data_out}).value();
+  const auto xfer = port.on_frame(cmnd, 0).frames.at(0);
+  // the initiator lost its link before sending the data; a new one retries
+  fc_initiator_session second{host_id, port_id};
+  const auto retry = second.start({0x0600, 0, cmd.cdb, 0, cmd.data_out}).value();
+  BOOST_TEST((retry.payload == cmnd.payload));
+  auto again = port.on_frame(retry, 5);
+  BOOST_REQUIRE_EQUAL(again.frames.size(), 1u);
+  BOOST_TEST(again.frames[0].header.r_ctl == r_ctl::data_descriptor);
+  BOOST_TEST(again.frames[0].header.rx_id == xfer.header.rx_id);
+  auto data = second.on_frame(again.frames[0]).value().send.at(0);
+  auto done = port.on_frame(data, 6);
+  BOOST_REQUIRE(done.executed);
+  BOOST_TEST(luns.mutations == 1);
+  auto other = build_command("snapshot-create", {"other"}).value();
+  fc_initiator_session third{host_id, port_id};
+  auto open = port.on_frame(third.start({0x0700, 0, other.cdb, 0, other.data_out}).value(), 7);
+  BOOST_TEST(open.frames.size() == 1u);
+  auto clash = build_command("snapshot-create", {"clashing"}).value();  // another IU: its length differs
+  fc_initiator_session fourth{host_id, port_id};
+  BOOST_TEST(!port.on_frame(fourth.start({0x0700, 0, clash.cdb, 0, clash.data_out}).value(), 8).dropped.empty());
+}

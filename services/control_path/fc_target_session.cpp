@@ -111,7 +111,19 @@ target_output fc_target_session::answer_only(const fc_header& cmnd, std::uint16_
 target_output fc_target_session::on_command(const fc_frame& f, std::uint64_t now_ms) {
   const auto& h = f.header;
   const key_t k = key_of(h);
-  if (open_.count(k)) return {{}, {}, false, fmt::format("OX_ID {:04x} is an open exchange", h.ox_id)};
+  if (auto open = open_.find(k); open != open_.end()) {
+    if (open->second.cmnd_iu != f.payload)
+      return {{}, {}, false, fmt::format("OX_ID {:04x} is an open exchange", h.ox_id)};
+    // The same command again before its data-out came (the initiator lost its
+    // link): nothing ran yet, so ask for the data again on the same exchange.
+    open->second.data_out.clear();
+    open->second.opened_ms = now_ms;
+    target_output out;
+    out.frames.push_back(frame_to(h, open->second.rx_id, r_ctl::data_descriptor, f_ctl::sequence_initiative,
+                                  encode_fcp_xfer_rdy({0, open->second.command.data_length})));
+    as_sequence(out.frames, 0, seq_id_++);
+    return out;
+  }
   if (auto it = kept_.find(k); it != kept_.end() && it->second.cmnd_iu == f.payload) {
     target_output out;
     out.frames = it->second.frames;

@@ -20,7 +20,8 @@
 // Refusals (FC_FORMAT.md, "Refusals"): a frame not for this port's D_ID, of a
 // TYPE other than FCP, of an unknown R_CTL, FCP_DATA for no open exchange, or
 // an FCP_CMND reusing the OX_ID of an open exchange is dropped (class 3 has no
-// way to reject it; `dropped` says why). A malformed FCP_CMND IU gets an
+// way to reject it; `dropped` says why); the same FCP_CMND again while its
+// exchange waits for data-out gets FCP_XFER_RDY again (nothing ran yet). A malformed FCP_CMND IU gets an
 // FCP_RSP with response code 02h, a task management request 04h, a full
 // exchange table status TASK SET FULL; none of them reaches the SCSI target.
 //
