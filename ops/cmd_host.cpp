@@ -58,9 +58,12 @@ void list_hosts(const list_options& o) {
 
 } // namespace
 
+void add_host_control(CLI::App& host);
+
 void register_host(CLI::App& app) {
-  auto* hostcmd = app.add_subcommand("host", "register hosts, change their state, list them");
+  auto* hostcmd = app.add_subcommand("host", "register hosts, change their state, list them; link their FC ports, run their interceptors");
   hostcmd->require_subcommand(1);
+  add_host_control(*hostcmd);
 
   {
     auto o = std::make_shared<inject_options>();

@@ -36,7 +36,7 @@ volatile std::sig_atomic_t stop_requested = 0;
 void on_signal(int) { stop_requested = 1; }
 
 struct serve_options {
-  std::string name, fc, luns, pcap, exec_log;
+  std::string name, fc, luns, pcap, exec_log, hold_while;
   std::vector<std::string> lun_specs;
   bool pcap_delimiters = false;
   bool require_login = false;
@@ -60,6 +60,7 @@ void serve(const serve_options& o) {
   po.pcap_link = o.pcap_delimiters ? services::control_path::pcap_link_type::fc2_with_frame_delims
                                    : services::control_path::pcap_link_type::fc2;
   po.exec_log_path = o.exec_log;
+  po.hold_while = o.hold_while;
   po.port.require_login = o.require_login;
   auto port = must(ss::fc_port_server::start(po, *luns), "FC port " + o.fc);
   fmt::print("storage {} serving FC port {}: luns {}\n", o.name, o.fc, fmt::join(luns->luns(), ","));
@@ -86,6 +87,8 @@ void add_storage_serve(CLI::App& storage) {
   cmd->add_option("--pcap", o->pcap, "capture every frame to this pcap file (LINKTYPE_FC_2)");
   cmd->add_flag("--pcap-delimiters", o->pcap_delimiters, "capture with SOF/CRC/EOF (LINKTYPE_FC_2_WITH_FRAME_DELIMS)");
   cmd->add_option("--exec-log", o->exec_log, "append one line per executed command: OX_ID RX_ID S_ID OPCODE LUN STATUS");
+  cmd->add_option("--hold-while", o->hold_while,
+                  "test hook: a command that arrives while this file exists waits until it is removed");
   cmd->add_flag("--require-login", o->require_login, "drop FCP commands from ports that did not PLOGI and PRLI first");
   cmd->callback([o] { serve(*o); });
 }

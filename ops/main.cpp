@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   register_topology(app);
   register_route(app);
   register_datagram(app);
+  register_storage(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -158,8 +158,12 @@ result<control_reply> decode_reply_body(const std::uint8_t* p, std::size_t n) {
     r.error_code = text(m.getErrorCode());
     r.message = text(m.getMessage());
     r.scsi_status = m.getScsiStatus();
-    r.sense.assign(m.getSense().begin(), m.getSense().end());
-    r.data.assign(m.getData().begin(), m.getData().end());
+    // One get each: every get counts against the traversal limit, which is
+    // the body's own size, so reading a large field twice would exceed it.
+    const auto sense = m.getSense();
+    r.sense.assign(sense.begin(), sense.end());
+    const auto data = m.getData();
+    r.data.assign(data.begin(), data.end());
     r.ox_id = m.getOxId();
     r.rx_id = m.getRxId();
     r.path = texts(m.getPath());

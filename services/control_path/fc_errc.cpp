@@ -28,6 +28,7 @@ public:
       case fc_errc::link_down: return "FC link down";
       case fc_errc::timeout: return "timed out";
       case fc_errc::io_failure: return "I/O failure";
+      case fc_errc::not_sent: return "FC port unreachable, command not sent";
     }
     return "unknown fc error " + std::to_string(value);
   }

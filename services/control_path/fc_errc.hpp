@@ -51,6 +51,9 @@ enum class fc_errc {
   timeout,
   /// A system call failed (the detail names it and errno's text).
   io_failure,
+  /// The FC port could not be reached or logged in to: the command was not
+  /// sent (unlike link_down and timeout, after which it may have run).
+  not_sent,
 };
 
 const std::error_category& fc_category() noexcept;

@@ -68,11 +68,13 @@ result<cp::scsi_outcome> fc_initiator::execute(std::uint16_t ox_id, std::uint64_
   for (int attempt = 0;; ++attempt) {
     if (!link_) {
       auto up = connect(deadline);
-      if (!up) return give_up(up.error());
+      if (!up) return give_up(make_error(fc_errc::not_sent, up.error().message()));
     }
     auto sent = send_frame(command);
     if (sent) break;
-    if (attempt == 1 || sent.error().code != make_error_code(fc_errc::link_down)) return give_up(sent.error());
+    // A send refused whole never left: the command was not sent.
+    if (attempt == 1 || sent.error().code != make_error_code(fc_errc::link_down))
+      return give_up(make_error(fc_errc::not_sent, sent.error().message()));
   }
   for (;;) {
     // rounded up: a wait cut short by truncation would report the timeout early

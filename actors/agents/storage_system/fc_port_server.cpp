@@ -12,6 +12,7 @@
 #include <optional>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <thread>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <vector>
@@ -57,6 +58,18 @@ struct fc_port_server::state {
     return success();
   }
 
+  void hold(const cp::fc_frame& f) {
+    if (options.hold_while.empty() || f.header.r_ctl != cp::r_ctl::unsolicited_command)
+      return;
+    if (::access(options.hold_while.c_str(), F_OK) != 0)
+      return;
+    spdlog::info("fc port {}: holding OX_ID {:04x} while {} exists", options.socket_path, f.header.ox_id,
+                 options.hold_while);
+    while (::access(options.hold_while.c_str(), F_OK) == 0)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    spdlog::info("fc port {}: released OX_ID {:04x}", options.socket_path, f.header.ox_id);
+  }
+
   // One message from a connection: decode, run, log, answer. false: close it.
   result<bool> on_message(connection& c, const bytes& message) {
     auto frame = cp::decode_frame(message);
@@ -67,6 +80,7 @@ struct fc_port_server::state {
     }
     count(&port_counters::frames_in);
     SM_TRYV(capture(frame.value()));
+    hold(frame.value());
     auto out = session.on_frame(frame.value(), now_ms());
     if (!out.dropped.empty()) {
       count(&port_counters::dropped);

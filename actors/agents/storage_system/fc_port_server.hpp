@@ -41,6 +41,10 @@ struct port_server_options {
   std::string pcap_path;                    // empty: no capture
   cp::pcap_link_type pcap_link = cp::pcap_link_type::fc2;
   std::string exec_log_path;                // empty: no exec log
+  /// Test hook (`--hold-while FILE`): an FCP_CMND that arrives while this
+  /// file exists waits, unexecuted, until it is gone, as a slow array would;
+  /// tests hold a command mid-way this way instead of racing a window.
+  std::string hold_while;
   std::size_t max_connections = 8;
   std::chrono::milliseconds connection_idle{300000};
   std::chrono::milliseconds exchange_idle{10000};

@@ -1,0 +1,66 @@
+#pragma once
+// What a control host reads from the log, on a thread of its own (log_tail):
+// every storage system and every control host, folded with the deciders' own
+// evolve, and the outcome of each command it sent, by command id and the
+// offset it was appended at. The offset matters: a retried request is sent
+// under the id of its first attempt, and the runtime refuses it as a
+// duplicate; the first attempt's acceptance, also in the log under that id,
+// must not pass for the retry's.
+
+#include "actors/agents/log_tail/log_tail.hpp"
+#include "services/control_path/control_host.hpp"
+#include "services/control_path/storage_system.hpp"
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+namespace storemesh::actors::control_host {
+
+struct log_snapshot {
+  std::map<std::string, services::storage::state> storages;
+  std::map<std::string, services::control_host::state> hosts;
+};
+
+/// What became of one command.
+struct command_outcome {
+  bool accepted = false;
+  std::string code, reason;  ///< refused
+  std::uint16_t ox_id = services::storage::unassigned_ox_id;  ///< a convert's exchange id
+};
+
+class control_view {
+public:
+  control_view(std::unique_ptr<events::event_log> log, topics names, std::string self);
+
+  void start() { tail_.start(); }
+  void stop() { tail_.stop(); }
+  bool wait_caught_up(std::chrono::milliseconds timeout) { return tail_.wait_caught_up(timeout); }
+
+  [[nodiscard]] log_snapshot snapshot() const;
+  /// The outcome of the command `id` appended at `command_offset`, once read
+  /// (at most `timeout`).
+  [[nodiscard]] std::optional<command_outcome> wait_outcome(const std::array<std::uint8_t, 16>& id,
+                                                            std::int64_t command_offset,
+                                                            std::chrono::milliseconds timeout);
+
+private:
+  void reset();
+  void fold(const events::envelope::decoded_envelope& e);
+  void record(std::string key, command_outcome o);
+
+  mutable std::mutex mutex_;
+  log_snapshot state_;
+  std::unordered_map<std::string, command_outcome> outcomes_;
+  std::deque<std::string> order_;  ///< oldest first: outcomes are kept for the newest 65536 commands
+  std::atomic<int> waiting_{0};
+  agents::log_tail tail_;
+};
+
+} // namespace storemesh::actors::control_host
