@@ -199,13 +199,15 @@ assert len(oxes) == len(set(oxes)), f"an exchange id executed twice: {sorted(oxe
 PY
 ctl snapshot list 1 --via host-a >out.txt || fail "list after the kill"
 
-check "the log holds every exchange with a unique exchange id; audit passes"
+check "the log holds every exchange with a unique exchange id, each answered or failed; audit passes"
+# A host replies once its answer command is durable; the daemon decides it a moment later.
+until_true 60 "every exchange closed" fab "all(e['status'] in ('answered', 'failed') for e in x.values() if e['ox_id'] is not None)"
 python3 - "$(exchanges)" <<'PY' || fail "exchanges: $(exchanges)"
 import json, sys
 xs = [json.loads(l) for l in sys.argv[1].splitlines() if l]
 oxes = [x["ox_id"] for x in xs if x["ox_id"] is not None]
 assert len(oxes) == len(set(oxes)), "an OX_ID was assigned twice"
-assert all(x["status"] in ("answered", "failed") for x in xs if x["ox_id"] is not None), [x for x in xs if x["status"] == "open"]
+assert len(oxes) >= 17, f"only {len(oxes)} exchanges converted"
 PY
 sm audit --trust op.key.pub >audit.txt 2>&1 || fail "audit: $(tail -n 8 audit.txt)"
 grep -q "verdict.*OK" audit.txt || fail "audit verdict is not OK: $(tail -n 8 audit.txt)"
