@@ -22,6 +22,7 @@
 #include "services/tunnels/quorum/cluster_codec.hpp"
 #include "services/consensus/agreement_codec.hpp"
 #include "services/consensus/router_node_codec.hpp"
+#include "services/control_path/storage_system_codec.hpp"
 
 #include <fmt/core.h>
 
@@ -131,7 +132,9 @@ int run(const std::string& data) {
                        check_kind<services::kv::entity>(*log.value(), names, snapshots.value(), out),
                        check_kind<services::cluster::entity>(*log.value(), names, snapshots.value(), out),
                        check_kind<services::router::entity>(*log.value(), names, snapshots.value(), out),
-                       check_kind<services::topology::entity>(*log.value(), names, snapshots.value(), out)})
+                       check_kind<services::topology::entity>(*log.value(), names, snapshots.value(), out),
+                       check_kind<services::storage::entity>(*log.value(), names, snapshots.value(), out),
+                       check_kind<services::control_host::entity>(*log.value(), names, snapshots.value(), out)})
     if (!checked)
       out.mismatches.push_back("replaying the events: " + checked.error().message());
   for (const auto& [entity, left] : snapshots.value())
