@@ -286,6 +286,7 @@ void command_intake::run() {
       if (!n)
         return fail("reading " + topic_ + "/" + std::to_string(c.p.value) + ": " + n.error().message());
       check_batch(topic_, c.p, batch, verdicts);
+      await_publications(verdicts, batch.size());
       for (std::size_t i = 0; i < batch.size(); ++i)
         dispatch(c, batch[i], std::move(verdicts[i]));
       any = any || n.value() > 0;
@@ -353,6 +354,26 @@ command_intake::verdict command_intake::check(const std::string&, partition_id p
   rec->env.emplace(std::move(env).value());
   v.command = std::move(rec);
   return v;
+}
+
+// A command's author may have acted on an event it read in the log (`host
+// down` answered, then `copy migrate` to that host). The event was readable
+// as soon as its round was written, a moment before the round's callbacks
+// publish it to the fleet view; on a busy machine the writer's thread can be
+// off the CPU in between for longer than it takes to read the new command and
+// decide it against the old view. That round began before this command was
+// written, so waiting for the round in flight now closes the window; only
+// for deciders that read the view, and bounded (a fenced round waits for
+// the group's news, which this thread polls).
+void command_intake::await_publications(const std::vector<verdict>& verdicts, std::size_t n) const {
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!verdicts[i].command)
+      continue;
+    if (const auto* k = find_entity_kind(verdicts[i].kind); k != nullptr && k->reads_fleet) {
+      ctx_.writer->await_round_in_flight(std::chrono::seconds(1));
+      return;
+    }
+  }
 }
 
 void command_intake::dispatch(const cursor& c, const events::record_view& r, verdict v) {

@@ -98,6 +98,7 @@ private:
   };
 
   void run();
+  void await_publications(const std::vector<verdict>& verdicts, std::size_t n) const;
   /// Thread-safe: the signature checks of one batch run on two threads.
   [[nodiscard]] verdict check(const std::string& topic, partition_id p, const events::record_view& r) const;
   void dispatch(const cursor& c, const events::record_view& r, verdict v);

@@ -21,6 +21,7 @@ entity_kind describe() {
       [](caf::local_actor& spawner, const runtime_context* ctx, const std::string& id, ownership_epoch tenure,
          caf::actor router) { return spawner.spawn<entity_actor<Entity>>(ctx, id, tenure, std::move(router)); },
       [] { return std::unique_ptr<projection>(new entity_projection<Entity>()); },
+      uses_fleet<Entity>::value,
   };
 }
 

@@ -69,6 +69,10 @@ struct entity_kind {
                            ownership_epoch tenure, caf::actor router)>
       spawn;
   std::function<std::unique_ptr<projection>()> make_projection;
+  /// Its decider reads the fleet view (entity_traits.hpp, uses_fleet): the
+  /// intake lets the writer's round in flight publish before it hands such
+  /// a command over (command_intake.cpp says why).
+  bool reads_fleet = false;
 };
 
 [[nodiscard]] const std::vector<entity_kind>& entity_kinds();

@@ -61,6 +61,19 @@ void log_writer::barrier() {
   done.wait();
 }
 
+void log_writer::await_round_in_flight(std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  const auto target = rounds_started_;
+  ++round_waiters_;
+  round_done_.wait_for(lock, timeout, [&] { return rounds_done_ >= target; });
+  --round_waiters_;
+}
+
+std::size_t log_writer::round_waiters() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return round_waiters_;
+}
+
 void log_writer::stop() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -91,9 +104,15 @@ void log_writer::run() {
       queue_.clear();
       positions = positions_;
       positions_changed_ = false;
+      ++rounds_started_;
     }
     write_round(round, positions);
     round.clear();
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      rounds_done_ = rounds_started_;
+    }
+    round_done_.notify_all();
   }
 }
 

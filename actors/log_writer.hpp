@@ -70,6 +70,15 @@ public:
   /// Returns once every request submitted before, and the positions set
   /// before, are written (or failed).
   void barrier();
+  /// Returns once the round being written when it is called (if any) has
+  /// run its callbacks, or after `timeout`. A round's records are readable a
+  /// moment before its callbacks run (a FileLog reader sees them once
+  /// written); a reader that acted on them, and whose command was read
+  /// after, must not be decided before those callbacks (the fleet view's
+  /// publications) ran. Unlike barrier() it does not wait for what is queued.
+  void await_round_in_flight(std::chrono::milliseconds timeout);
+  /// Callers inside await_round_in_flight now (for tests).
+  [[nodiscard]] std::size_t round_waiters() const;
 
   /// Appends what is queued, then stops the thread. Idempotent.
   void stop();
@@ -118,6 +127,10 @@ private:
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<request> queue_;
+  std::uint64_t rounds_started_ = 0;  // mutex_
+  std::uint64_t rounds_done_ = 0;     // mutex_
+  std::size_t round_waiters_ = 0;     // mutex_
+  std::condition_variable round_done_;
   events::offsets_commit positions_;  // mutex_
   bool positions_changed_ = false;    // mutex_
   bool stopping_ = false;

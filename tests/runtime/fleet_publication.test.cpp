@@ -177,4 +177,46 @@ BOOST_FIXTURE_TEST_CASE(the_fleet_view_has_a_hosts_event_before_its_actor_hears_
   BOOST_TEST(wait_for(host::host_state::down, std::chrono::seconds(20)));
 }
 
+// The other half of the window: the writer's round is readable (a client may
+// have read the host's event and sent a migration) but the writer's thread
+// is off the CPU before the round's callbacks publish it. The intake waits for
+// the round in flight before it hands a fleet-reading command over
+// (command_intake::await_publications); here the wait itself is held to its
+// word: it returns only once the round's callbacks ran, however long the
+// writer is held between the append and them.
+BOOST_FIXTURE_TEST_CASE(waiting_for_the_round_in_flight_returns_after_its_callbacks, runtime_fixture) {
+  const auto topic = names().events(host::entity::kind);
+  after_append_log log(operator_log(), topic);
+  actors::log_writer writer(log, names(), events::crypto::key_pair::generate(), "round-test");
+  std::promise<void> gate;
+  auto gate_open = gate.get_future().share();
+  std::promise<void> appended;
+  log.arm([&] {
+    appended.set_value();
+    gate_open.wait_for(std::chrono::seconds(30));  // the writer's thread, held after the append
+  });
+  std::atomic<bool> published{false};
+  std::vector<events::record> records;
+  records.push_back(events::record{"h1", "x", 1});
+  writer.submit({actors::append_part{topic, partition_id{0}, std::move(records)}},
+                [&](result<std::vector<offset>> r) { published = r.has_value(); });
+  appended.get_future().wait();
+  BOOST_REQUIRE(log.end_offset(topic, partition_id{0}).value().value > 0);  // readable already
+
+  std::atomic<bool> returned{false};
+  bool published_when_returned = false;
+  std::thread waiter([&] {
+    writer.await_round_in_flight(std::chrono::seconds(30));
+    published_when_returned = published.load();
+    returned = true;
+  });
+  while (!returned && writer.round_waiters() == 0)
+    std::this_thread::yield();
+  BOOST_TEST(!returned.load(), "the wait returned while the round's callbacks had not run");
+  gate.set_value();
+  waiter.join();
+  BOOST_TEST(published_when_returned);
+  writer.stop();
+}
+
 } // namespace storemesh::testing::runtime
