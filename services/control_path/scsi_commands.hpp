@@ -18,6 +18,7 @@
 //   replication-stop     -        C4h
 //   replication-status   -        C5h, allocation 80
 
+#include "events/envelope/envelope_json.hpp"
 #include "events/error.hpp"
 #include "services/control_path/bytes.hpp"
 
@@ -28,6 +29,8 @@
 #include <vector>
 
 namespace storemesh::services::control_path {
+
+using events::envelope::json_string;
 
 struct built_command {
   std::string operation;
@@ -71,7 +74,5 @@ struct rendering {
 [[nodiscard]] result<rendering> render_outcome(const built_command& command, std::uint8_t status,
                                                const bytes& sense, const bytes& data_in);
 
-/// JSON string literal with the escapes RFC 8259 requires.
-[[nodiscard]] std::string json_string(std::string_view s);
 
 } // namespace storemesh::services::control_path
