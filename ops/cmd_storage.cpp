@@ -100,6 +100,7 @@ struct exchanges_options {
 
 struct exchange_view {
   std::vector<std::string> route;  // entry host first
+  std::string operation;
   std::optional<st::converted> converted;
   std::optional<st::answered> answered;
   std::optional<st::failed> failed;
@@ -132,6 +133,7 @@ void list_exchanges(const exchanges_options& o) {
                      if (x.route.empty())
                        x.route.push_back(f.from_host);
                      x.route.push_back(f.to_host);
+                     x.operation = f.operation;
                    },
                    [&](const st::converted& c) {
                      auto& x = by_request[c.request];
@@ -140,6 +142,7 @@ void list_exchanges(const exchanges_options& o) {
                      if (x.route.empty())
                        x.route.push_back(c.host);
                      x.converted = c;
+                     x.operation = c.operation;
                    },
                    [&](const st::answered& a) { by_request[a.request].answered = a; },
                    [&](const st::failed& f) { by_request[f.request].failed = f; },
@@ -156,7 +159,7 @@ void list_exchanges(const exchanges_options& o) {
   for (const auto& [_, r] : order) {
     const auto& x = by_request[r];
     const auto ox = x.converted ? fmt::format("0x{:04x}", x.converted->ox_id) : std::string("-");
-    const auto op = x.converted ? x.converted->operation : std::string("?");
+    const auto& op = x.operation;
     if (o.json) {
       std::vector<std::string> route;
       for (const auto& h : x.route)

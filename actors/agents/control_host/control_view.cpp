@@ -82,6 +82,7 @@ std::optional<command_outcome> control_view::wait_outcome(const std::array<std::
   const auto key = outcome_key(std::string_view(reinterpret_cast<const char*>(id.data()), id.size()), command_offset);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   ++waiting_;
+  tail_.nudge();
   std::optional<command_outcome> found;
   for (;;) {
     const auto seen = tail_.version();

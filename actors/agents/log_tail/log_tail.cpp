@@ -118,9 +118,19 @@ result<void> log_tail::follow() {
       continue;
     }
     // Idle: wait on the first source (where its owner expects news first),
-    // then look at every source again.
+    // in short slices so that a nudge (a new waiter, whose news may come on
+    // another source) ends the wait; then look at every source again.
     const auto& first = readings.front();
-    (void)log_->wait_beyond(first.topic, first.partition, first.reader->position(), handlers_.idle_wait());
+    const auto until = std::chrono::steady_clock::now() + handlers_.idle_wait();
+    while (!stop_ && !nudged_.exchange(false)) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+      if (left.count() <= 0)
+        break;
+      SM_TRY(auto end, log_->wait_beyond(first.topic, first.partition, first.reader->position(),
+                                         std::min(left, std::chrono::milliseconds(5))));
+      if (end > first.reader->position())
+        break;
+    }
   }
   return success();
 }

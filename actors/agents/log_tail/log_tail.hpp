@@ -58,6 +58,9 @@ public:
   [[nodiscard]] std::uint64_t version() const;
   /// Waits until the version is beyond `known` (or the timeout); returns it.
   std::uint64_t wait_beyond(std::uint64_t known, std::chrono::milliseconds timeout);
+  /// Ends an idle wait now: someone starts waiting for news (and idle_wait
+  /// says so), so the tail looks at every source again at once.
+  void nudge() { nudged_ = true; }
 
 private:
   void run();
@@ -75,6 +78,7 @@ private:
   std::uint64_t version_ = 0;
   std::atomic<bool> caught_up_once_{false};
   std::atomic<bool> stop_{false};
+  std::atomic<bool> nudged_{false};
   std::thread thread_;
 };
 
