@@ -76,12 +76,64 @@ echo "-- the full control path on the embedded log ($(nproc) cores, load $(cut -
   "host workers ${WORKERS:-4})"
 "$BENCH" --remote "$H" --storage array1 "$@"
 
-# Where a converted command's time goes, from the log: issued (client) -> convert recorded (host) -> answered
-# (host, after the FC exchange), per exchange of the run.
+# Where a converted command's time goes, from the log's own timestamps (median and p90 over the run's exchanges):
+#   issued       the client's issued_at (the convert command is signed at it)
+#   at host      convert's atNs: a worker took the request, before recording convert
+#   decided      the daemon's `converted` event (its timestamp: written when the daemon decided)
+#   FC answered  answer's atNs: FCP_RSP came back (after the host saw the decision and ran the exchange)
+#   recorded     the daemon's `answered` event
+# and the daemon's commit batching: events per sealed batch in the storage events topic, how long an event waited
+# from its decision to its batch's seal (the log writer's queue), and the time between two sealed batches.
 echo
-echo "-- per exchange, from the log (storage exchanges array1 --json): medians over $(sm storage exchanges array1 --json | grep -c .) exchanges"
-sm storage exchanges array1 --json | python3 -c '
+echo "-- where the time goes, per exchange, from the log (events tail --json)"
+sm events tail --json --topic storemesh.commands --topic storemesh.events.storage >log.json
+python3 - log.json <<'PY'
 import json, statistics, sys
-rows = [json.loads(l) for l in sys.stdin if l.strip()]
-print("   fields of an exchange:", ", ".join(sorted(rows[-1].keys())) if rows else "none")
-'
+steps = {}  # request -> {step: ns}
+events = seals = 0
+pending, queued, rounds, last_seal = [], [], [], 0  # the daemon's group commits: seal stamped per round
+def member(payload):
+    for kind, v in payload.items():
+        if isinstance(v, dict):
+            for name, body in v.items():
+                if isinstance(body, dict) and "requestId" in body:
+                    return kind, name, body
+    return None
+for line in open(sys.argv[1]):
+    rec = json.loads(line)
+    env = rec.get("envelope") or {}
+    payload = env.get("payload") or {}
+    if rec["topic"] == "storemesh.events.storage":
+        if "seal" in payload:
+            seals += 1
+            ts = int(env.get("timestampNs", 0))
+            queued += [ts - t for t in pending]
+            if last_seal: rounds.append(ts - last_seal)
+            pending, last_seal = [], ts
+        else:
+            events += 1
+            pending.append(int(env.get("timestampNs", 0)))
+    m = member(payload)
+    if not m: continue
+    kind, name, body = m
+    x = steps.setdefault(json.dumps(body["requestId"]), {})
+    ts = int(env.get("timestampNs", 0))
+    if name == "convert":
+        x["issued"], x["at host"] = ts, int(body["atNs"])
+    elif name == "converted": x["decided"] = ts
+    elif name == "answer": x["FC answered"] = int(body["atNs"])
+    elif name == "answered": x["recorded"] = ts
+order = ["issued", "at host", "decided", "FC answered", "recorded"]
+whole = [x for x in steps.values() if all(k in x for k in order)]
+print(f"   {len(whole)} exchanges with every step; storage events topic: {events} events in {seals} sealed batches"
+      + (f" ({events / seals:.1f} per batch)" if seals else ""))
+def show(label, values):
+    v = sorted(values)
+    if not v: return
+    print(f"   {label:<34} median {statistics.median(v) / 1e6:8.2f} ms   p90 {v[int(0.9 * (len(v) - 1))] / 1e6:8.2f} ms")
+for a, b in zip(order, order[1:]):
+    show(f"{a} -> {b}", [x[b] - x[a] for x in whole])
+show("issued -> recorded (whole)", [x["recorded"] - x["issued"] for x in whole])
+show("daemon: event decided -> its batch sealed", queued)
+show("daemon: between two sealed batches", rounds)
+PY
