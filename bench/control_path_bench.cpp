@@ -20,9 +20,15 @@
 // handler that converts to FCP and waits for FCP_RSP) is one more call there.
 //
 //   bench_control_path [--seconds S] [--runs N] [--mib N] [--relay-kib N]
+//   bench_control_path --remote HOST:PORT --storage NAME [--operation OP] [--lun N]
+//                      [--in-flight N[,N...]] [--seconds S]
+//     (c) the full path through a running host, vs an echo and the FC link
+//     alone (control_path_full.hpp; control_path_bench.sh sets a host up)
 
 #include "actors/agents/control_path/control_client.hpp"
 #include "actors/agents/control_path/interceptor.hpp"
+#include "bench/control_path_echo.hpp"
+#include "bench/control_path_full.hpp"
 #include "bench/machine_info.hpp"
 
 #include <boost/asio.hpp>
@@ -44,6 +50,8 @@ using clock_type = std::chrono::steady_clock;
 
 namespace {
 
+using storemesh::bench::echo_server;
+
 struct options {
   double seconds = 2;     // per measurement
   int runs = 3;           // best of
@@ -57,7 +65,11 @@ struct options {
                "  --seconds S  time per round-trip measurement (default 2)\n"
                "  --runs N     best of N (default 3)\n"
                "  --mib N      MiB per pass-through run (default 512)\n"
-               "  --relay-kib N  the interceptor's relay buffer per direction (default 64)\n");
+               "  --relay-kib N  the interceptor's relay buffer per direction (default 64)\n"
+               "       bench_control_path --remote HOST:PORT --storage NAME [--operation OP] [--lun N]\n"
+               "                          [--in-flight N[,N...]] [--seconds S]\n"
+               "  the full control path through a running host (default test-unit-ready, LUN 0,\n"
+               "  in flight 1,16, 5 s per row), vs a TCP echo and the FC link alone\n");
   std::exit(code);
 }
 
@@ -82,59 +94,6 @@ ctl::control_reply trivial_reply() {
   out.path = {"host-a"};
   return out;
 }
-
-// The reference: reads `in` bytes, writes `out` bytes, for ever, per connection.
-class echo_server {
-public:
-  echo_server(std::size_t in, std::size_t out) : acceptor_(io_, tcp::endpoint(asio::ip::address_v4::loopback(), 0)), in_(in), reply_(out, 0x20) {
-    accept();
-    thread_ = std::thread([this] { io_.run(); });
-  }
-  ~echo_server() {
-    io_.stop();
-    thread_.join();
-  }
-  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
-
-private:
-  // Reads what has arrived, answers every whole request in it with one
-  // write (as the interceptor batches its replies), keeps the remainder.
-  struct conn : std::enable_shared_from_this<conn> {
-    tcp::socket s;
-    echo_server& server;
-    std::vector<std::uint8_t> buf = std::vector<std::uint8_t>(64 * 1024);
-    std::vector<std::uint8_t> out;
-    std::size_t pending = 0;  // bytes of a request not yet complete
-    conn(tcp::socket sock, echo_server& e) : s(std::move(sock)), server(e) {}
-    void next() {
-      s.async_read_some(asio::buffer(buf), [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
-        if (ec) return;
-        self->pending += n;
-        const std::size_t whole = self->pending / self->server.in_;
-        self->pending %= self->server.in_;
-        if (whole == 0) return self->next();
-        self->out.clear();
-        for (std::size_t k = 0; k < whole; ++k) self->out.insert(self->out.end(), self->server.reply_.begin(), self->server.reply_.end());
-        asio::async_write(self->s, asio::buffer(self->out), [self](boost::system::error_code ec, std::size_t) {
-          if (!ec) self->next();
-        });
-      });
-    }
-  };
-  void accept() {
-    acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket s) {
-      if (ec) return;
-      s.set_option(tcp::no_delay(true));
-      std::make_shared<conn>(std::move(s), *this)->next();
-      accept();
-    });
-  }
-  asio::io_context io_;
-  tcp::acceptor acceptor_;
-  std::size_t in_;
-  std::vector<std::uint8_t> reply_;
-  std::thread thread_;
-};
 
 // Best of `runs`: round trips/s of `one_batch` (which does `per_batch` round trips).
 template <class F>
@@ -250,19 +209,41 @@ double stream_rate(const options& o, std::uint16_t port) {
 
 int main(int argc, char** argv) {
   options o;
+  storemesh::bench::full_path_options full;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--help" || a == "-h") usage(0);
     if (i + 1 >= argc) usage(2);
-    const double v = std::strtod(argv[++i], nullptr);
+    const std::string text = argv[++i];
+    if (a == "--remote") { full.remote = text; continue; }
+    if (a == "--storage") { full.storage = text; continue; }
+    if (a == "--operation") { full.operation = text; continue; }
+    if (a == "--in-flight") {
+      full.in_flight.clear();
+      for (std::size_t at = 0; at <= text.size();) {  // "1,16"
+        const auto comma = std::min(text.find(',', at), text.size());
+        const auto n = std::strtoul(text.substr(at, comma - at).c_str(), nullptr, 10);
+        if (n == 0 || n > 1024) usage(2);
+        full.in_flight.push_back(n);
+        at = comma + 1;
+      }
+      continue;
+    }
+    if (a == "--lun") { full.lun = std::strtoull(text.c_str(), nullptr, 10); continue; }
+    const double v = std::strtod(text.c_str(), nullptr);
     if (v <= 0) usage(2);
-    if (a == "--seconds") o.seconds = v;
+    if (a == "--seconds") o.seconds = full.seconds = v;
     else if (a == "--runs") o.runs = static_cast<int>(v);
     else if (a == "--mib") o.mib = static_cast<std::size_t>(v);
     else if (a == "--relay-kib") o.relay_kib = static_cast<std::size_t>(v);
     else usage(2);
   }
   storemesh::bench::print_header("bench_control_path", argc, argv, storemesh::bench::default_scratch_base());
+  if (!full.remote.empty() || !full.storage.empty()) {
+    if (full.remote.empty() || full.storage.empty()) usage(2);
+    storemesh::bench::run_full_path(full);
+    return 0;
+  }
 
   // (a) control round trips
   const auto request = cp::encode_request(inquiry()).value();
