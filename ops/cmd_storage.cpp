@@ -1,6 +1,7 @@
 // storemesh storage add|status|exchanges|control (and `serve`: cmd_storage_serve.cpp)
 
 #include "actors/agents/control_path/control_client.hpp"
+#include "events/crypto/hashing.hpp"
 #include "events/envelope/envelope_builder.hpp"
 #include "events/envelope/envelope_json.hpp"
 #include "ops/cmd_storage_serve.hpp"
@@ -165,13 +166,13 @@ void list_exchanges(const exchanges_options& o) {
       for (const auto& h : x.route)
         route.push_back(json_string(h));
       fmt::print("{{\"request\":{},\"ox_id\":{},\"operation\":{},\"lun\":{},\"route\":[{}],\"status\":{},\"outcome\":{}}}\n",
-                 json_string(st::request_hex(r)), x.converted ? std::to_string(x.converted->ox_id) : "null",
+                 json_string(events::crypto::to_hex(r)), x.converted ? std::to_string(x.converted->ox_id) : "null",
                  json_string(op), x.converted ? std::to_string(x.converted->lun) : "null", fmt::join(route, ","),
                  json_string(x.answered ? "answered" : x.failed ? "failed" : x.converted ? "open" : "forwarded"),
                  json_string(outcome_text(x)));
       continue;
     }
-    fmt::print("{:<32} {:>6} {:<20} {:>4} {:<24} {}\n", st::request_hex(r), ox, op,
+    fmt::print("{:<32} {:>6} {:<20} {:>4} {:<24} {}\n", events::crypto::to_hex(r), ox, op,
                x.converted ? std::to_string(x.converted->lun) : "-", fmt::format("{}", fmt::join(x.route, "->")),
                outcome_text(x));
   }
@@ -195,10 +196,8 @@ cp::request_id parse_request_id(const std::string& hex) {
     std::copy(fresh.begin(), fresh.end(), id.begin());
     return id;
   }
-  if (hex.size() != 32 || hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
+  if (!events::crypto::from_hex_exact(hex, id.data(), id.size()))
     throw cli_error("--request-id: 32 hex digits, not '" + hex + "'", 2);
-  for (std::size_t i = 0; i < id.size(); ++i)
-    id[i] = static_cast<std::uint8_t>(std::stoul(hex.substr(2 * i, 2), nullptr, 16));
   return id;
 }
 
@@ -246,11 +245,11 @@ void control(const control_options& o) {
   if (!reply)
     throw cli_error("control " + o.storage + " " + request.operation + " via " + endpoint + ": " +
                         reply.error().message() + " (request " +
-                        st::request_hex(std::string(request.id.begin(), request.id.end())) +
+                        events::crypto::to_hex(std::string(request.id.begin(), request.id.end())) +
                         "; a retry with --request-id is converted at most once)",
                     1);
   const auto& r = reply.value();
-  const auto request_hex = st::request_hex(std::string(request.id.begin(), request.id.end()));
+  const auto request_hex = events::crypto::to_hex(std::string(request.id.begin(), request.id.end()));
   if (o.json) {
     std::vector<std::string> path;
     for (const auto& h : r.path)

@@ -3,6 +3,8 @@
 #include "events/crypto/crypto_errc.hpp"
 #include "events/crypto/sodium_init.hpp"
 
+#include <cstring>
+
 namespace storemesh::events::crypto {
 
 digest blake2b_256(std::string_view bytes) {
@@ -72,6 +74,13 @@ result<void> from_hex_exact(std::string_view hex, std::uint8_t* out, std::size_t
     return make_error(crypto_errc::bad_hex, "not a hex string");
   }
   return success();
+}
+
+std::array<std::uint8_t, 16> derived_id(std::string_view key) {
+  const auto d = blake2b_256(key);
+  std::array<std::uint8_t, 16> id{};
+  std::memcpy(id.data(), d.data(), id.size());
+  return id;
 }
 
 } // namespace storemesh::events::crypto

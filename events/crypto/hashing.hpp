@@ -45,6 +45,11 @@ private:
   crypto_generichash_blake2b_state state_;
 };
 
+/// A 16-byte message id derived from what a command is about (the first 16
+/// bytes of BLAKE2b-256 of `key`): whoever sends it again sends the same
+/// command, and the runtime decides it once.
+[[nodiscard]] std::array<std::uint8_t, 16> derived_id(std::string_view key);
+
 /// Lowercase hex of `size` bytes.
 [[nodiscard]] std::string to_hex(const void* data, std::size_t size);
 [[nodiscard]] inline std::string to_hex(std::string_view bytes) { return to_hex(bytes.data(), bytes.size()); }

@@ -1,5 +1,6 @@
 #include "services/control_path/storage_system.hpp"
 
+#include "events/crypto/hashing.hpp"
 #include "services/names.hpp"
 
 #include <fmt/core.h>
@@ -29,7 +30,7 @@ std::uint16_t free_ox_id(const state& s, std::uint16_t from) {
 /// unanswered is broken, and the OX_ID space must never run out.
 constexpr std::size_t max_open = 4096;
 
-std::string describe(const request_id& r) { return "request " + request_hex(r); }
+std::string describe(const request_id& r) { return "request " + events::crypto::to_hex(r); }
 
 D check_request(const state& s, const request_id& r) {
   if (!s.added)
@@ -148,12 +149,5 @@ decision<event> decide(const state& s, const command& c) {
                     c);
 }
 
-std::string request_hex(const request_id& r) {
-  std::string out;
-  out.reserve(r.size() * 2);
-  for (unsigned char ch : r)
-    out += fmt::format("{:02x}", ch);
-  return out;
-}
 
 } // namespace storemesh::services::storage

@@ -179,7 +179,5 @@ using command = std::variant<add, link_host, forward, convert, answer, fail>;
 
 // -- helpers shared with the codec, the hosts and the CLI --------------------------
 
-/// The request id as 32 hex digits.
-[[nodiscard]] std::string request_hex(const request_id& r);
 
 } // namespace storemesh::services::storage

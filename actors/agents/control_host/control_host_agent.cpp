@@ -3,12 +3,14 @@
 #include "actors/agents/control_path/control_client.hpp"
 #include "actors/agents/control_path/interceptor.hpp"
 #include "events/crypto/hashing.hpp"
+#include "events/envelope/envelope_builder.hpp"
 #include "services/control_path/storage_system_codec.hpp"
 #include "services/names.hpp"
 
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace storemesh::actors::control_host {
@@ -18,10 +20,7 @@ namespace st = services::storage;
 namespace ch = services::control_host;
 namespace cp = services::control_path;
 
-std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using events::envelope::now_ns;
 
 std::string as_bytes(const cp::request_id& r) { return std::string(reinterpret_cast<const char*>(r.data()), r.size()); }
 
@@ -56,10 +55,7 @@ std::array<std::uint8_t, 16> request_command_id(std::string_view step, const cp:
   key += step;
   key.push_back('\0');
   key += as_bytes(request);
-  const auto d = events::crypto::blake2b_256(key);
-  std::array<std::uint8_t, 16> id{};
-  std::memcpy(id.data(), d.data(), id.size());
-  return id;
+  return events::crypto::derived_id(key);
 }
 
 control_host_agent::control_host_agent(control_host_options opts, std::unique_ptr<events::event_log> read_log,
@@ -123,7 +119,7 @@ result<void> control_host_agent::fail_left_open(const log_snapshot& log) {
                        "is unknown",
                        now_ns()};
       spdlog::warn("host {}: storage {} exchange 0x{:04x} (request {}) was left open: failing it as unknown", opts_.host,
-                   name, x.ox_id, st::request_hex(request));
+                   name, x.ox_id, events::crypto::to_hex(request));
       SM_TRY(auto off, send(st::entity::kind, name, request_command_id("fail", r), 0,
                             [&](schema::Envelope::Builder env) { st::entity::write_command(f, env); }));
       (void)off;
@@ -145,28 +141,36 @@ cp::control_reply control_host_agent::handle(const cp::control_request& r) {
   auto cmd = cp::build_command(r.operation, r.args);
   if (!cmd)
     return refusal(r, "unknown_operation", cmd.error().message());
-  const auto log = view_.snapshot();
-  const auto it = log.storages.find(r.storage);
-  if (it == log.storages.end() || !it->second.added)
+  // What the request needs of the log, read under the view's lock.
+  struct route {
+    bool added = false;
+    std::string host, fc_port, endpoint;  ///< the linked host, its FC port, its interceptor (empty: not attached)
+  };
+  const auto to = view_.with_log([&](const log_snapshot& log) {
+    route out;
+    if (auto it = log.storages.find(r.storage); it != log.storages.end() && it->second.added)
+      out = route{true, it->second.host, it->second.fc_port, {}};
+    if (auto h = log.hosts.find(out.host); h != log.hosts.end() && h->second.attached)
+      out.endpoint = h->second.endpoint;
+    return out;
+  });
+  if (!to.added)
     return refusal(r, "unknown_storage", "storage system '" + r.storage + "' is not added (storemesh storage add)");
-  const auto& s = it->second;
-  if (s.host.empty())
+  if (to.host.empty())
     return refusal(r, "not_linked",
                    "no host's FC port is coupled to '" + r.storage + "' (storemesh host link HOST --fc " + r.storage + ")");
-  if (s.host != opts_.host)
-    return forward(r, s.host, log);
-  return convert(r, cmd.value(), s.fc_port);
+  if (to.host != opts_.host)
+    return forward(r, to.host, to.endpoint);
+  return convert(r, cmd.value(), to.fc_port);
 }
 
 cp::control_reply control_host_agent::forward(const cp::control_request& r, const std::string& to_host,
-                                              const log_snapshot& log) {
-  const auto to = log.hosts.find(to_host);
-  if (to == log.hosts.end() || !to->second.attached)
+                                              const std::string& endpoint) {
+  if (endpoint.empty())
     return refusal(r, "host_unreachable",
                    "storage '" + r.storage + "' is linked to host " + to_host + ", which has no interceptor attached");
-  for (const auto& h : r.path)
-    if (h == opts_.host)
-      return refusal(r, "loop", "the request came back to host " + opts_.host + " (path " + fmt::format("{}", r.path.size()) + " hosts)");
+  if (std::find(r.path.begin(), r.path.end(), opts_.host) != r.path.end())
+    return refusal(r, "loop", "the request came back to host " + opts_.host);
   // Each pass through a host is recorded (a fresh id): an auditor sees every
   // route a request took, retries included.
   const st::forward f{as_bytes(r.id), opts_.host, to_host, r.operation, now_ns()};
@@ -177,10 +181,10 @@ cp::control_reply control_host_agent::forward(const cp::control_request& r, cons
   auto next = r;
   next.hops = static_cast<std::uint8_t>(r.hops + 1);
   next.path.push_back(opts_.host);
-  auto reply = agents::control_path::call(to->second.endpoint, next, opts_.forward_timeout);
+  auto reply = agents::control_path::call(endpoint, next, opts_.forward_timeout);
   if (!reply)
     return refusal(next, "forward_failed",
-                   "host " + to_host + " at " + to->second.endpoint + " (it has the FC link): " + reply.error().message());
+                   "host " + to_host + " at " + endpoint + " (it has the FC link): " + reply.error().message());
   return std::move(reply.value());
 }
 
@@ -210,12 +214,12 @@ cp::control_reply control_host_agent::convert(const cp::control_request& r, cons
   if (!outcome->accepted) {
     if (outcome->code == "duplicate")
       return refusal(here, "already_converted",
-                     "request " + st::request_hex(request) +
+                     "request " + events::crypto::to_hex(request) +
                          " was converted before: it is not sent again (storemesh storage status --exchanges shows "
                          "how it ended)");
     if (outcome->code == "expired")
       return refusal(here, "stale_request",
-                     "request " + st::request_hex(request) + " was issued longer ago than the log remembers requests: " +
+                     "request " + events::crypto::to_hex(request) + " was issued longer ago than the log remembers requests: " +
                          outcome->reason);
     return refusal(here, outcome->code, outcome->reason);
   }

@@ -85,7 +85,7 @@ public:
 
 private:
   [[nodiscard]] services::control_path::control_reply forward(const services::control_path::control_request& r,
-                                                              const std::string& to_host, const log_snapshot& log);
+                                                              const std::string& to_host, const std::string& endpoint);
   [[nodiscard]] services::control_path::control_reply convert(const services::control_path::control_request& r,
                                                               const services::control_path::built_command& cmd,
                                                               const std::string& fc_port);

@@ -44,6 +44,13 @@ public:
   bool wait_caught_up(std::chrono::milliseconds timeout) { return tail_.wait_caught_up(timeout); }
 
   [[nodiscard]] log_snapshot snapshot() const;
+  /// f(const log_snapshot&) under the view's lock: what a request needs of
+  /// it, without copying every storage system's open exchanges each time.
+  template <class F>
+  auto with_log(F&& f) const {
+    std::lock_guard lock(mutex_);
+    return f(static_cast<const log_snapshot&>(state_));
+  }
   /// The outcome of the command `id` appended at `command_offset`, once read
   /// (at most `timeout`).
   [[nodiscard]] std::optional<command_outcome> wait_outcome(const std::array<std::uint8_t, 16>& id,
