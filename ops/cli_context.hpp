@@ -78,6 +78,7 @@ void register_router(CLI::App& app);
 void register_topology(CLI::App& app);
 void register_route(CLI::App& app);
 void register_datagram(CLI::App& app);
+void register_access(CLI::App& app);
 void register_storage(CLI::App& app);
 
 } // namespace storemesh::ops

@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   register_route(app);
   register_datagram(app);
   register_storage(app);
+  register_access(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -223,7 +223,7 @@ cp::control_reply control_host_agent::convert(const cp::control_request& r, cons
                          outcome->reason);
     return refusal(here, outcome->code, outcome->reason);
   }
-  const auto ox = outcome->ox_id;
+  const auto ox = outcome->detail;
   auto on_link = link_(fc_port, ox, r.lun, cmd, opts_.fc_timeout);
   if (const auto* f = std::get_if<fc_failure>(&on_link)) {
     const st::fail fail{request, ox, f->sent, f->reason, now_ns()};

@@ -7,6 +7,7 @@
 // duplicate; the first attempt's acceptance, also in the log under that id,
 // must not pass for the retry's.
 
+#include "actors/agents/log_tail/command_outcomes.hpp"
 #include "actors/agents/log_tail/log_tail.hpp"
 #include "services/control_path/control_host.hpp"
 #include "services/control_path/storage_system.hpp"
@@ -28,12 +29,8 @@ struct log_snapshot {
   std::map<std::string, services::control_host::state> hosts;
 };
 
-/// What became of one command.
-struct command_outcome {
-  bool accepted = false;
-  std::string code, reason;  ///< refused
-  std::uint16_t ox_id = services::storage::unassigned_ox_id;  ///< a convert's exchange id
-};
+/// What became of one command; an accepted convert's detail is its OX_ID.
+using command_outcome = agents::command_outcome<std::uint16_t>;
 
 class control_view {
 public:
@@ -55,19 +52,18 @@ public:
   /// (at most `timeout`).
   [[nodiscard]] std::optional<command_outcome> wait_outcome(const std::array<std::uint8_t, 16>& id,
                                                             std::int64_t command_offset,
-                                                            std::chrono::milliseconds timeout);
+                                                            std::chrono::milliseconds timeout) {
+    return outcomes_.wait(id, command_offset, timeout);
+  }
 
 private:
   void reset();
   void fold(const events::envelope::decoded_envelope& e);
-  void record(std::string key, command_outcome o);
 
   mutable std::mutex mutex_;
   log_snapshot state_;
-  std::unordered_map<std::string, command_outcome> outcomes_;
-  std::deque<std::string> order_;  ///< oldest first: outcomes are kept for the newest 65536 commands
-  std::atomic<int> waiting_{0};
   agents::log_tail tail_;
+  agents::command_outcomes<std::uint16_t> outcomes_{tail_};
 };
 
 } // namespace storemesh::actors::control_host

@@ -1,0 +1,282 @@
+#include "actors/agents/access_server/http_endpoint.hpp"
+
+#include "events/envelope/envelope_json.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <fmt/core.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace storemesh::agents::access_server {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+constexpr std::string_view files_prefix = "/v1/files/";
+constexpr std::size_t chunk_bytes = 256 * 1024;
+
+struct shared_state {
+  http_options opts;
+  access_service* svc = nullptr;
+  std::atomic<std::size_t> connections{0};
+};
+
+reply error_reply(unsigned status, std::string_view code, std::string_view message) {
+  return reply{status, fmt::format("{{\"error\":{},\"message\":{}}}", events::envelope::json_string(code),
+                                   events::envelope::json_string(message))};
+}
+
+class connection : public std::enable_shared_from_this<connection> {
+public:
+  connection(tcp::socket socket, std::shared_ptr<shared_state> state)
+      : stream_(std::move(socket)), state_(std::move(state)), chunk_(chunk_bytes) {
+    beast::error_code ec;
+    const auto remote = stream_.socket().remote_endpoint(ec);
+    peer_ = ec ? std::string() : remote.address().to_string();
+  }
+  ~connection() { state_->connections.fetch_sub(1); }
+
+  void start() { read_head(); }
+
+private:
+  void read_head() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(state_->opts.max_header_bytes));
+    parser_->body_limit(boost::none);  // the service bounds a put by its policy
+    stream_.expires_after(state_->opts.idle_timeout);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_head(ec); });
+  }
+
+  void on_head(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof)
+      return close();
+    if (ec)
+      return respond(error_reply(400, "bad_request", ec.message()), false);
+    const auto& req = parser_->get();
+    keep_alive_ = req.keep_alive();
+    const std::string_view target(req.target().data(), req.target().size());
+    if (target == "/v1/status" && req.method() == http::verb::get)
+      return respond(state_->svc->status(), keep_alive_);
+    if (target.rfind(files_prefix, 0) != 0)
+      return respond(error_reply(404, "not_found", "the endpoints are /v1/files/SHARE/PATH and /v1/status"), false);
+    std::string decoded;
+    if (!percent_decode(target.substr(files_prefix.size()), decoded))
+      return respond(error_reply(400, "bad_path", "a bad percent escape in the path"), false);
+    const auto slash = decoded.find('/');
+    request_head h;
+    h.share = decoded.substr(0, slash);
+    h.path = slash == std::string::npos ? std::string() : decoded.substr(slash + 1);
+    h.session = std::string(req["X-Storemesh-Session"]);
+    h.declared_sha256 = std::string(req["X-Content-SHA256"]);
+    h.peer = peer_;
+    if (req.method() == http::verb::get)
+      return get(h);
+    if (req.method() != http::verb::put)
+      return respond(error_reply(405, "method_not_allowed", "PUT or GET"), false);
+    const auto length = parser_->content_length();
+    if (!length)
+      return respond(error_reply(411, "length_required", "a put needs a Content-Length"), false);
+    h.length = *length;
+    auto begun = state_->svc->begin_put(h);
+    if (auto* r = std::get_if<reply>(&begun))
+      return respond(std::move(*r), false);  // its body is not read: the connection ends
+    put_ = std::get<std::unique_ptr<put_transaction>>(std::move(begun));
+    if (req[http::field::expect] == "100-continue") {
+      http::response<http::empty_body> go{http::status::continue_, 11};
+      beast::error_code ignored;
+      http::write(stream_.socket(), go, ignored);
+    }
+    read_body();
+  }
+
+  void read_body() {
+    if (parser_->is_done())
+      return respond(finish_put(), keep_alive_);
+    parser_->get().body().data = chunk_.data();
+    parser_->get().body().size = chunk_.size();
+    stream_.expires_after(state_->opts.idle_timeout);
+    http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      self->on_body(ec);
+    });
+  }
+
+  void on_body(beast::error_code ec) {
+    if (ec == http::error::need_buffer)
+      ec = {};
+    if (ec) {
+      put_.reset();  // the client went away or stalled: nothing kept
+      return close();
+    }
+    const auto got = chunk_.size() - parser_->get().body().size;
+    if (got > 0 && !put_->feed(chunk_.data(), got))
+      return respond(finish_put(), false);
+    if (parser_->is_done())
+      return respond(finish_put(), keep_alive_);
+    read_body();
+  }
+
+  reply finish_put() {
+    auto r = put_->finish();
+    put_.reset();
+    return r;
+  }
+
+  void get(const request_head& h) {
+    auto answer = state_->svc->get(h);
+    if (auto* r = std::get_if<reply>(&answer))
+      return respond(std::move(*r), keep_alive_);
+    auto ready = std::get<get_ready>(std::move(answer));
+    auto res = std::make_shared<http::response<http::file_body>>(http::status::ok, 11);
+    beast::file_posix file;
+    file.native_handle(ready.fd);  // owned by the file now
+    beast::error_code ec;
+    res->body().reset(std::move(file), ec);
+    if (ec)
+      return respond(error_reply(500, "read_failed", ec.message()), false);
+    res->set(http::field::content_type, "application/octet-stream");
+    res->set("X-Storemesh-Access", access_json(ready.record));
+    res->keep_alive(keep_alive_);
+    res->prepare_payload();
+    // Generous for a large file at a slow client: a second per MiB over the idle bound.
+    stream_.expires_after(state_->opts.idle_timeout + std::chrono::seconds(ready.size >> 20));
+    http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+      if (ec || !self->keep_alive_)
+        return self->close();
+      self->read_head();
+    });
+  }
+
+  void respond(reply r, bool keep_alive) {
+    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), 11);
+    res->set(http::field::content_type, "application/json");
+    res->body() = std::move(r.body);
+    res->body() += "\n";
+    res->keep_alive(keep_alive);
+    res->prepare_payload();
+    stream_.expires_after(state_->opts.idle_timeout);
+    http::async_write(stream_, *res, [self = shared_from_this(), res, keep_alive](beast::error_code ec, std::size_t) {
+      if (ec || !keep_alive)
+        return self->close();
+      self->read_head();
+    });
+  }
+
+  void close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  beast::tcp_stream stream_;
+  std::shared_ptr<shared_state> state_;
+  beast::flat_buffer buffer_{16 * 1024};
+  std::optional<http::request_parser<http::buffer_body>> parser_;
+  std::vector<char> chunk_;
+  std::unique_ptr<put_transaction> put_;
+  std::string peer_;
+  bool keep_alive_ = false;
+};
+
+} // namespace
+
+bool percent_decode(std::string_view in, std::string& out) {
+  out.clear();
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '%') {
+      out += in[i];
+      continue;
+    }
+    if (i + 2 >= in.size())
+      return false;
+    auto digit = [](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+      return -1;
+    };
+    const int hi = digit(in[i + 1]), lo = digit(in[i + 2]);
+    if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+      return false;
+    out += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  return true;
+}
+
+struct http_endpoint::impl {
+  asio::io_context ioc;
+  tcp::acceptor acceptor{asio::make_strand(ioc)};
+  std::shared_ptr<shared_state> state = std::make_shared<shared_state>();
+  std::vector<std::thread> threads;
+
+  void accept() {
+    acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+      if (ec == asio::error::operation_aborted || !acceptor.is_open())
+        return;
+      if (!ec) {
+        if (state->connections.fetch_add(1) < state->opts.max_connections)
+          std::make_shared<connection>(std::move(socket), state)->start();
+        else
+          state->connections.fetch_sub(1);  // over the limit: closed at once
+      }
+      accept();
+    });
+  }
+};
+
+http_endpoint::http_endpoint(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+http_endpoint::~http_endpoint() { stop(); }
+
+result<std::unique_ptr<http_endpoint>> http_endpoint::bind(http_options o) {
+  auto p = std::make_unique<impl>();
+  p->state->opts = o;
+  beast::error_code ec;
+  const auto address = asio::ip::make_address(o.address, ec);
+  if (ec)
+    return make_error(std::errc::invalid_argument, "address " + o.address + ": " + ec.message());
+  const tcp::endpoint at{address, o.port};
+  auto fail = [&](const char* what) {
+    return make_error(std::errc::address_in_use,
+                      fmt::format("{} {}:{}: {}", what, o.address, o.port, ec.message()));
+  };
+  if (p->acceptor.open(at.protocol(), ec); ec)
+    return fail("open");
+  if (p->acceptor.set_option(asio::socket_base::reuse_address(true), ec); ec)
+    return fail("setsockopt");
+  if (p->acceptor.bind(at, ec); ec)
+    return fail("bind");
+  if (p->acceptor.listen(asio::socket_base::max_listen_connections, ec); ec)
+    return fail("listen");
+  std::unique_ptr<http_endpoint> e(new http_endpoint(std::move(p)));
+  e->port_ = e->impl_->acceptor.local_endpoint().port();
+  return e;
+}
+
+void http_endpoint::serve(access_service& svc) {
+  auto& i = *impl_;
+  i.state->svc = &svc;
+  i.accept();
+  for (unsigned t = 0; t < std::max(1u, i.state->opts.threads); ++t)
+    i.threads.emplace_back([&i] { i.ioc.run(); });
+}
+
+void http_endpoint::stop() {
+  if (!impl_)
+    return;
+  impl_->ioc.stop();
+  for (auto& t : impl_->threads)
+    t.join();
+  impl_.reset();
+}
+
+} // namespace storemesh::agents::access_server
