@@ -445,6 +445,8 @@ void register_access(CLI::App& app) {
           ->required();
       cmd->add_option("--quarantine", o->quarantine, "where infected data goes (default DATA/quarantine/NAME)");
       cmd->add_option("--threads", o->threads, "threads serving requests (default 8)");
+      cmd->add_option("--hold-before-commit", o->access.hold_before_commit,
+                      "tests: while this file exists, a put waits between its record and its commit");
       add_data_options(*cmd, o->data);
       if (const char* env = std::getenv("STOREMESH_KEY"))
         o->key = env;

@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <cstring>
 #include <set>
+#include <thread>
 
 namespace storemesh::agents::access_server {
 namespace {
@@ -160,6 +161,8 @@ reply put_transaction::finish() {
     return refusal(no->code == "log_timeout" ? 504 : status_of(no->code), no->code, no->reason);
   }
   const auto& recorded = std::get<ac::accessed>(outcome);
+  while (!svc_.o_.hold_before_commit.empty() && std::filesystem::exists(svc_.o_.hold_before_commit))
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   switch (r.result) {
   case ac::verdict::clean:
   case ac::verdict::not_scanned:

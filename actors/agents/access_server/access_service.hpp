@@ -57,6 +57,9 @@ struct access_options {
   std::chrono::milliseconds catch_up_timeout{30'000};
   std::chrono::milliseconds rescan_period{1'000};
   std::size_t cache_entries = 65536;
+  /// Tests: while this file exists, a put waits between its record and its
+  /// commit (the window a crash must not lose data in).
+  std::filesystem::path hold_before_commit;
 };
 
 /// An answer to a client: an HTTP status and a JSON body.
