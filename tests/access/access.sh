@@ -216,6 +216,7 @@ sm access policy set fs1 --max-file-size 1000000 >/dev/null
 if sm put --session "$trusted" clean.bin docs/big.bin >out.txt 2>&1; then fail "oversize put accepted"; fi
 grep -q "413" out.txt || fail "oversize: $(cat out.txt)"
 [ ! -e docs/big.bin ] || fail "oversize data kept"
+sm access policy set fs1 --max-file-size 68719476736 >/dev/null
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Storemesh-Session: $trusted" -H "X-Pad: $(head -c 9000 /dev/zero | tr '\0' a)" \
   "http://$AT/v1/files/docs/clean.bin")
 [ "$code" = 400 ] || fail "an oversize request head was answered $code"
