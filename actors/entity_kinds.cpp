@@ -1,6 +1,7 @@
 #include "actors/entity_kinds.hpp"
 
 #include "actors/entity_actor.hpp"
+#include "services/access/access_server_codec.hpp"
 #include "services/consensus/agreement_codec.hpp"
 #include "services/consensus/router_node_codec.hpp"
 #include "services/control_path/storage_system_codec.hpp"
@@ -37,7 +38,8 @@ const std::vector<entity_kind>& entity_kinds() {
                                               describe<services::router::entity>(),
                                               describe<services::topology::entity>(),
                                               describe<services::storage::entity>(),
-                                              describe<services::control_host::entity>()};
+                                              describe<services::control_host::entity>(),
+                                              describe<services::access::entity>()};
   return kinds;
 }
 

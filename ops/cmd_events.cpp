@@ -48,6 +48,8 @@ std::string_view payload_name(schema::Envelope::Payload::Which w) {
     case W::STORAGE_EVENT: return "storageEvent";
     case W::CONTROL_HOST_COMMAND: return "controlHostCommand";
     case W::CONTROL_HOST_EVENT: return "controlHostEvent";
+    case W::ACCESS_SERVER_COMMAND: return "accessServerCommand";
+    case W::ACCESS_SERVER_EVENT: return "accessServerEvent";
   }
   return "unknown-type";
 }

@@ -19,6 +19,7 @@ using Kv = import "kv.capnp";
 using Cluster = import "cluster.capnp";
 using Consensus = import "consensus.capnp";
 using Storage = import "storage.capnp";
+using Access = import "access.capnp";
 
 struct Envelope {
   id @0 :Data;               # 16 random bytes, unique per message
@@ -63,6 +64,8 @@ struct Envelope {
     storageEvent @33 :Storage.StorageEvent;
     controlHostCommand @34 :Storage.ControlHostCommand;
     controlHostEvent @35 :Storage.ControlHostEvent;
+    accessServerCommand @36 :Access.AccessServerCommand;
+    accessServerEvent @37 :Access.AccessServerEvent;
   }
 }
 

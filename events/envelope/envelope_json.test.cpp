@@ -151,6 +151,12 @@ std::vector<std::pair<std::string, std::string>> every_payload_kind() {
       case schema::Envelope::Payload::CONTROL_HOST_EVENT:
         payload.initControlHostEvent().setUpstream("127.0.0.1:7200");
         break;
+      case schema::Envelope::Payload::ACCESS_SERVER_COMMAND:
+        payload.initAccessServerCommand().initOpenSession().setClient("laptop-1");
+        break;
+      case schema::Envelope::Payload::ACCESS_SERVER_EVENT:
+        payload.initAccessServerEvent().initAccessed().setReason("client reports no antivirus");
+        break;
     }
     out.emplace_back(std::string(kinds[k].getProto().getName().cStr()), to_bytes(msg));
   }
@@ -161,7 +167,7 @@ std::vector<std::pair<std::string, std::string>> every_payload_kind() {
 
 BOOST_AUTO_TEST_CASE(every_payload_kind_renders_as_json) {
   const auto kinds = every_payload_kind();
-  BOOST_TEST(kinds.size() == 24u);  // a new member needs a case in every_payload_kind()
+  BOOST_TEST(kinds.size() == 26u);  // a new member needs a case in every_payload_kind()
   for (const auto& [name, bytes] : kinds) {
     const aligned_bytes aligned(bytes);
     auto d = decoded_envelope::decode(aligned.view());

@@ -22,6 +22,7 @@
 #include "services/tunnels/quorum/cluster_codec.hpp"
 #include "services/consensus/agreement_codec.hpp"
 #include "services/consensus/router_node_codec.hpp"
+#include "services/access/access_server_codec.hpp"
 #include "services/control_path/storage_system_codec.hpp"
 
 #include <fmt/core.h>
@@ -134,7 +135,8 @@ int run(const std::string& data) {
                        check_kind<services::router::entity>(*log.value(), names, snapshots.value(), out),
                        check_kind<services::topology::entity>(*log.value(), names, snapshots.value(), out),
                        check_kind<services::storage::entity>(*log.value(), names, snapshots.value(), out),
-                       check_kind<services::control_host::entity>(*log.value(), names, snapshots.value(), out)})
+                       check_kind<services::control_host::entity>(*log.value(), names, snapshots.value(), out),
+                       check_kind<services::access::entity>(*log.value(), names, snapshots.value(), out)})
     if (!checked)
       out.mismatches.push_back("replaying the events: " + checked.error().message());
   for (const auto& [entity, left] : snapshots.value())
