@@ -9,6 +9,7 @@
 #include <fmt/core.h>
 #include <sodium.h>
 #include <spdlog/spdlog.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 

@@ -15,7 +15,7 @@ namespace {
 namespace fs = std::filesystem;
 constexpr std::string_view incoming_dir = ".storemesh-incoming";
 
-error from_errno(const std::string& what) { return from_errno(errno, what); }
+error from_errno(const std::string& what) { return storemesh::errno_error(errno, what); }
 error within(const error& e, const std::string& what) { return error{e.code, what + ": " + e.detail}; }
 
 result<void> sync_dir(const fs::path& dir) {
