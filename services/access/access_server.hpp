@@ -20,7 +20,9 @@
 //  - set_policy: check_policy must pass.
 //  - open_session: session id `<server>:<16 hex>` not seen before
 //    (already_open), a client name, check_attributes; the protection is
-//    decide_session at this moment's policy.
+//    decide_session at this moment's policy. decide() is not told its
+//    entity's id, so it checks the id's shape (check_session_id against
+//    server_of(session)); whoever mints ids checks them against its own name.
 //  - update_client: an open session; the attributes replace the old ones.
 //  - record_access: an open session (session_closed / unknown_session); a
 //    path that check_relative_path accepts. The decider re-checks the data
@@ -30,7 +32,13 @@
 //    allow_and_mark (else scan_required); clean / infected name the
 //    signature database version. The event's rule and reason are the
 //    decider's own, so the log says why whatever the agent believed.
-//    A stale agent view is therefore refused, never recorded.
+//    A stale agent view is therefore refused, never recorded. Data let
+//    through (clean, not_scanned, deferred) where plan_access refuses (too
+//    large to scan under oversize=refuse, or larger than max_file_bytes) is
+//    refused as scan_required too. A refusal (infected, scanner_unavailable,
+//    too_large) lets nothing through and is always recorded. A retried report
+//    is kept from applying twice by its command id (derived from the access
+//    id), not by the decider: the same report decides the same event again.
 //  - record_rescan: an access still pending (deferred), verdict clean or
 //    infected.
 //
@@ -244,7 +252,10 @@ using command =
 
 /// What the data plane must do with one access of session `s` for a file of
 /// `size` bytes at `path`, at the state's current policy: the same rules the
-/// decider applies to its report.
+/// decider applies to its report. Besides the rules of protection.hpp, `rule`
+/// may be unknown_session, session_closed, bad_path (check_relative_path
+/// refuses it) or file_too_large (size > max_file_bytes; for a get too, as
+/// the plan is not told the operation), each with refuse set.
 struct access_plan {
   bool known = false, open = false;
   bool scan = false;      ///< stream it to the scanner

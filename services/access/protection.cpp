@@ -231,7 +231,9 @@ protection decide_session(const policy& p, std::string_view share, std::string_v
   if (*age > p.max_signature_age_h)
     return {true, "client_av_stale",
             "client av signatures " + std::to_string(*age) + " h old > max " + max + " h"};
-  const auto fresh = "client av active, signatures " + std::to_string(*age) + " h old <= max " + max + " h";
+  // Not naming the maximum here: a change of it re-decides only the sessions
+  // it moves across the line, not every fresh one.
+  const auto fresh = "client av active, signatures " + std::to_string(*age) + " h old";
   const auto addr = a.find("addr");
   const auto address = addr == a.end() ? std::nullopt : parse_ip(addr->second);
   if (address)
