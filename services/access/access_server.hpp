@@ -124,7 +124,7 @@ struct accessed {
   access_op op = access_op::put;
   std::string path;  ///< share-relative
   std::uint64_t bytes = 0;
-  std::string sha256;  ///< 64 hex digits of the data
+  std::string sha256;  ///< 64 hex digits of the data; empty for a get let through unscanned (not read twice)
   access::verdict result = verdict::clean;
   std::string rule, reason;  ///< why it was (not) scanned: the session's or the file's rule
   std::string signature;     ///< infected: what was found

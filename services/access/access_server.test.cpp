@@ -264,6 +264,20 @@ BOOST_AUTO_TEST_CASE(an_unscanned_session_records_its_access_with_the_sessions_r
   spec<entity>().given(two_sessions()).when(r).then_each_time({recorded(r, why.rule, why.reason)});
 }
 
+BOOST_AUTO_TEST_CASE(only_a_get_let_through_unscanned_may_go_unhashed) {
+  auto get = report(s1, verdict::not_scanned);
+  get.op = access_op::get;
+  get.sha256.clear();
+  BOOST_TEST(decide(state_of(two_sessions()), get).accepted());
+  auto put = get;
+  put.op = access_op::put;
+  spec<entity>().given(two_sessions()).when(put).then_rejected("invalid");
+  auto scanned_get = report(s2, verdict::clean);
+  scanned_get.op = access_op::get;
+  scanned_get.sha256.clear();
+  spec<entity>().given(two_sessions()).when(scanned_get).then_rejected("invalid");
+}
+
 BOOST_AUTO_TEST_CASE(a_scanned_session_records_a_clean_scan) {
   const auto r = report(s2, verdict::clean);
   const auto e = std::get<accessed>(only(decide(state_of(two_sessions()), r)));

@@ -28,10 +28,10 @@ fail() {
 }
 check() { echo "-- $*"; }
 until_true() { # SECONDS WHAT CMD...
-  local deadline=$((SECONDS + $1)) what=$2
+  local secs=$1 deadline=$((SECONDS + $1)) what=$2
   shift 2
   until "$@"; do
-    [ "$SECONDS" -lt "$deadline" ] || fail "$what: not within $1 s"
+    [ "$SECONDS" -lt "$deadline" ] || fail "$what: not within $secs s"
     sleep 0.1
   done
 }
@@ -123,7 +123,7 @@ grep -q "infected" out.txt || fail "EICAR refusal: $(cat out.txt)"
 is_true "any(r['path'] == 'eicar.com' and r['verdict'] == 'infected' and r['signature'].startswith('Storemesh.Test.EICAR') for r in a)" ||
   fail "no infected record: $(sm access audit fs1)"
 qfile=$(q "[r['quarantine'] for r in a if r['verdict'] == 'infected'][0]")
-cmp eicar.com "$work/data/quarantine/fs1/$qfile" || fail "the quarantined data is not EICAR"
+cmp eicar.com "$(q "st['quarantine_dir']")/$qfile" || fail "the quarantined data is not EICAR"
 is_true "len(st['quarantine']) == 1 and st['quarantine'][0]['path'] == 'eicar.com'" || fail "scan status: $(sm scan status --at "$AT")"
 
 check "in an unscanned session it passes, and the event says why"
@@ -228,8 +228,8 @@ grep -q "session_closed" out.txt || fail "closed session: $(cat out.txt)"
 
 check "a crash between the record and the commit: finished at the next start as the log says"
 touch gate
-sm put --session "$trusted" clean.bin docs/crash.bin >/dev/null 2>&1 &
-until_true 30 "the held put recorded" is_true "any(r['path'] == 'crash.bin' for r in a)"
+sm put --session "$trusted" clean.bin docs/crash.bin >held.txt 2>&1 &
+until_true 30 "the held put recorded ($(cat held.txt))" is_true "any(r.get('path') == 'crash.bin' for r in a)"
 kill -9 "$server_pid"
 wait "$server_pid" 2>/dev/null || true
 rm -f gate

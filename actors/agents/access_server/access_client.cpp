@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <limits>
 #include <vector>
 
 namespace storemesh::agents::access_server {
@@ -134,7 +135,7 @@ result<client_reply> get_file(const std::string& endpoint, const std::string& se
     return failed("sending the request", ec);
   beast::flat_buffer buffer;
   http::response_parser<http::buffer_body> res;
-  res.body_limit(boost::none);
+  res.body_limit(std::numeric_limits<std::uint64_t>::max());  // not boost::none: see http_endpoint.cpp
   http::read_header(socket, buffer, res, ec);
   if (ec)
     return failed("reading the answer", ec);

@@ -306,6 +306,8 @@ std::variant<reply, std::unique_ptr<put_transaction>> access_service::begin_put(
     }
   }
   const auto* files = share(h.share);
+  if (auto ok = files->check_destination(h.path); !ok)
+    return refusal(400, "bad_path", "path '" + h.path + "': " + ok.error().message());
   const auto access = new_access_id();
   auto fd = files->create_incoming(access);
   if (!fd)
@@ -570,12 +572,12 @@ reply access_service::status() {
                           "{{\"server\":{},\"scanner\":{{\"address\":{},\"up\":{},\"engine\":{},\"db_version\":{},"
                           "\"error\":{}}},\"cache\":{{\"entries\":{},\"capacity\":{},\"hits\":{},\"misses\":{}}},"
                           "\"policy_no\":{},\"on_outage\":{},\"sessions_open\":{},\"pending_scans\":{},"
-                          "\"quarantine\":{},\"counters\":{{\"puts\":{},\"gets\":{},\"scanned\":{},\"not_scanned\":{},"
+                          "\"quarantine_dir\":{},\"quarantine\":{},\"counters\":{{\"puts\":{},\"gets\":{},\"scanned\":{},\"not_scanned\":{},"
                           "\"infected\":{},\"deferred\":{},\"refused\":{},\"cached\":{}}}}}",
                           json_string(o_.server), json_string(o_.clamd.address), scanner_up_.load() ? "true" : "false",
                           json_string(engine), json_string(db), json_string(error), entries, capacity, hits, misses,
                           s.policy_no, json_string(ac::to_string(s.policy.on_outage)), open, s.pending.size(),
-                          quarantine, c.puts, c.gets, c.scanned, c.not_scanned, c.infected, c.deferred, c.refused,
+                          json_string(o_.quarantine.string()), quarantine, c.puts, c.gets, c.scanned, c.not_scanned, c.infected, c.deferred, c.refused,
                           c.cached)};
   });
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <limits>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -52,7 +53,9 @@ private:
   void read_head() {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(state_->opts.max_header_bytes));
-    parser_->body_limit(boost::none);  // the service bounds a put by its policy
+    // The service bounds a put by its policy. (Not boost::none: Boost 1.74
+    // compares a Content-Length with the optional and refuses every body.)
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     stream_.expires_after(state_->opts.idle_timeout);
     http::async_read_header(stream_, buffer_, *parser_,
                             [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_head(ec); });

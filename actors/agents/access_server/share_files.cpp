@@ -84,6 +84,20 @@ result<int> share_files::create_incoming(std::string_view access) const {
   return fd;
 }
 
+result<void> share_files::check_destination(std::string_view path) const {
+  fs::path built;
+  for (const auto& part : fs::path{std::string(path)}) {
+    built /= part;
+    auto at = services::migration::resolve_in_datastore(root_, built.string(), false);
+    if (!at)
+      return within(at.error(), "share " + name_);
+    std::error_code ec;
+    if (!fs::exists(fs::symlink_status(at.value(), ec)))
+      break;  // the rest is created fresh, inside
+  }
+  return success();
+}
+
 result<void> share_files::commit(std::string_view access, std::string_view path) const {
   const auto from = incoming(access);
   {

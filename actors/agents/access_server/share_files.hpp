@@ -46,6 +46,10 @@ public:
   [[nodiscard]] result<void> quarantine_incoming(std::string_view access) const;
   [[nodiscard]] result<void> quarantine_file(std::string_view path, std::string_view access) const;
   void discard(std::string_view access) const;
+  /// Whether a put may land at `path`: every ancestor that exists resolves
+  /// inside the share (no symlink leads out), checked before the put is
+  /// recorded so the log never admits data the commit must then refuse.
+  [[nodiscard]] result<void> check_destination(std::string_view path) const;
   /// A share file opened for reading: its fd (O_NOFOLLOW on the last
   /// component, resolved beneath the root).
   [[nodiscard]] result<int> open_for_read(std::string_view path) const;
