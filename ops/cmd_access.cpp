@@ -421,10 +421,9 @@ void scan_status(const data_options& data, const std::string& server, const std:
   if (server.empty() && at.empty())
     throw cli_error("--server NAME or --at HOST:PORT", 2);
   const auto endpoint = endpoint_for(data, at, server);
-  auto r = must(as::get_status(endpoint), "scan status at " + endpoint);
+  auto r = must(as::get_status(endpoint, !json), "scan status at " + endpoint);
   if (r.status != 200)
     throw cli_error(fmt::format("scan status: HTTP {}: {}", r.status, r.body), 1);
-  (void)json;  // the endpoint answers JSON; it is printed as is
   fmt::print("{}", r.body);
 }
 
@@ -566,10 +565,10 @@ void register_access(CLI::App& app) {
     auto d = std::make_shared<data_options>();
     auto where = std::make_shared<std::pair<std::string, std::string>>();
     auto json = std::make_shared<bool>(false);
-    auto* cmd = scan->add_subcommand("status", "scanner health, verdict cache, quarantine, pending scans (JSON)");
+    auto* cmd = scan->add_subcommand("status", "scanner health, verdict cache, quarantine, pending scans");
     cmd->add_option("--server", where->first, "access server (its endpoint from the log)");
     cmd->add_option("--at", where->second, "HOST:PORT of the server");
-    cmd->add_flag("--json", *json, "(the answer is JSON already)");
+    cmd->add_flag("--json", *json, "as one JSON object");
     add_data_options(*cmd, *d);
     cmd->callback([d, where, json] { scan_status(*d, where->first, where->second, *json); });
   }

@@ -60,7 +60,7 @@ start_server() {
 }
 # A Python expression over `scan status` (st), the audit (a: list of access records) and the sessions (ss: by id).
 q() {
-  python3 - "$1" "$(sm scan status --at "$AT")" "$(sm access audit fs1 --json)" "$(sm session list --all --json)" <<'PY'
+  python3 - "$1" "$(sm scan status --json --at "$AT")" "$(sm access audit fs1 --json)" "$(sm session list --all --json)" <<'PY'
 import json, sys
 st = json.loads(sys.argv[2])
 a = [json.loads(l) for l in sys.argv[3].splitlines() if l.strip()]
@@ -246,5 +246,6 @@ sm get --session "$scanned" docs/clean.bin back3.bin >/dev/null || fail "scanned
 check "scan status: scanner, cache hits, quarantine"
 is_true "st['scanner']['up'] and st['cache']['hits'] >= 1 and len(st['quarantine']) >= 3" ||
   fail "status: $(sm scan status --at "$AT")"
-sm scan status --server fs1 >/dev/null || fail "scan status --server"
+sm scan status --server fs1 >out.txt || fail "scan status --server"
+grep -q "scanner    UP" out.txt || fail "scan status: $(cat out.txt)"
 echo "access: all checks passed"

@@ -186,11 +186,11 @@ result<client_reply> get_file(const std::string& endpoint, const std::string& se
   return out;
 }
 
-result<client_reply> get_status(const std::string& endpoint) {
+result<client_reply> get_status(const std::string& endpoint, bool text) {
   asio::io_context ioc;
   tcp::socket socket(ioc);
   SM_TRYV(connect(ioc, socket, endpoint));
-  http::request<http::empty_body> req{http::verb::get, "/v1/status", 11};
+  http::request<http::empty_body> req{http::verb::get, text ? "/v1/status.txt" : "/v1/status", 11};
   req.set(http::field::host, endpoint);
   req.keep_alive(false);
   beast::error_code ec;

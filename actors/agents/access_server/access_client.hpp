@@ -27,6 +27,6 @@ struct client_reply {
 /// complete); otherwise `local` is left alone.
 [[nodiscard]] result<client_reply> get_file(const std::string& endpoint, const std::string& session,
                                             const std::string& share_path, const std::filesystem::path& local);
-[[nodiscard]] result<client_reply> get_status(const std::string& endpoint);
+[[nodiscard]] result<client_reply> get_status(const std::string& endpoint, bool text = false);
 
 } // namespace storemesh::agents::access_server

@@ -537,7 +537,7 @@ void access_service::rescan_pending() {
   }
 }
 
-reply access_service::status() {
+reply access_service::status(bool text) {
   std::string engine, db, error;
   {
     std::lock_guard lock(scanner_mutex_);
@@ -554,7 +554,27 @@ reply access_service::status() {
     hits = cache_.hits();
     misses = cache_.misses();
   }
+  const bool up = scanner_up_.load();
   return view_.with_state([&](const ac::state& s) {
+    std::size_t open = 0;
+    for (const auto& [id, ses] : s.sessions)
+      open += ses.open ? 1 : 0;
+    const auto& c = s.counters;
+    if (text) {
+      std::string out = fmt::format(
+          "server {}\nscanner    {} at {}: {}{}\ncache      {} verdicts of {}, {} hits, {} misses\n"
+          "policy     #{}, scanner outage: {}\nsessions   {} open\npending    {} deferred access(es) waiting for "
+          "the scanner\naccesses   {} puts, {} gets: {} scanned ({} from the cache), {} not scanned, {} infected, {} "
+          "deferred, {} refused\nquarantine {} file(s) in {}\n",
+          o_.server, up ? "UP" : "DOWN", o_.clamd.address, engine.empty() ? std::string("?") : engine,
+          up ? (db.empty() ? std::string(", no database version") : ", database " + db) : " (" + error + ")", entries,
+          capacity, hits, misses, s.policy_no, ac::to_string(s.policy.on_outage), open, s.pending.size(), c.puts,
+          c.gets, c.scanned, c.cached, c.not_scanned, c.infected, c.deferred, c.refused, s.quarantine.size(),
+          o_.quarantine.string());
+      for (const auto& q : s.quarantine)
+        out += fmt::format("  {}  {}/{}  {}  (session {})\n", q.quarantine, q.share, q.path, q.signature, q.session);
+      return reply{200, out};
+    }
     std::string quarantine = "[";
     for (const auto& q : s.quarantine) {
       if (quarantine.size() > 1)
@@ -564,21 +584,18 @@ reply access_service::status() {
                                 json_string(q.path), json_string(q.signature), json_string(q.quarantine));
     }
     quarantine += "]";
-    std::size_t open = 0;
-    for (const auto& [id, ses] : s.sessions)
-      open += ses.open ? 1 : 0;
-    const auto& c = s.counters;
     return reply{200, fmt::format(
                           "{{\"server\":{},\"scanner\":{{\"address\":{},\"up\":{},\"engine\":{},\"db_version\":{},"
                           "\"error\":{}}},\"cache\":{{\"entries\":{},\"capacity\":{},\"hits\":{},\"misses\":{}}},"
                           "\"policy_no\":{},\"on_outage\":{},\"sessions_open\":{},\"pending_scans\":{},"
-                          "\"quarantine_dir\":{},\"quarantine\":{},\"counters\":{{\"puts\":{},\"gets\":{},\"scanned\":{},\"not_scanned\":{},"
-                          "\"infected\":{},\"deferred\":{},\"refused\":{},\"cached\":{}}}}}",
-                          json_string(o_.server), json_string(o_.clamd.address), scanner_up_.load() ? "true" : "false",
+                          "\"quarantine_dir\":{},\"quarantine\":{},\"counters\":{{\"puts\":{},\"gets\":{},"
+                          "\"scanned\":{},\"not_scanned\":{},\"infected\":{},\"deferred\":{},\"refused\":{},"
+                          "\"cached\":{}}}}}",
+                          json_string(o_.server), json_string(o_.clamd.address), up ? "true" : "false",
                           json_string(engine), json_string(db), json_string(error), entries, capacity, hits, misses,
                           s.policy_no, json_string(ac::to_string(s.policy.on_outage)), open, s.pending.size(),
-                          json_string(o_.quarantine.string()), quarantine, c.puts, c.gets, c.scanned, c.not_scanned, c.infected, c.deferred, c.refused,
-                          c.cached)};
+                          json_string(o_.quarantine.string()), quarantine, c.puts, c.gets, c.scanned, c.not_scanned,
+                          c.infected, c.deferred, c.refused, c.cached)};
   });
 }
 

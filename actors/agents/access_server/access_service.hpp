@@ -132,8 +132,9 @@ public:
 
   [[nodiscard]] std::variant<reply, std::unique_ptr<put_transaction>> begin_put(const request_head& h);
   [[nodiscard]] std::variant<reply, get_ready> get(const request_head& h);
-  /// Scanner health, cache, quarantine, pending scans, counters (JSON).
-  [[nodiscard]] reply status();
+  /// Scanner health, cache, quarantine, pending scans, counters: JSON, or
+  /// lines for a person.
+  [[nodiscard]] reply status(bool text = false);
 
 private:
   friend class put_transaction;

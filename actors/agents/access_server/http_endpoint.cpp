@@ -69,8 +69,8 @@ private:
     const auto& req = parser_->get();
     keep_alive_ = req.keep_alive();
     const std::string_view target(req.target().data(), req.target().size());
-    if (target == "/v1/status" && req.method() == http::verb::get)
-      return respond(state_->svc->status(), keep_alive_);
+    if ((target == "/v1/status" || target == "/v1/status.txt") && req.method() == http::verb::get)
+      return respond(state_->svc->status(target == "/v1/status.txt"), keep_alive_);
     if (target.rfind(files_prefix, 0) != 0)
       return respond(error_reply(404, "not_found", "the endpoints are /v1/files/SHARE/PATH and /v1/status"), false);
     std::string decoded;
@@ -162,7 +162,7 @@ private:
 
   void respond(reply r, bool keep_alive) {
     auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), 11);
-    res->set(http::field::content_type, "application/json");
+    res->set(http::field::content_type, r.body.rfind('{', 0) == 0 ? "application/json" : "text/plain");
     res->body() = std::move(r.body);
     res->body() += "\n";
     res->keep_alive(keep_alive);
