@@ -174,6 +174,7 @@ class Bench:
         self.rows = []  # dicts
         self.refs = {}  # (name, clients) -> (MB/s, files/s)
         self.nset = 0
+        self.per_file = {}  # (clients, op, kind) -> {size: [seconds of each file]}
 
     def fresh(self, name):
         self.nset += 1
@@ -220,7 +221,13 @@ class Bench:
         ]
         for op, kind, files, work, expect in plans:
             recs.clear()
-            secs = run_parallel(files, clients, work)
+            per = self.per_file.setdefault((clients, op, kind), {})
+
+            def timed(i, f, work=work, per=per):
+                t = time.perf_counter()
+                work(i, f)
+                per.setdefault(f[2], []).append(time.perf_counter() - t)
+            secs = run_parallel(files, clients, timed)
             self.row("http", clients, op, kind, files, secs, list(recs), expect)
         shutil.rmtree(out)
 
@@ -305,6 +312,19 @@ class Bench:
                 cs[i].put(f[0], f"docs/tiny{clients}/{f[1]}", f[2])))
             assert all(r["verdict"] == "not_scanned" for r in recs), recs[:1]
             lines.append(("put, unscanned, http (keep-alive)", clients, secs / n))
+        # The same tiny files read back, unscanned (a get is recorded too, before its bytes are sent).
+        cs = [Client(self.host, self.port, self.sessions["unscanned"][0])]
+        os.makedirs(os.path.join(self.a.work, "tinyget"))
+        secs = run_parallel(T, 1, lambda i, f: cs[0].get(f"docs/tiny4/{f[1]}",
+                                                          os.path.join(self.a.work, "tinyget", f[1])))
+        lines.append(("get, unscanned, http (keep-alive)", 1, secs / n))
+        # The HTTP round trip alone: GET /v1/status on a keep-alive connection (no log, no disk).
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
+        t0 = time.perf_counter()
+        for _ in range(n):
+            conn.request("GET", "/v1/status")
+            conn.getresponse().read()
+        lines.append(("GET /v1/status, http (round trip, no log, no disk)", 1, (time.perf_counter() - t0) / n))
         T = self.fresh("tc")
         secs = run_parallel(T, 1, lambda i, f: subprocess.run(
             [self.a.storemesh, "put", "--session", self.sessions["unscanned"][0], "--no-sha", "--at", self.a.at,
@@ -317,6 +337,22 @@ class Bench:
         lines.append(("storemesh --help (process start, no request)", 1, (time.perf_counter() - t0) / 20))
         self.sizes = sizes_saved
         return raw, lines
+
+    def print_by_size(self, clients):
+        """Mean ms per file by size (http rows): the fixed cost of an access against the scan's cost per byte."""
+        cols = [("put", "unscanned"), ("put", "scanned"), ("get", "unscanned"), ("get", "scanned"),
+                ("get", "scanned, cached")]
+        if not all((clients, *c) in self.per_file for c in cols):
+            return
+        print(f"-- by size: http, c={clients}, mean ms per file (each as its client saw it); gain = unscanned / scanned")
+        print(f"   {'size':>8} {'put u':>8} {'put s':>8} {'gain':>6} {'get u':>8} {'get s':>8} {'gain':>6} "
+              f"{'get s cached':>12} {'gain':>6}")
+        for size in sorted(self.per_file[(clients, "put", "unscanned")]):
+            m = [sum(v) / len(v) * 1e3 for v in (self.per_file[(clients, *c)][size] for c in cols)]
+            label = f"{size >> 20} MiB" if size >= MiB else f"{size >> 10} KiB"
+            print(f"   {label:>8} {m[0]:>8.1f} {m[1]:>8.1f} {m[1] / m[0]:>5.1f}x {m[2]:>8.1f} {m[3]:>8.1f} "
+                  f"{m[3] / m[2]:>5.1f}x {m[4]:>12.1f} {m[4] / m[2]:>5.1f}x")
+        print()
 
     def print_table(self):
         def ref(name, c):
@@ -374,6 +410,8 @@ def main():
           " gain: the unscanned row's MB/s over this row's (same client, c, op)")
     print()
     b.print_table()
+    for c in [int(x) for x in a.clients.split(",") if x]:
+        b.print_by_size(c)
     print(f"-- the fixed cost of one access: {a.tiny_count} puts of {a.tiny_size} B, unscanned (the access record: one "
           "command + one event in the log, fsync'd)")
     print("   (ms each: as one client sees it; per second: all clients together)")
