@@ -174,6 +174,7 @@ class Bench:
         self.rows = []  # dicts
         self.refs = {}  # (name, clients) -> (MB/s, files/s)
         self.nset = 0
+        self.tiny_times = {}  # path in the share -> (client sent ns, client got the reply ns), wall clock
         self.per_file = {}  # (clients, op, kind) -> {size: [seconds of each file]}
 
     def fresh(self, name):
@@ -308,8 +309,12 @@ class Bench:
             T = self.fresh(f"t{clients}")
             cs = [Client(self.host, self.port, sid) for sid in self.sessions["unscanned"][:clients]]
             recs = []
-            secs = run_parallel(T, clients, lambda i, f: recs.append(
-                cs[i].put(f[0], f"docs/tiny{clients}/{f[1]}", f[2])))
+
+            def w(i, f, clients=clients, cs=cs, recs=recs):
+                t = time.time_ns()
+                recs.append(cs[i].put(f[0], f"docs/tiny{clients}/{f[1]}", f[2]))
+                self.tiny_times[f"tiny{clients}/{f[1]}"] = (t, time.time_ns())
+            secs = run_parallel(T, clients, w)
             assert all(r["verdict"] == "not_scanned" for r in recs), recs[:1]
             lines.append(("put, unscanned, http (keep-alive)", clients, secs / n))
         # The same tiny files read back, unscanned (a get is recorded too, before its bytes are sent).
@@ -353,6 +358,54 @@ class Bench:
             print(f"   {label:>8} {m[0]:>8.1f} {m[1]:>8.1f} {m[1] / m[0]:>5.1f}x {m[2]:>8.1f} {m[3]:>8.1f} "
                   f"{m[3] / m[2]:>5.1f}x {m[4]:>12.1f} {m[4] / m[2]:>5.1f}x")
         print()
+
+    def print_tiny_steps(self):
+        """Where a tiny unscanned put's time goes, from the log's own timestamps beside the client's clock (one
+        machine, one clock): the recordAccess command is stamped when the server submits it (the file received and
+        hashed), the `accessed` event when the daemon decided, the seal after it when the daemon's batch of events
+        was committed; the rest is the server seeing the event, its commit (fdatasync, rename, fsync of the
+        directory) and the reply."""
+        p = subprocess.run([self.a.storemesh, "events", "tail", "--json", "--topic", "storemesh.commands",
+                            "--topic", "storemesh.events.access_server"], capture_output=True, text=True, timeout=120)
+        if p.returncode != 0:
+            print(f"   (events tail failed: {p.stderr.strip()[:200]})")
+            return
+        stamped, decided, sealed = {}, {}, {}
+        pending = {}  # partition -> [paths whose event waits for a seal]
+        for line in p.stdout.splitlines():
+            rec = json.loads(line)
+            env = rec.get("envelope") or {}
+            payload = env.get("payload") or {}
+            ts = int(env.get("timestampNs", 0))
+            if "seal" in payload:
+                for path in pending.pop(rec["partition"], []):
+                    sealed[path] = ts
+                continue
+            for body in payload.values():
+                for name, b in (body.items() if isinstance(body, dict) else []):
+                    if not isinstance(b, dict) or b.get("op") != "put":
+                        continue  # the tiny gets read the same paths
+                    if name == "recordAccess":
+                        stamped[b["path"]] = ts
+                    elif name == "accessed":
+                        decided[b["path"]] = ts
+                        pending.setdefault(rec["partition"], []).append(b["path"])
+        for clients in (1, 4):
+            steps = {k: [] for k in ("sent -> command stamped", "command stamped -> decided", "decided -> sealed",
+                                     "sealed -> reply received", "sent -> reply received (whole)")}
+            for path, (t0, t1) in self.tiny_times.items():
+                if not path.startswith(f"tiny{clients}/") or not all(path in d for d in (stamped, decided, sealed)):
+                    continue
+                a, b, c = stamped[path], decided[path], sealed[path]
+                for k, v in zip(steps, (a - t0, b - a, c - b, t1 - c, t1 - t0)):
+                    steps[k].append(v)
+            n = len(steps["sent -> reply received (whole)"])
+            if not n:
+                continue
+            print(f"   tiny puts, http, c={clients}: {n} with every step, median / p90 ms")
+            for k, v in steps.items():
+                v.sort()
+                print(f"      {k:<32} {v[n // 2] / 1e6:7.2f} / {v[int(0.9 * (n - 1))] / 1e6:7.2f}")
 
     def print_table(self):
         def ref(name, c):
@@ -418,6 +471,8 @@ def main():
     for what, c, per in lines:
         extra = f"  (+{(per - raw) * 1e3:.2f} ms over the raw commit)" if c == 1 and per != raw and "put" in what else ""
         print(f"   {what:<52} c={c}  {per * c * 1e3:7.2f} ms each  {1 / per:8.0f} /s{extra}")
+    print("-- where a tiny put's time goes, from the log's timestamps (events tail --json)")
+    b.print_tiny_steps()
     print(f"-- measured in {time.perf_counter() - t0:.0f} s")
 
 

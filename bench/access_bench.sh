@@ -4,7 +4,8 @@
 # and a raw clamd INSTREAM of the same kind of bytes, all in the same run; with 1 and 4 concurrent clients, through
 # keep-alive HTTP (the server's own rate) and through `storemesh put/get` (a process per file). Then the fixed cost of
 # one access: 1 KiB unscanned puts, each recorded in the log (one command + one event, fsync'd) before its commit,
-# beside the raw commit (write, fdatasync, rename, fsync of the directory).
+# beside the raw commit (write, fdatasync, rename, fsync of the directory) and the HTTP round trip alone, and where a
+# tiny put's time goes, step by step, from the log's own timestamps (events tail --json) beside the client's clock.
 #
 # Builds nothing: give it the Release binary (ops/build Release storemesh). Sets up a workspace as
 # tests/access/access.sh does, on the embedded log: keygen, serve --trust, ops/clamav start (our database: EICAR),
