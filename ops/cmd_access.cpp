@@ -444,6 +444,10 @@ void register_access(CLI::App& app) {
           ->required();
       cmd->add_option("--quarantine", o->quarantine, "where infected data goes (default DATA/quarantine/NAME)");
       cmd->add_option("--threads", o->threads, "threads serving requests (default 8)");
+      cmd->add_option_function<double>(
+          "--decide-timeout",
+          [o](double s) { o->access.decide_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(s * 1000)); },
+          "seconds the log has to decide an access's record before the request is answered 504 (default 30)");
       cmd->add_option("--hold-before-commit", o->access.hold_before_commit,
                       "tests: while this file exists, a put waits between its record and its commit");
       add_data_options(*cmd, o->data);

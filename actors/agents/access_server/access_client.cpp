@@ -36,6 +36,7 @@ result<void> connect(asio::io_context& ioc, tcp::socket& socket, const std::stri
   asio::connect(socket, at, ec);
   if (ec)
     return failed("connecting to " + endpoint, ec);
+  socket.set_option(tcp::no_delay(true), ec);  // the head and the body are separate writes
   return success();
 }
 
@@ -134,6 +135,7 @@ result<client_reply> get_file(const std::string& endpoint, const std::string& se
   if (ec)
     return failed("sending the request", ec);
   beast::flat_buffer buffer;
+  buffer.reserve(256 * 1024);  // Beast reads max(512, capacity - size) bytes at a time
   http::response_parser<http::buffer_body> res;
   res.body_limit(std::numeric_limits<std::uint64_t>::max());  // not boost::none: see http_endpoint.cpp
   http::read_header(socket, buffer, res, ec);

@@ -52,7 +52,7 @@ struct access_options {
   std::vector<share_root> shares;
   std::filesystem::path quarantine;
   clamd_options clamd;
-  std::chrono::milliseconds decide_timeout{10'000};
+  std::chrono::milliseconds decide_timeout{30'000};  ///< for the log to decide a record (a busy broker takes seconds)
   std::chrono::milliseconds session_wait{5'000};  ///< for a just-opened session to reach the view
   std::chrono::milliseconds catch_up_timeout{30'000};
   std::chrono::milliseconds rescan_period{1'000};
