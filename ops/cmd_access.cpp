@@ -445,6 +445,11 @@ void register_access(CLI::App& app) {
       cmd->add_option("--quarantine", o->quarantine, "where infected data goes (default DATA/quarantine/NAME)");
       cmd->add_option("--threads", o->threads, "threads serving requests (default 8)");
       cmd->add_option_function<double>(
+          "--clamd-timeout",
+          [o](double s) { o->access.clamd.io_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(s * 1000)); },
+          "seconds clamd has for each step of a scan (connect, a write, its verdict) before it counts as down (default "
+          "10)");
+      cmd->add_option_function<double>(
           "--decide-timeout",
           [o](double s) { o->access.decide_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(s * 1000)); },
           "seconds the log has to decide an access's record before the request is answered 504 (default 30)");
