@@ -201,11 +201,15 @@ void set_policy(const policy_options& o) {
   check("server", o.server);
   // Starts from the policy in force: only what is named changes.
   ac::policy p;
+  std::uint64_t policy_no = 0;
   {
     auto all = read_servers(o.inject.data);
-    if (auto it = all.find(o.server); it != all.end())
+    if (auto it = all.find(o.server); it != all.end()) {
       p = it->second.policy;
+      policy_no = it->second.policy_no;
+    }
   }
+  const auto before = p;
   if (!o.mandatory.empty())
     p.mandatory = on_off("--mandatory", o.mandatory);
   if (o.max_av_age)
@@ -252,6 +256,12 @@ void set_policy(const policy_options& o) {
   }
   if (auto why = ac::check_policy(p); !why.empty())
     throw cli_error("policy: " + why, 2);
+  // The decider accepts the policy in force again without an event: there
+  // would be no outcome to wait for.
+  if (policy_no != 0 && p == before) {
+    fmt::print("policy #{} of {} unchanged\n", policy_no, o.server);
+    return;
+  }
   inject<ac::entity>(o.inject, o.server, ac::set_policy{p, events::envelope::now_ns()});
 }
 
@@ -370,7 +380,11 @@ void update_session(const update_options& o) {
   add_key_proof(attrs, o.client_key, o.session);
   if (auto why = ac::check_attributes(attrs); !why.empty())
     throw cli_error("attributes: " + why, 2);
-  inject<ac::entity>(o.inject, server, ac::update_client{o.session, attrs, events::envelope::now_ns()}, true);
+  const auto before = read_server(o.inject.data, server);
+  const auto it = before.sessions.find(o.session);
+  // The same attributes again decide nothing (no event, no outcome to wait for).
+  if (it == before.sessions.end() || !it->second.open || it->second.attrs != attrs)
+    inject<ac::entity>(o.inject, server, ac::update_client{o.session, attrs, events::envelope::now_ns()}, true);
   const auto s = read_server(o.inject.data, server);
   print_session(o.session, s.sessions.at(o.session), o.json);
 }
@@ -546,7 +560,14 @@ void register_access(CLI::App& app) {
       cmd->add_option("SESSION", *id, "SERVER:ID")->required();
       add_inject_options(*cmd, *o);
       cmd->callback([o, id] {
-        inject<ac::entity>(*o, server_of_session(*id), ac::close_session{*id, events::envelope::now_ns()});
+        const auto server = server_of_session(*id);
+        const auto s = read_server(o->data, server);
+        const auto it = s.sessions.find(*id);
+        if (it != s.sessions.end() && !it->second.open) {  // closing twice decides nothing: no outcome to wait for
+          fmt::print("session {} was closed already\n", *id);
+          return;
+        }
+        inject<ac::entity>(*o, server, ac::close_session{*id, events::envelope::now_ns()});
       });
     }
   }

@@ -93,6 +93,7 @@ check "the policy: trusted loopback, fresh AV within 24 h, a known key, the scra
 sm access policy set fs1 --trusted-net 127.0.0.0/8 --max-av-age 24 --known-key client.key.pub \
   --share-mode scratch=never >/dev/null
 sm access policy show fs1 | grep -q "127.0.0.0/8" || fail "policy show: $(sm access policy show fs1)"
+sm access policy set fs1 --trusted-net 127.0.0.0/8 | grep -q unchanged || fail "the same policy again is not 'unchanged'"
 
 check "sessions are decided from their clients' attributes"
 scanned=$(open_session laptop docs)
@@ -223,6 +224,7 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Storemesh-Session: $trusted"
 if sm put --session "fs1:0123456789abcdef" eicar.com docs/u.com >out.txt 2>&1; then fail "unknown session accepted"; fi
 grep -q "404" out.txt || fail "unknown session: $(cat out.txt)"
 sm session close "$keyed" >/dev/null
+sm session close "$keyed" | grep -q "closed already" || fail "closing twice"
 if sm put --session "$keyed" eicar.com docs/closed.com >out.txt 2>&1; then fail "closed session accepted"; fi
 grep -q "session_closed" out.txt || fail "closed session: $(cat out.txt)"
 
