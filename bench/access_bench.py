@@ -135,22 +135,37 @@ class Client:
     """One keep-alive HTTP connection to the access server, as one client in one session."""
 
     def __init__(self, host, port, session):
+        self.host, self.port = host, port
         self.conn = http.client.HTTPConnection(host, port, timeout=300, blocksize=MiB)
         self.session = session
 
+    def _send(self, send):
+        """The server closes a keep-alive connection idle for its idle timeout (30 s; rows apart on a loaded
+        machine): a request that met a closed connection got no answer, so it is sent again on a new one."""
+        try:
+            return send()
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            self.conn.close()
+            self.conn = http.client.HTTPConnection(self.host, self.port, timeout=300, blocksize=MiB)
+            return send()
+
     def put(self, local, remote, size):
-        with open(local, "rb") as f:
-            self.conn.request("PUT", "/v1/files/" + remote, body=f,
-                              headers={"X-Storemesh-Session": self.session, "Content-Length": str(size)})
-            r = self.conn.getresponse()
-            body = r.read()
+        def send():
+            with open(local, "rb") as f:
+                self.conn.request("PUT", "/v1/files/" + remote, body=f,
+                                  headers={"X-Storemesh-Session": self.session, "Content-Length": str(size)})
+                r = self.conn.getresponse()
+                return r, r.read()
+        r, body = self._send(send)
         if r.status != 201:
             raise RuntimeError(f"put {remote}: {r.status} {body[:300]!r}")
         return json.loads(body)
 
     def get(self, remote, local):
-        self.conn.request("GET", "/v1/files/" + remote, headers={"X-Storemesh-Session": self.session})
-        r = self.conn.getresponse()
+        def send():
+            self.conn.request("GET", "/v1/files/" + remote, headers={"X-Storemesh-Session": self.session})
+            return self.conn.getresponse()
+        r = self._send(send)
         if r.status != 200:
             raise RuntimeError(f"get {remote}: {r.status} {r.read()[:300]!r}")
         buf = bytearray(MiB)

@@ -106,13 +106,13 @@ print(d["session"], d["protection"]["scan"], d["protection"]["rule"])'
 } >sessions.json
 
 echo "-- access server put/get, unscanned vs scanned sessions ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)," \
-  "$(df -T "$work" | awk 'NR==2 {print $2}') at $work, clamd $(sm scan status --at "$AT" |
+  "$(df -T "$work" | awk 'NR==2 {print $2}') at $work, clamd $(sm scan status --json --at "$AT" |
     python3 -c 'import json,sys; s=json.load(sys.stdin)["scanner"]; print(s["engine"], "db", s["db_version"])'))"
 python3 "$here/access_bench.py" --storemesh "$S" --at "$AT" --clamd "$sock" --sessions sessions.json --work "$work" "$@"
 
 echo
 echo "-- the server's own counters (GET /v1/status)"
-sm scan status --at "$AT" | python3 -c '
+sm scan status --json --at "$AT" | python3 -c '
 import json, sys
 s = json.load(sys.stdin)
 print("  ", "cache", s["cache"], "\n  ", "counters", s["counters"])'
