@@ -2,10 +2,13 @@
 
 #include "events/log_errc.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <functional>
 #include <limits>
+#include <thread>
 
 namespace storemesh::events::kafka_detail {
 
@@ -107,10 +110,21 @@ result<void> kafka_producer::connect() {
   metadata_ptr md(raw);
   if (md->broker_cnt == 0)
     return make_error(log_errc::broker_error, "the cluster at " + options_.bootstrap + " lists no brokers");
-  if (!options_.transactional_id.empty())
-    if (kafka_error_ptr e{rd_kafka_init_transactions(rk_.get(), to_ms(options_.timeout))})
+  if (options_.transactional_id.empty())
+    return success();
+  // A retriable error (NOT_COORDINATOR while a new cluster elects the
+  // transaction coordinator, seen with three brokers under load) is asked
+  // again until the timeout: librdkafka's documented way.
+  const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    kafka_error_ptr e{rd_kafka_init_transactions(rk_.get(), static_cast<int>(std::max<std::int64_t>(left.count(), 1)))};
+    if (!e)
+      return success();
+    if (!rd_kafka_error_is_retriable(e.get()) || std::chrono::steady_clock::now() + std::chrono::milliseconds(500) >= deadline)
       return kafka_error(e.get(), "init_transactions (transactional.id " + options_.transactional_id + ")");
-  return success();
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
 }
 
 kafka_producer::~kafka_producer() {
