@@ -15,12 +15,12 @@
 # answer them; every row gets fresh random files (neither clamd's clean cache nor ours can hide a scan), except the
 # "scanned, cached" gets, which read the bytes a scanned put has just scanned: what the cache buys.
 #
-# Measured while writing it (2 cores, load 3-5, Release, 142 s): clamd INSTREAM of random bytes 22 MB/s (29 with 4
-# connections); scanned puts 10 MB/s, unscanned 28 (gain 2.8x; 3.8x with 4 clients), per size 1.8x at 64 KiB to
-# 3.2x at 16 MiB; the fixed cost of an access ~8.5 ms (cp + fdatasync: 0.8 ms), mostly the log: command stamped ->
-# decided ~4 ms. Read the get rows with care: on a keep-alive connection every get after the first waits ~40 ms
-# (curl shows it too: Nagle on the server's header-then-body writes against the client's delayed ACK; the endpoint
-# does not set TCP_NODELAY), which hides most of the get gain for files below a few MiB.
+# Measured at 24b00bb (2026-12-03, Release, 2 cores at load 20-35: two test suites beside it, 270 s): raw clamd
+# INSTREAM of random bytes 7.6 MB/s (22 on a quieter machine); puts unscanned 48.7 MB/s vs scanned 5.3 (9.2x; 12.1x
+# with 4 clients), gets 92.9 vs 7.0 (13.2x; 16.5x), a scanned get of bytes the cache knows 79.6 (0.86 of unscanned);
+# per size the gain grows from 1.6x at 64 KiB to 23x (puts) / 45x (gets) at 16 MiB: the fixed cost of an access
+# (its record in the log, ~7 ms over a raw fsync'd commit) against the scan's per-byte cost. Earlier runs found the
+# endpoint reading 512 bytes at a time, writing gets 4 KiB at a time and without TCP_NODELAY (fixed in 12c028e).
 #
 # usage: bench/access_bench.sh STOREMESH [driver args: --files 64K:64,1M:32,16M:4 --clients 1,4 --cli 1,4 ...]
 #   THREADS=N    the access server's threads (access serve --threads; default 8, as the CLI's default)
