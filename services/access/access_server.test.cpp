@@ -258,7 +258,7 @@ BOOST_AUTO_TEST_SUITE(access_server_accesses)
 
 BOOST_AUTO_TEST_CASE(an_unscanned_session_records_its_access_with_the_sessions_reason) {
   const auto r = report(s1, verdict::not_scanned);
-  const auto& why = state_of(two_sessions()).sessions.at(s1).decided;
+  const auto why = state_of(two_sessions()).sessions.at(s1).decided;
   BOOST_TEST(why.rule == "trusted_network");
   // A retry is kept from applying twice by its command id (derived from the access id), not by the decider.
   spec<entity>().given(two_sessions()).when(r).then_each_time({recorded(r, why.rule, why.reason)});
