@@ -56,6 +56,23 @@ std::string encode_path(const std::string& p) {
   return out;
 }
 
+/// A GET of `target` (with the session header when one is given), sent on a
+/// new connection in `socket`; the connection closes after the answer.
+result<void> send_get(asio::io_context& ioc, tcp::socket& socket, const std::string& endpoint, const std::string& target,
+                      const std::string& session) {
+  SM_TRYV(connect(ioc, socket, endpoint));
+  http::request<http::empty_body> req{http::verb::get, target, 11};
+  req.set(http::field::host, endpoint);
+  if (!session.empty())
+    req.set("X-Storemesh-Session", session);
+  req.keep_alive(false);
+  beast::error_code ec;
+  http::write(socket, req, ec);
+  if (ec)
+    return failed("sending the request", ec);
+  return success();
+}
+
 result<std::string> file_sha256(const std::filesystem::path& p) {
   const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)
@@ -125,15 +142,8 @@ result<client_reply> get_file(const std::string& endpoint, const std::string& se
                               const std::filesystem::path& local) {
   asio::io_context ioc;
   tcp::socket socket(ioc);
-  SM_TRYV(connect(ioc, socket, endpoint));
-  http::request<http::empty_body> req{http::verb::get, "/v1/files/" + encode_path(share_path), 11};
-  req.set(http::field::host, endpoint);
-  req.set("X-Storemesh-Session", session);
-  req.keep_alive(false);
+  SM_TRYV(send_get(ioc, socket, endpoint, "/v1/files/" + encode_path(share_path), session));
   beast::error_code ec;
-  http::write(socket, req, ec);
-  if (ec)
-    return failed("sending the request", ec);
   beast::flat_buffer buffer;
   buffer.reserve(256 * 1024);  // Beast reads max(512, capacity - size) bytes at a time
   http::response_parser<http::buffer_body> res;
@@ -191,14 +201,8 @@ result<client_reply> get_file(const std::string& endpoint, const std::string& se
 result<client_reply> get_status(const std::string& endpoint, bool text) {
   asio::io_context ioc;
   tcp::socket socket(ioc);
-  SM_TRYV(connect(ioc, socket, endpoint));
-  http::request<http::empty_body> req{http::verb::get, text ? "/v1/status.txt" : "/v1/status", 11};
-  req.set(http::field::host, endpoint);
-  req.keep_alive(false);
+  SM_TRYV(send_get(ioc, socket, endpoint, text ? "/v1/status.txt" : "/v1/status", {}));
   beast::error_code ec;
-  http::write(socket, req, ec);
-  if (ec)
-    return failed("sending the request", ec);
   beast::flat_buffer buffer;
   http::response<http::string_body> res;
   http::read(socket, buffer, res, ec);
