@@ -20,7 +20,7 @@ struct added {
   delivery::geometry geometry;
   std::string sha256;  ///< 64 lowercase hex digits of the whole content
   std::string origin;  ///< the file's name in the origin store (check_relative_path)
-  /// CRC32C (ISA-L crc32_iscsi, seed 0) of each slice's payload, index
+  /// The standard CRC32C (as events/file_log/batch_format.hpp computes it) of each slice's payload, index
   /// segment * (k + m) + pillar: segments(geometry) * pillars(geometry) entries.
   std::vector<std::uint32_t> slice_crc32c;
   std::int64_t at_ns = 0;
