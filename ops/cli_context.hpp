@@ -79,6 +79,8 @@ void register_topology(CLI::App& app);
 void register_route(CLI::App& app);
 void register_datagram(CLI::App& app);
 void register_access(CLI::App& app);
+void register_delivery_setup(CLI::App& app);
+void register_delivery(CLI::App& app);
 void register_storage(CLI::App& app);
 
 } // namespace storemesh::ops

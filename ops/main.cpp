@@ -32,6 +32,8 @@ int main(int argc, char** argv) {
   register_datagram(app);
   register_storage(app);
   register_access(app);
+  register_delivery_setup(app);
+  register_delivery(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

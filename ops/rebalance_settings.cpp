@@ -1,6 +1,7 @@
 #include "ops/rebalance_settings.hpp"
 
 #include "ops/cli_context.hpp"
+#include "ops/size_text.hpp"
 
 #include <fmt/core.h>
 
@@ -74,40 +75,7 @@ const std::vector<setting_key>& table() {
   throw cli_error(fmt::format("{}: {} = '{}': {}", where, key, text, why), 2);
 }
 
-double parse_number(const std::string& where, const std::string& key, const std::string& text) {
-  errno = 0;
-  char* end = nullptr;
-  const double v = std::strtod(text.c_str(), &end);
-  if (text.empty() || end != text.c_str() + text.size() || errno != 0 || !std::isfinite(v))
-    bad(where, key, text, "not a number");
-  return v;
-}
 
-/// "200", "100M", "100MiB", "2G": bytes (suffixes are powers of 1024, like --max-rate).
-std::uint64_t parse_size(const std::string& where, const std::string& key, const std::string& text) {
-  std::size_t digits = 0;
-  while (digits < text.size() && (std::isdigit(static_cast<unsigned char>(text[digits])) || text[digits] == '.'))
-    ++digits;
-  if (digits == 0)
-    bad(where, key, text, "not a size (a number with an optional K, M, G or T suffix)");
-  const double n = parse_number(where, key, text.substr(0, digits));
-  std::string suffix = text.substr(digits);
-  auto strip = [&](std::string_view tail) {
-    if (suffix.size() < tail.size() || suffix.compare(suffix.size() - tail.size(), tail.size(), tail) != 0)
-      return false;
-    suffix.erase(suffix.size() - tail.size());
-    return true;
-  };
-  if (!strip("iB"))
-    (void)strip("B");
-  double scale = 1;
-  if (suffix == "k" || suffix == "K") scale = 1024.0;
-  else if (suffix == "m" || suffix == "M") scale = 1024.0 * 1024;
-  else if (suffix == "g" || suffix == "G") scale = 1024.0 * 1024 * 1024;
-  else if (suffix == "t" || suffix == "T") scale = 1024.0 * 1024 * 1024 * 1024;
-  else if (!suffix.empty()) bad(where, key, text, "unknown size suffix (K, M, G or T)");
-  return static_cast<std::uint64_t>(std::llround(n * scale));
-}
 
 std::uint64_t parse_count(const std::string& where, const std::string& key, const std::string& text) {
   const double v = parse_number(where, key, text);
