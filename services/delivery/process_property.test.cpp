@@ -58,14 +58,14 @@ RC_BOOST_PROP(random_plans_confirms_and_reschedules_keep_the_dispersal_rule, ())
   plan p{"grp", "film", g, {}, {}, "random", 1};
   for (int i = 0; i < n_edges; ++i)
     p.edges.push_back(edge_name(i));
-  // Mostly pillar p on edge p + offset (dispersed when there are enough edges), one slice in four on a
-  // random edge, one in ten left out: both accepted and refused plans occur.
+  // Mostly pillar p on edge p + offset (dispersed when there are enough edges), one slice in eight on a
+  // random edge, one in 25 left out: both accepted and refused plans occur.
   for (std::uint32_t seg = 0; seg < n_segments; ++seg) {
     const auto offset = *rc::gen::inRange<int>(0, n_edges);
     for (std::uint32_t pillar = 0; pillar < k + m; ++pillar) {
-      if (*rc::gen::inRange(0, 10) == 0)
+      if (*rc::gen::inRange(0, 25) == 0)
         continue;
-      const int e = *rc::gen::inRange(0, 4) == 0 ? *rc::gen::inRange(0, n_edges)
+      const int e = *rc::gen::inRange(0, 8) == 0 ? *rc::gen::inRange(0, n_edges)
                                                  : (static_cast<int>(pillar) + offset) % n_edges;
       p.placements.push_back(placement{seg, pillar, edge_name(e), 0, seg * 1000 + pillar});
     }
