@@ -20,6 +20,7 @@ using Cluster = import "cluster.capnp";
 using Consensus = import "consensus.capnp";
 using Storage = import "storage.capnp";
 using Access = import "access.capnp";
+using Delivery = import "delivery.capnp";
 
 struct Envelope {
   id @0 :Data;               # 16 random bytes, unique per message
@@ -66,6 +67,14 @@ struct Envelope {
     controlHostEvent @35 :Storage.ControlHostEvent;
     accessServerCommand @36 :Access.AccessServerCommand;
     accessServerEvent @37 :Access.AccessServerEvent;
+    userGroupCommand @38 :Delivery.UserGroupCommand;
+    userGroupEvent @39 :Delivery.UserGroupEvent;
+    contentCommand @40 :Delivery.ContentCommand;
+    contentEvent @41 :Delivery.ContentEvent;
+    edgeUnitCommand @42 :Delivery.EdgeUnitCommand;
+    edgeUnitEvent @43 :Delivery.EdgeUnitEvent;
+    deliveryCommand @44 :Delivery.DeliveryCommand;
+    deliveryEvent @45 :Delivery.DeliveryEvent;
   }
 }
 

@@ -28,7 +28,10 @@
 //    is skipped) that holds no slice of that segment yet, else to the first
 //    that would still hold fewer than k of it; with none, it stays (stranded:
 //    sent when the edge is back, or fetched from the origin). Moved slices
-//    get window `window`. Nothing unconfirmed on the edge: accepted, no event.
+//    get window `window`. Nothing that can move (nothing unconfirmed on the
+//    edge, or every such slice stranded): accepted, no event, so that the
+//    same reschedule again is the same outcome; stranded slices are listed in
+//    an event only beside moves (the rest are the edge's due()).
 //
 // Time enters only as fields of commands.
 
