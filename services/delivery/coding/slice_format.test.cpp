@@ -92,6 +92,31 @@ BOOST_AUTO_TEST_CASE(a_header_round_trips_and_its_bytes_follow_the_table) {
   BOOST_TEST(verify(back.value(), file.data() + 128, file.size() - 128, h.payload_crc32c).has_value());
 }
 
+BOOST_AUTO_TEST_CASE(the_documented_example_is_what_write_header_writes) {
+  // SLICE_FORMAT.md's example, computed with Python's struct and crcmod.
+  const char* doc_hex =
+      "534d534c01008000040205000200000005000000000000001027000000000000"
+      "001000000000000000040000000000006d6f7669650000000000000000000000"
+      "0000000000000000000000000000000000000000000000000000000000000000"
+      "00000000000000000000000000000000"
+      "8f6edf2c000000000000000076a54308";
+  std::vector<std::uint8_t> doc;
+  for (const char* p = doc_hex; *p; p += 2)
+    doc.push_back(static_cast<std::uint8_t>(std::stoi(std::string(p, 2), nullptr, 16)));
+  BOOST_REQUIRE_EQUAL(doc.size(), slice_header_bytes);
+  std::vector<std::uint8_t> payload(1024);
+  for (std::size_t i = 0; i < payload.size(); ++i)
+    payload[i] = static_cast<std::uint8_t>(i % 256);
+  const auto h = make_slice_header(slice_ref{"movie", 2, 5}, geometry{10000, 4096, 4, 2}, payload.data(), payload.size());
+  BOOST_REQUIRE(h.has_value());
+  BOOST_TEST(h.value().payload_crc32c == 0x2cdf6e8fu);
+  const auto b = bytes_of(h.value());
+  BOOST_TEST(std::vector<std::uint8_t>(b.begin(), b.end()) == doc, boost::test_tools::per_element());
+  const auto back = read_header(doc.data(), doc.size());
+  BOOST_REQUIRE(back.has_value());
+  BOOST_TEST((back.value() == h.value()));
+}
+
 BOOST_AUTO_TEST_CASE(a_header_cut_at_any_length_is_short) {
   const auto b = bytes_of(sample(payload_of(slice_bytes(g), 2)));
   for (std::size_t n = 0; n < slice_header_bytes; ++n) {
