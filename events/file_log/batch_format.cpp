@@ -1,5 +1,6 @@
 #include "events/file_log/batch_format.hpp"
 
+#include "events/crc32c.hpp"
 #include "events/log_errc.hpp"
 
 #include <isa-l.h>
@@ -26,11 +27,8 @@ T get(const std::byte* at) {
 } // namespace
 
 std::uint32_t crc32c(const std::byte* data, std::size_t n) {
-  // ISA-L's crc32_iscsi neither pre- nor post-inverts; doing both here makes
-  // the result the standard CRC32C that any other tool computes. Batches are
-  // bounded by max_batch_bytes, far below INT_MAX.
-  auto* p = const_cast<unsigned char*>(reinterpret_cast<const unsigned char*>(data));
-  return ~crc32_iscsi(p, static_cast<int>(n), 0xffffffffu);
+  // One implementation for the log and for delivery's slices: events/crc32c.hpp.
+  return events::crc32c(data, n);
 }
 
 batch_header read_header(const std::byte* b) {
