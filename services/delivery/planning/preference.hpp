@@ -10,20 +10,26 @@
 //     own(g, c)   = sum of w over g's requests of c        (decayed popularity in g)
 //     n(c)        = groups that requested c                 (within the horizon)
 //     n(c', c)    = groups that requested both c' and c
-//     co(g, c)    = sum over c' != c that g requested of own(g, c') * n(c', c) / n(c')
-//                   (g's decayed interest in c' times the share of c's requesters
-//                    among c''s: "those who asked for c' also asked for c")
-//     prior(c)    = n(c) / groups in the history           (global popularity, in 0..1)
+//     a(g, c')    = own(g, c') / sum over c'' of own(g, c'')  (g's share of interest in c')
+//     lift(c', c) = n(c', c) / n(c') - n(c) / G                (G: groups in the history)
+//                   how much likelier c's requesters are among c''s than among
+//                   all groups; a content everybody asks for has no lift, so it
+//                   cannot pass for a taste shared with c''s requesters
+//     co(g, c)    = sum over c' != c that g requested of a(g, c') * lift(c', c),
+//                   counting for each c' only its `neighbours` highest positive lifts
+//     prior(c)    = n(c) / G                                (global popularity, in 0..1)
 //     score(g, c) = own(g, c) + co_weight * co(g, c) + prior_weight * prior(c)
-// All three terms are in "expected requests", so scores compare across groups
-// (the batch planner orders every group's predictions by score). A content
-// the group asks for again and again scores highest; one its peers ask for
-// next comes through co; a group with no history gets the global favourites.
+// own counts (decayed) requests; co and prior are in 0..1, probabilities that g
+// or any group asks for c; so a repeated request outweighs a guess from peers,
+// which outweighs mere popularity, and scores compare across groups (the batch
+// planner orders every group's predictions by score).
+// A content the group asks for again and again scores highest; one its peers
+// ask for comes through co; a group with no history gets the global favourites.
 //
 // Cost: the index is built once (by group, by content, co-occurrence) in
 // O(sum over groups of distinct contents^2): for each content c', a dense
 // counter over the contents of the groups that requested c'; only the
-// `neighbours` contents most co-requested with c' are kept (ties by name), so
+// `neighbours` contents of highest lift with c' are kept (ties by name), so
 // a prediction touches at most own contents x neighbours candidates, never
 // the whole catalogue.
 
@@ -46,7 +52,7 @@ inline constexpr std::int64_t ns_per_day = 24 * ns_per_hour;
 struct model_settings {
   std::int64_t half_life_ns = 7 * ns_per_day;  ///< H: a request loses half its weight every H
   std::int64_t horizon_ns = 90 * ns_per_day;   ///< T: older requests do not count at all
-  double co_weight = 0.5;                      ///< weight of the co-request term
+  double co_weight = 1.0;                      ///< weight of the co-request term
   double prior_weight = 0.05;                  ///< weight of the global popularity prior
   std::uint32_t neighbours = 20;               ///< co-requested contents kept per content
 };
@@ -92,6 +98,7 @@ private:
   struct neighbour {
     std::uint32_t content = 0;
     std::uint32_t both = 0;      // n(c', c)
+    double lift = 0;             // n(c', c) / n(c') - n(c) / G
   };
 
   model_settings s_;

@@ -59,7 +59,9 @@ struct schedule {
   std::vector<std::string> edges;              ///< the used edges, nearest first
   std::uint32_t windows = 0;                   ///< 1 + the last window used
   std::uint32_t placed_per_segment = 0;        ///< P
-  std::uint32_t tolerance = 0;  ///< edges that may be lost with every segment rebuilt: E - k when E >= k, else 0
+  /// The most used edges that may be lost, whichever they are, with every segment still rebuilt
+  /// (at least E - k when E >= k; more when each edge holds several slices of a segment).
+  std::uint32_t tolerance = 0;
   std::unordered_map<std::string, std::uint64_t> edge_bytes;  ///< bytes per used edge
 };
 
