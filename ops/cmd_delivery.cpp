@@ -9,6 +9,7 @@
 #include "ops/delivery_world.hpp"
 #include "ops/inject.hpp"
 #include "ops/size_text.hpp"
+#include "services/delivery/planning/backtest.hpp"
 #include "services/delivery/planning/planner.hpp"
 #include "services/delivery/process_codec.hpp"
 #include "services/names.hpp"
@@ -74,8 +75,7 @@ pl::plan_input plan_input_of(const ad::world& w, const plan_options& o) {
     if (e.attached)
       in.edges.push_back({name, e.at, e.up, e.role == sd::edge_unit::role::origin, e.capacity_bytes, e.capacity_bytes,
                           placed[name], e.window_bytes});
-  for (const auto& r : w.history)
-    in.history.push_back({r.group, r.content, r.at_ns});
+  in.history = w.history;
   auto& s = in.settings;
   if (o.half_life_h > 0)
     s.model.half_life_ns = static_cast<std::int64_t>(o.half_life_h * static_cast<double>(pl::ns_per_hour));
@@ -144,6 +144,47 @@ void plan(const plan_options& o) {
     fmt::print("  skipped {} -> {}: {}\n", s.content, s.group, s.why);
   for (std::size_t w = 0; w < batch.window_bytes.size(); ++w)
     fmt::print("  window {}: {}\n", w, mib(batch.window_bytes[w]));
+}
+
+// -- backtest ---------------------------------------------------------------------
+
+struct backtest_options {
+  data_options data;
+  double holdout = 0.2, half_life_h = 0, horizon_d = 0;
+  std::uint32_t top = 5;
+  bool json = false;
+};
+
+void backtest(const backtest_options& o) {
+  const auto w = read_delivery_world(o.data);
+  pl::backtest_settings s;
+  s.holdout = o.holdout;
+  s.top_n = o.top;
+  if (o.half_life_h > 0)
+    s.model.half_life_ns = static_cast<std::int64_t>(o.half_life_h * static_cast<double>(pl::ns_per_hour));
+  if (o.horizon_d > 0)
+    s.model.horizon_ns = static_cast<std::int64_t>(o.horizon_d * static_cast<double>(pl::ns_per_day));
+  if (auto why = pl::check_settings(s); !why.empty())
+    throw cli_error("backtest settings: " + why, 2);
+  const auto r = pl::backtest(w.history, s);
+  if (!r.refused.empty())
+    throw cli_error("backtest: " + r.refused, 1);
+  auto score = [](const pl::backtest_score& x) {
+    return fmt::format("{{\"precision\":{:.4f},\"recall\":{:.4f},\"hits\":{},\"predicted\":{},\"actual\":{}}}",
+                       x.precision, x.recall, x.hits, x.predicted, x.actual);
+  };
+  if (o.json) {
+    fmt::print("{{\"split_ns\":{},\"fit_requests\":{},\"held_out_requests\":{},\"groups\":{},\"top\":{},"
+               "\"model\":{},\"baseline\":{}}}\n",
+               r.split_ns, r.fit_requests, r.held_out_requests, r.groups, s.top_n, score(r.model), score(r.baseline));
+    return;
+  }
+  fmt::print("back-test: fitted on {} requests, {} held out ({} groups), top {} per group\n", r.fit_requests,
+             r.held_out_requests, r.groups, s.top_n);
+  fmt::print("  model     precision {:.3f}  recall {:.3f}  ({} hits of {} predicted, {} wanted)\n", r.model.precision,
+             r.model.recall, r.model.hits, r.model.predicted, r.model.actual);
+  fmt::print("  baseline  precision {:.3f}  recall {:.3f}  (global popularity)\n", r.baseline.precision,
+             r.baseline.recall);
 }
 
 // -- run --------------------------------------------------------------------------
@@ -324,6 +365,18 @@ void register_delivery(CLI::App& app) {
     cmd->add_option("--max-windows", o->max_windows, "windows of the batch (default 16)");
     add_inject_options(*cmd, o->inject);
     cmd->callback([o] { plan(*o); });
+  }
+  {
+    auto o = std::make_shared<backtest_options>();
+    auto* cmd = delivery->add_subcommand("backtest", "fit the model on the older part of the history, predict the "
+                                                     "held-out part: precision and recall against global popularity");
+    cmd->add_option("--holdout", o->holdout, "the latest fraction of the requests held out (default 0.2)");
+    cmd->add_option("--top", o->top, "predictions per group (default 5)");
+    cmd->add_option("--half-life-hours", o->half_life_h, "as for plan");
+    cmd->add_option("--horizon-days", o->horizon_d, "as for plan");
+    cmd->add_flag("--json", o->json, "as one JSON object");
+    add_data_options(*cmd, o->data);
+    cmd->callback([o] { backtest(*o); });
   }
   {
     auto o = std::make_shared<run_options>();

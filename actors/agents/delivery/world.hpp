@@ -6,6 +6,7 @@
 
 #include "services/delivery/content.hpp"
 #include "services/delivery/edge_unit.hpp"
+#include "services/delivery/planning/preference.hpp"
 #include "services/delivery/process.hpp"
 #include "services/delivery/user_group.hpp"
 
@@ -16,10 +17,7 @@
 
 namespace storemesh::agents::delivery {
 
-struct request {
-  std::string group, content;
-  std::int64_t at_ns = 0;
-};
+using request = services::delivery::planning::request;
 
 struct world {
   std::map<std::string, services::delivery::user_group::state> groups;
