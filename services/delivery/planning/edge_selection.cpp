@@ -13,7 +13,7 @@ std::uint64_t room(const edge& e) {
 edge_choice select_edges(const std::vector<edge>& edges, delivery::location at, std::uint64_t share_bytes,
                          std::size_t want, bool explain) {
   struct key {
-    double distance;
+    double distance;  // squared: the same order as distance_m, without a hypot per edge
     std::uint64_t room;
     std::size_t index;
   };
@@ -21,8 +21,11 @@ edge_choice select_edges(const std::vector<edge>& edges, delivery::location at, 
   eligible.reserve(edges.size());
   for (std::size_t i = 0; i < edges.size(); ++i) {
     const auto& e = edges[i];
-    if (!e.origin && e.up && room(e) >= share_bytes && room(e) > 0)
-      eligible.push_back({distance_m(at, e.at), room(e), i});
+    const auto r = room(e);
+    if (!e.origin && e.up && r >= share_bytes && r > 0) {
+      const auto dx = static_cast<double>(e.at.x_m - at.x_m), dy = static_cast<double>(e.at.y_m - at.y_m);
+      eligible.push_back({dx * dx + dy * dy, r, i});
+    }
   }
   auto before = [&](const key& a, const key& b) {
     if (a.distance != b.distance)

@@ -24,20 +24,35 @@ std::string check_settings(const model_settings& s) {
 
 namespace {
 
-/// Names sorted and deduplicated, and a map back to their index (the id).
-std::vector<std::string> sorted_names(std::vector<std::string> names) {
-  std::sort(names.begin(), names.end());
-  names.erase(std::unique(names.begin(), names.end()), names.end());
-  return names;
-}
+/// Interns names in order of first sight (one hash lookup per request), then renumbers them by name.
+class interner {
+public:
+  std::uint32_t id(const std::string& name) {
+    auto [it, fresh] = ids_.try_emplace(name, static_cast<std::uint32_t>(seen_.size()));
+    if (fresh)
+      seen_.push_back(&it->first);
+    return it->second;
+  }
+  /// The names sorted; rank[first-sight id] = the name's index among them.
+  std::vector<std::string> sorted(std::vector<std::uint32_t>& rank) const {
+    std::vector<std::uint32_t> order(seen_.size());
+    for (std::uint32_t i = 0; i < order.size(); ++i)
+      order[i] = i;
+    std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return *seen_[a] < *seen_[b]; });
+    std::vector<std::string> names;
+    names.reserve(order.size());
+    rank.assign(order.size(), 0);
+    for (std::uint32_t i = 0; i < order.size(); ++i) {
+      rank[order[i]] = i;
+      names.push_back(*seen_[order[i]]);
+    }
+    return names;
+  }
 
-std::unordered_map<std::string_view, std::uint32_t> ids_of(const std::vector<std::string>& names) {
-  std::unordered_map<std::string_view, std::uint32_t> ids;
-  ids.reserve(names.size() * 2);
-  for (std::uint32_t i = 0; i < names.size(); ++i)
-    ids.emplace(names[i], i);
-  return ids;
-}
+private:
+  std::unordered_map<std::string, std::uint32_t> ids_;
+  std::vector<const std::string*> seen_;  // node-based map: the keys do not move
+};
 
 std::string age(std::int64_t ns) {
   constexpr std::int64_t minute = 60'000'000'000;
@@ -58,31 +73,29 @@ preference_index::preference_index(const std::vector<request>& history, const mo
   auto counts = [&](const request& r) { return r.at_ns <= now_ && r.at_ns > now_ - s_.horizon_ns; };
 
   // -- names -> ids (sorted, so id order is name order and ties by id are ties by name)
-  {
-    std::vector<std::string> gs, cs;
-    for (const auto& r : history)
-      if (counts(r)) {
-        gs.push_back(r.group);
-        cs.push_back(r.content);
-      }
-    group_names_ = sorted_names(std::move(gs));
-    content_names_ = sorted_names(std::move(cs));
-  }
-  const auto gid = ids_of(group_names_);
-  const auto cid = ids_of(content_names_);
-  const std::size_t C = content_names_.size();
-  const double G = static_cast<double>(group_names_.size());
-
-  // -- by group: own(g, c), its count and last request
   struct flat {
     std::uint32_t g, c;
     std::int64_t at;
   };
   std::vector<flat> rs;
   rs.reserve(history.size());
-  for (const auto& r : history)
-    if (counts(r))
-      rs.push_back({gid.at(r.group), cid.at(r.content), r.at_ns});
+  {
+    interner groups, contents;
+    for (const auto& r : history)
+      if (counts(r))
+        rs.push_back({groups.id(r.group), contents.id(r.content), r.at_ns});
+    std::vector<std::uint32_t> group_rank, content_rank;
+    group_names_ = groups.sorted(group_rank);
+    content_names_ = contents.sorted(content_rank);
+    for (auto& r : rs) {
+      r.g = group_rank[r.g];
+      r.c = content_rank[r.c];
+    }
+  }
+  const std::size_t C = content_names_.size();
+  const double G = static_cast<double>(group_names_.size());
+
+  // -- by group: own(g, c), its count and last request
   requests_ = rs.size();
   std::sort(rs.begin(), rs.end(), [](const flat& a, const flat& b) { return std::tie(a.g, a.c, a.at) < std::tie(b.g, b.c, b.at); });
   group_offset_.assign(group_names_.size() + 1, 0);
@@ -122,6 +135,7 @@ preference_index::preference_index(const std::vector<request>& history, const mo
   // -- co-occurrence: for each c', count the other contents of its requesters; keep the top ones
   neighbour_offset_.assign(C + 1, 0);
   std::vector<std::uint32_t> counter(C, 0), touched;
+  std::vector<std::pair<double, std::uint32_t>> ranked;  // (lift, content), positive lifts only
   for (std::uint32_t c1 = 0; c1 < C; ++c1) {
     touched.clear();
     for (auto i = content_offset[c1]; i < content_offset[c1 + 1]; ++i) {
@@ -138,15 +152,19 @@ preference_index::preference_index(const std::vector<request>& history, const mo
     // than among all groups; a popular content follows every other one and would otherwise
     // crowd out what is particular to c''s requesters
     const double share = 1.0 / (content_offset[c1 + 1] - content_offset[c1]);  // 1 / n(c')
-    auto lift = [&](std::uint32_t c) { return counter[c] * share - static_cast<double>(requesters_[c]) / G; };
-    auto more = [&](std::uint32_t a, std::uint32_t b) {
-      const double la = lift(a), lb = lift(b);
-      return la != lb ? la > lb : a < b;
+    ranked.clear();
+    for (auto c : touched) {
+      const double lift = counter[c] * share - static_cast<double>(requesters_[c]) / G;
+      if (lift > 0)
+        ranked.push_back({lift, c});
+    }
+    auto more = [](const std::pair<double, std::uint32_t>& a, const std::pair<double, std::uint32_t>& b) {
+      return a.first != b.first ? a.first > b.first : a.second < b.second;
     };
-    const auto keep = std::min<std::size_t>(touched.size(), s_.neighbours);
-    std::partial_sort(touched.begin(), touched.begin() + static_cast<std::ptrdiff_t>(keep), touched.end(), more);
-    for (std::size_t i = 0; i < keep && lift(touched[i]) > 0; ++i)
-      neighbours_.push_back({touched[i], counter[touched[i]], lift(touched[i])});
+    const auto keep = std::min<std::size_t>(ranked.size(), s_.neighbours);
+    std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(keep), ranked.end(), more);
+    for (std::size_t i = 0; i < keep; ++i)
+      neighbours_.push_back({ranked[i].second, counter[ranked[i].second], ranked[i].first});
     neighbour_offset_[c1 + 1] = static_cast<std::uint32_t>(neighbours_.size());
     for (auto c : touched)
       counter[c] = 0;
@@ -188,26 +206,31 @@ std::vector<prediction> preference_index::predict(std::string_view group, std::s
         cs.push_back({nb.content, 0, contribution, contribution, 0, o.content, nb.both, 0});
       }
     }
-    // merge by content (stable: the first best contribution wins a tie, i.e. the smaller c')
-    std::stable_sort(cs.begin(), cs.end(), [](const cand& a, const cand& b) { return a.content < b.content; });
-    std::size_t out = 0;
-    for (std::size_t i = 0; i < cs.size(); ++i) {
-      if (out > 0 && cs[out - 1].content == cs[i].content) {
-        auto& m = cs[out - 1];
-        m.own += cs[i].own;
-        m.count += cs[i].count;
-        m.last_ns = std::max(m.last_ns, cs[i].last_ns);
-        m.co += cs[i].co;
-        if (cs[i].best > m.best) {
-          m.best = cs[i].best;
-          m.from = cs[i].from;
-          m.both = cs[i].both;
+    // merge by content; among equal contributions the first (the smaller c') names the why
+    std::vector<std::uint64_t> order(cs.size());  // content << 32 | position: a sort of plain integers
+    for (std::size_t i = 0; i < cs.size(); ++i)
+      order[i] = static_cast<std::uint64_t>(cs[i].content) << 32 | i;
+    std::sort(order.begin(), order.end());
+    std::vector<cand> merged;
+    merged.reserve(order.size());
+    for (auto key : order) {
+      const auto& c = cs[key & 0xffffffffu];
+      if (!merged.empty() && merged.back().content == c.content) {
+        auto& m = merged.back();
+        m.own += c.own;
+        m.count += c.count;
+        m.last_ns = std::max(m.last_ns, c.last_ns);
+        m.co += c.co;
+        if (c.best > m.best) {
+          m.best = c.best;
+          m.from = c.from;
+          m.both = c.both;
         }
       } else {
-        cs[out++] = cs[i];
+        merged.push_back(c);
       }
     }
-    cs.resize(out);
+    cs = std::move(merged);
   }
   const auto in_cs = cs.size();
   // contents with the prior alone: the most requested that are not candidates already

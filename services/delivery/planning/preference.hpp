@@ -19,10 +19,10 @@
 //                   counting for each c' only its `neighbours` highest positive lifts
 //     prior(c)    = n(c) / G                                (global popularity, in 0..1)
 //     score(g, c) = own(g, c) + co_weight * co(g, c) + prior_weight * prior(c)
-// own counts (decayed) requests; co and prior are in 0..1, probabilities that g
-// or any group asks for c; so a repeated request outweighs a guess from peers,
-// which outweighs mere popularity, and scores compare across groups (the batch
-// planner orders every group's predictions by score).
+// own counts (decayed) requests; co (a mean of lifts weighted by g's interest)
+// and prior (a share of groups) stay under 1; so a repeated request outweighs a
+// guess from peers, which outweighs mere popularity, and scores compare across
+// groups (the batch planner orders every group's predictions by score).
 // A content the group asks for again and again scores highest; one its peers
 // ask for comes through co; a group with no history gets the global favourites.
 //

@@ -49,7 +49,11 @@ synthetic_fleet make_fleet(const synthetic_options& o) {
     content_info c;
     c.name = padded('c', i, o.contents);
     c.geometry.bytes = static_cast<std::uint64_t>(std::exp(std::uniform_real_distribution<double>(lo, hi)(rng)));
-    c.geometry.segment_bytes = o.segment_bytes;
+    // a small content is one segment cut to its size (rounded so that its k slices need no
+    // padding), not a mostly empty segment of the default size
+    const std::uint64_t unit = slice_alignment * o.k;
+    c.geometry.segment_bytes =
+        std::min(o.segment_bytes, std::max(min_segment_bytes, (c.geometry.bytes + unit - 1) / unit * unit));
     c.geometry.k = o.k;
     c.geometry.m = o.m;
     const auto slices = segments(c.geometry) * pillars(c.geometry);

@@ -14,7 +14,8 @@
 //     requests per group vary uniformly in 0.5 .. 1.5 x the mean.
 // Groups and edges sit uniformly on a square of side `area_m`; edges have
 // capacity `edge_capacity_bytes`, free 50 .. 100 % of it, and `down_fraction`
-// of them are down. Content sizes are log-uniform in [min_bytes, max_bytes].
+// of them are down. Content sizes are log-uniform in [min_bytes, max_bytes]; segments
+// are `segment_bytes`, or the content's size (rounded up) when it is smaller.
 
 #include "services/delivery/planning/edge_selection.hpp"
 #include "services/delivery/planning/planner.hpp"
