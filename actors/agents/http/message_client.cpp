@@ -15,8 +15,8 @@ namespace beast = boost::beast;
 namespace bh = beast::http;
 using tcp = asio::ip::tcp;
 
-std::string lower(std::string_view s) {
-  std::string out(s);
+std::string lower(boost::beast::string_view s) {
+  std::string out(s.data(), s.size());
   std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
   return out;
 }

@@ -27,8 +27,8 @@ struct shared_state {
   std::atomic<std::size_t> connections{0};
 };
 
-std::string lower(std::string_view s) {
-  std::string out(s);
+std::string lower(boost::beast::string_view s) {
+  std::string out(s.data(), s.size());
   std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
   return out;
 }
