@@ -1,5 +1,6 @@
 # Sourced by the migration scripts: bounded CLI calls and a daemon they can
-# start, kill and restart. Expects S (the storemesh binary) and fail().
+# start, kill and restart, and the waits of tests/lib/wait.sh. Expects S (the
+# storemesh binary) and fail().
 # shellcheck source=../lib/wait.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/wait.sh"
 MiB=$((1 << 20))
