@@ -28,7 +28,6 @@ fail() {
   [ -f server.log ] && { echo "--- last lines of server.log:" >&2; tail -n 25 server.log >&2; }
   exit 1
 }
-check() { echo "-- $*"; }
 port=$(python3 -c '
 import random, socket
 for p in random.sample(range(20000, 32000), 200):

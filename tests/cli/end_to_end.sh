@@ -4,6 +4,8 @@
 # -> restart -> nothing lost or doubled -> flip one byte -> audit fails.
 set -euo pipefail
 S=${1:?usage: end_to_end.sh path/to/storemesh}
+# shellcheck source=../lib/check.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/check.sh"
 # shellcheck source=../lib/wait.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/wait.sh"
 work=$(mktemp -d)
@@ -11,7 +13,6 @@ daemon=""
 cleanup() { [ -n "$daemon" ] && kill -9 "$daemon" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 cd "$work"
-fail() { echo "FAIL: $*" >&2; exit 1; }
 export STOREMESH_DATA="$work/data" STOREMESH_KEY="$work/op.key"
 
 start_daemon() {

@@ -18,7 +18,6 @@ fail() {
   done
   exit 1
 }
-check() { echo "-- $*"; }
 # After a wait that timed out (tests/lib/wait.sh said what for): the topology as the log has it, the routers' last lines.
 fail_with_topology() { fail "topology now: $(sm topology status 2>&1)"; }
 

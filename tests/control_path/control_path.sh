@@ -27,7 +27,6 @@ fail() {
   done
   exit 1
 }
-check() { echo "-- $*"; }
 # Loopback TCP ports below the ephemeral range (free when picked).
 read -r -a ports <<<"$(python3 -c '
 import random, socket

@@ -14,8 +14,6 @@ S=$(readlink -f "${1:?usage: rebalance.sh path/to/storemesh}")
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/wait.sh"
 enter_workspace
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-check() { echo "-- $*"; }
 
 # A Python expression over every gateway's `gateway list --json` object, bound to g (a dict by id).
 gateways() {

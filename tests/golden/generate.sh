@@ -24,14 +24,15 @@ S=$BUILD/ops/storemesh
 SNAPSHOTS=$BUILD/tests/golden_snapshots
 [ -x "$S" ] && [ -x "$SNAPSHOTS" ] || { echo "no $S or $SNAPSHOTS: build first" >&2; exit 2; }
 GOLDEN=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../lib/check.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/check.sh"
 # shellcheck source=../lib/wait.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/wait.sh"
 # The embedded log under the default topic prefix, whatever the environment says.
 unset STOREMESH_KAFKA STOREMESH_TOPIC_PREFIX STOREMESH_GROUP
 MiB=$((1 << 20))
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-step() { echo "-- $*"; }
+step() { check "$@"; }  # the scenarios' name for it
 
 # -- which scenarios ------------------------------------------------------------------------------------------------
 # Applied ones must still exist and come first, in the order they were applied: a scenario is never renamed,

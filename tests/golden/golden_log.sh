@@ -24,6 +24,8 @@ if [ "${1:-}" = --record ]; then record=1; shift; fi
 S=$(readlink -f "${1:?usage: golden_log.sh [--record] STOREMESH GOLDEN_SNAPSHOTS [GOLDEN_DIR]}")
 SNAPSHOTS=$(readlink -f "${2:?usage: golden_log.sh [--record] STOREMESH GOLDEN_SNAPSHOTS [GOLDEN_DIR]}")
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../lib/check.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/check.sh"
 # shellcheck source=../lib/wait.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/wait.sh"
 GOLDEN=$(readlink -f "${3:-$HERE}")
@@ -31,8 +33,6 @@ GOLDEN=$(readlink -f "${3:-$HERE}")
 unset STOREMESH_KAFKA STOREMESH_TOPIC_PREFIX STOREMESH_GROUP STOREMESH_KEY STOREMESH_DATA
 unset STOREMESH_CLUSTER STOREMESH_DIRECTOR STOREMESH_TUNNEL_KEY  # quorum status: from the log, cluster main
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-check() { echo "-- $*"; }
 sm() { timeout 60 "$S" "$@"; }
 golden() { python3 "$HERE/golden.py" "$@"; }
 

@@ -9,6 +9,8 @@
 set -euo pipefail
 [ -n "${STOREMESH_TEST_KAFKA:-}" ] || { echo "STOREMESH_TEST_KAFKA unset: skipped"; exit 77; }
 S=$(readlink -f "${1:?usage: scale_out.sh path/to/storemesh}")
+# shellcheck source=../lib/check.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/check.sh"
 # shellcheck source=../lib/wait.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/wait.sh"
 export STOREMESH_KAFKA="$STOREMESH_TEST_KAFKA"
@@ -33,7 +35,6 @@ cleanup() {
 trap cleanup EXIT
 cd "$work"
 export STOREMESH_KEY="$work/op.key"
-fail() { echo "FAIL: $*" >&2; exit 1; }
 # A busy 2-core machine (a parallel build, the broker restarting in another
 # test) can leave a command undecided for longer than the CLI's default 30 s.
 export STOREMESH_TIMEOUT=120

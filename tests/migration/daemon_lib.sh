@@ -1,6 +1,8 @@
 # Sourced by the migration scripts: bounded CLI calls and a daemon they can
-# start, kill and restart, and the waits of tests/lib/wait.sh. Expects S (the
-# storemesh binary) and fail().
+# start, kill and restart; with tests/lib/check.sh (check, fail: a script may
+# define its own fail after) and tests/lib/wait.sh. Expects S (the storemesh binary).
+# shellcheck source=../lib/check.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/check.sh"
 # shellcheck source=../lib/wait.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/wait.sh"
 MiB=$((1 << 20))

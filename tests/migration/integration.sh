@@ -15,8 +15,6 @@ extra_cleanup() {
 }
 enter_workspace
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-check() { echo "-- $*"; }
 
 # A Python expression over the job's status JSON (bound to d), e.g. 'd["state"]'.
 field() { sm copy status "$1" --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$2"; }

@@ -16,7 +16,6 @@ S=$(readlink -f "${1:?usage: quorum_failover.sh path/to/storemesh}")
 enter_workspace
 
 fail() { echo "FAIL: $*" >&2; for f in director.log m*.log n*.log; do [ -f "$f" ] && { echo "--- $f" >&2; tail -n 15 "$f" >&2; }; done; exit 1; }
-check() { echo "-- $*"; }
 
 # Bounds, sized for a busy 2-core machine (the detector alone needs ~1.5 s of silence).
 PROMOTION_BOUND=${PROMOTION_BOUND:-30}
