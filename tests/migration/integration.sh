@@ -15,7 +15,6 @@ extra_cleanup() {
 }
 enter_workspace
 
-
 # A Python expression over the job's status JSON (bound to d), e.g. 'd["state"]'.
 field() { sm copy status "$1" --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$2"; }
 
@@ -53,6 +52,20 @@ wait_stop_sent() {  # JOB [TIMEOUT_S]: until its source host is asked to stop (i
 wait_host() {  # JOB HOST [TIMEOUT_S]: until HOST holds the job (a hand-over is done)
   wait_true "${3:-60}" "job $1 on $2" field "$1" "d['host'] == '$2'" ||
     fail "job $1 not on $2 after ${3:-60} s: $(sm copy status "$1" --json)"
+}
+
+no_part() {  # DIR [DST]: no temp file left there (of DST's copy only, when given)
+  local left
+  left=$(find "$1" -name "${2:+$(basename "$2")}*.part" 2>/dev/null)
+  [ -z "$left" ] || fail "temp file left behind: $left"
+}
+
+same_file() {  # SRC DST
+  [ -f "$2" ] || fail "$2 does not exist"
+  local a b
+  a=$(sha256sum <"$1" | cut -d' ' -f1)
+  b=$(sha256sum <"$2" | cut -d' ' -f1)
+  [ "$a" = "$b" ] || fail "sha256 differs: $1 $a, $2 $b"
 }
 
 expect_completed() {  # JOB SRC DST
