@@ -35,11 +35,17 @@ _wait_out="/dev/fd/$_wait_fd"
 
 _wait_now_us() { local t=${EPOCHREALTIME/./}; echo "$((10#$t))"; }
 
-# _wait_poll MODE ALIVE SECONDS WHAT CMD...: the loop behind every wait_*. MODE: status (CMD exits 0) or true
-# (CMD prints True).
+# _wait_poll MODE [--alive PID] SECONDS WHAT CMD...: the loop behind every wait_*. MODE: status (until CMD exits 0)
+# or true (until CMD prints True).
 _wait_poll() {
-  local mode=$1 alive=$2 limit=$3 what=$4 i=0 deadline
-  shift 4
+  local mode=$1 alive="" limit what i=0 deadline
+  shift
+  if [ "${1:-}" = --alive ]; then
+    alive=${2:?wait: --alive needs a PID}
+    shift 2
+  fi
+  limit=${1:-} what=${2:-}
+  shift 2 || true
   [[ "$limit" =~ ^[0-9]+$ ]] || { echo "wait: '$limit' is not a number of seconds (waiting for $what)" >&2; return 2; }
   [ "$#" -gt 0 ] || { echo "wait: no command to wait on (waiting for $what)" >&2; return 2; }
   deadline=$(($(_wait_now_us) + limit * 1000000))
@@ -71,28 +77,8 @@ _wait_report() {  # MESSAGE: it, then CMD's last output (at most 20 lines)
   fi
 }
 
-# [--alive PID] SECONDS WHAT ...: the options, then what _wait_poll takes after MODE.
-_wait_args() {
-  _wait_alive=""
-  if [ "${1:-}" = --alive ]; then
-    _wait_alive=${2:?wait: --alive needs a PID}
-    _wait_shift=2
-  else
-    _wait_shift=0
-  fi
-}
-
-wait_until() {  # [--alive PID] SECONDS WHAT CMD...: until CMD exits 0
-  _wait_args "$@"
-  shift "$_wait_shift"
-  _wait_poll status "$_wait_alive" "$@"
-}
-
-wait_true() {  # [--alive PID] SECONDS WHAT CMD...: until CMD prints True
-  _wait_args "$@"
-  shift "$_wait_shift"
-  _wait_poll true "$_wait_alive" "$@"
-}
+wait_until() { _wait_poll status "$@"; }  # [--alive PID] SECONDS WHAT CMD...: until CMD exits 0
+wait_true() { _wait_poll true "$@"; }     # [--alive PID] SECONDS WHAT CMD...: until CMD prints True
 
 _wait_lines_above() {  # FILE TEXT N: whether FILE has more than N lines holding TEXT; prints its last lines
   local n
@@ -104,14 +90,16 @@ _wait_lines_above() {  # FILE TEXT N: whether FILE has more than N lines holding
 }
 
 wait_logged() {  # [--alive PID] SECONDS FILE TEXT [N]: until FILE has more than N (0) lines holding TEXT
-  _wait_args "$@"
-  shift "$_wait_shift"
-  local limit=$1 file=$2 text=$3 above=${4:-0}
-  _wait_poll status "$_wait_alive" "$limit" "'$text' in $file" _wait_lines_above "$file" "$text" "$above"
+  local alive=()
+  if [ "${1:-}" = --alive ]; then
+    alive=(--alive "${2:?wait: --alive needs a PID}")
+    shift 2
+  fi
+  _wait_poll status "${alive[@]}" "$1" "'$3' in $2" _wait_lines_above "$2" "$3" "${4:-0}"
 }
 
 _wait_exited() { ! kill -0 "$1" 2>/dev/null; }
 
 wait_gone() {  # SECONDS PID: until process PID has exited
-  _wait_poll status "" "$1" "process $2 to exit" _wait_exited "$2"
+  _wait_poll status "$1" "process $2 to exit" _wait_exited "$2"
 }
