@@ -94,7 +94,9 @@ if sm kv get app/a --director "$DIRECTOR" --tunnel-key stranger.key >stranger.tx
 echo "   refused: $(head -c 200 stranger.txt)"
 
 check "a watch on load/ and a writer that never stops (load/1, load/2, ...) through the director"
-sm kv watch load/ --json --director "$DIRECTOR" --tunnel-key cli.key --timeout 30 >watch.jsonl 2>watch.err &
+# Not through sm: sm bounds a call to 60 s (timeout sends SIGTERM), and this watch must live through the whole
+# scenario -- minutes on a loaded machine. Bounded by the script instead: killed at the end and by extra_cleanup.
+"$S" kv watch load/ --json --director "$DIRECTOR" --tunnel-key cli.key --timeout 30 >watch.jsonl 2>watch.err &
 watcher=$!
 pid[watcher]=$watcher
 for _ in $(seq 300); do grep -q "^watching load/" watch.err && break; sleep 0.1; done
@@ -158,6 +160,7 @@ last=$(tail -n 1 written.txt)
 # writes reached it more than 10 s after their put answered. Order and completeness are what is checked; the wait
 # is only a bound on that lag.
 for _ in $(seq 600); do grep -q "\"load/$last\"" watch.jsonl && break; sleep 0.1; done
+kill -0 "$watcher" 2>/dev/null || fail "the watch process ended before the check: $(tail -n 5 watch.err)"
 python3 - "$n_ok" <<'EOF' || fail "the watch stream is wrong: $(tail -n 5 watch.err)"
 import json, sys
 ws = [json.loads(l) for l in open("watch.jsonl")]
