@@ -145,15 +145,20 @@ void lease_revoke(const kv_options& o) {
   call_and_report(o, "lease revoked", [&](Request::Builder r) { r.initWrite().initRevokeLease().setLease(o.lease); });
 }
 
-std::atomic<bool> interrupted{false};
+std::atomic<int> interrupted{0};  ///< the signal that ends a watch
 
 void watch(const kv_options& o) {
-  auto c = connect(o);
+  // Before the client: its reader thread (which runs the callback) stops
+  // before what the callback touches is destroyed.
   std::atomic<std::size_t> seen{0};
   std::mutex print;
+  std::string canceled;  // under print: why the director ended the watch
+  auto c = connect(o);
   c->on_watch_event([&](const std::string& bytes) {
     (void)read_message(bytes, [&](PeerMessage::Reader m) -> result<void> {
       std::lock_guard lock(print);
+      if (m.getWatchEvent().hasCanceled() && m.getWatchEvent().getCanceled().size() > 0)
+        canceled = m.getWatchEvent().getCanceled().cStr();
       for (auto ch : m.getWatchEvent().getChanges()) {
         auto kv = ch.getKv();
         const bool put = ch.getKind() == schema::coordination::Change::Kind::PUT;
@@ -183,10 +188,27 @@ void watch(const kv_options& o) {
   // before they write what the watch must see.
   fmt::print(stderr, "watching {} from revision {}\n", o.key, o.start);
   std::fflush(stderr);
-  std::signal(SIGINT, [](int) { interrupted = true; });
-  std::signal(SIGTERM, [](int) { interrupted = true; });
-  while (!interrupted && (o.count == 0 || seen < o.count))
+  std::signal(SIGINT, [](int sig) { interrupted = sig; });
+  std::signal(SIGTERM, [](int sig) { interrupted = sig; });
+  // A watch ends on a signal, after --count changes, or when its tunnel to the
+  // director ends. Each says so on stderr: a watcher that stopped must not
+  // look like a stream that had nothing more to say.
+  std::string broken;
+  auto ended = [&] {
+    std::lock_guard lock(print);
+    return !canceled.empty();
+  };
+  while (!interrupted && (o.count == 0 || seen < o.count) && (broken = c->broken()).empty() && !ended())
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (ended())
+    throw cli_error(fmt::format("watch ended after {} changes: {}", seen.load(), canceled));
+  if (!broken.empty())
+    throw cli_error(fmt::format("watch ended after {} changes: the tunnel to the director closed: {}", seen.load(),
+                                broken));
+  if (interrupted) {
+    fmt::print(stderr, "watch stopped by signal {} after {} changes\n", interrupted.load(), seen.load());
+    std::fflush(stderr);
+  }
 }
 
 /// kv bench: operations per second through the director (tunnel, director,

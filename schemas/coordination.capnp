@@ -119,4 +119,5 @@ struct WatchEvent {
   server @1 :Text;
   changes @2 :List(Change); # in revision order, none skipped
   compacted @3 :UInt64;     # nonzero: the start revision is gone; the oldest kept
+  canceled @4 :Text;        # non-empty: the watch ended here, and why (the director could not resume it); nothing follows
 }

@@ -14,6 +14,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 clamav="$here/../../ops/clamav"
 # shellcheck source=../migration/daemon_lib.sh
 . "$here/../migration/daemon_lib.sh"
+# shellcheck source=../lib/wait.sh
+. "$here/../lib/wait.sh"
 enter_workspace
 
 server_pid=""
@@ -26,16 +28,6 @@ fail() {
   [ -f server.log ] && { echo "--- last lines of server.log:" >&2; tail -n 25 server.log >&2; }
   exit 1
 }
-check() { echo "-- $*"; }
-until_true() { # SECONDS WHAT CMD...
-  local secs=$1 deadline=$((SECONDS + $1)) what=$2
-  shift 2
-  until "$@"; do
-    [ "$SECONDS" -lt "$deadline" ] || fail "$what: not within $secs s"
-    sleep 0.1
-  done
-}
-
 port=$(python3 -c '
 import random, socket
 for p in random.sample(range(20000, 32000), 200):
@@ -51,12 +43,7 @@ start_server() {
   "$S" access serve --name fs1 --listen "$AT" --share docs="$work/docs" --share scratch="$work/scratch" \
     --clamd "$sock" --hold-before-commit "$work/gate" >>server.log 2>&1 &
   server_pid=$!
-  local deadline=$((SECONDS + 60))
-  until [ "$(grep -c "serving on" server.log 2>/dev/null || true)" -gt "${before:-0}" ]; do
-    kill -0 "$server_pid" 2>/dev/null || fail "the access server exited at start"
-    [ "$SECONDS" -lt "$deadline" ] || fail "the access server did not start within 60 s"
-    sleep 0.05
-  done
+  wait_logged --alive "$server_pid" 60 server.log "serving on" "${before:-0}" || fail "the access server did not start"
 }
 # A Python expression over `scan status` (st), the audit (a: list of access records) and the sessions (ss: by id).
 q() {
@@ -178,6 +165,8 @@ s = socket.create_connection(("127.0.0.1", port))
 s.sendall(f"PUT /v1/files/docs/midstream.bin HTTP/1.1\r\nHost: x\r\nX-Storemesh-Session: {session}\r\n"
           f"Content-Length: {len(body)}\r\n\r\n".encode())
 s.sendall(body[: 1 << 20])
+# Not a wait for a state: it only makes "mid-stream" likely (the first MiB on its way to clamd). Killed before
+# that, clamd is just as unavailable, and the answer (503) and the record (scanner_unavailable) are the same.
 time.sleep(0.5)
 pid = int(open(os.path.join(cdir, "clamd.pid")).read())
 os.kill(pid, signal.SIGKILL)
@@ -198,7 +187,7 @@ sm put --session "$scanned" --json eicar.com docs/deferred.com >out.txt || fail 
 [ -e docs/deferred.com ] || fail "the deferred put is not in the share"
 is_true "st['pending_scans'] == 1" || fail "not pending: $(sm scan status --at "$AT")"
 "$clamav" start --dir "$work/clamav" >/dev/null
-until_true 30 "the deferred access rescanned" is_true "st['pending_scans'] == 0"
+wait_true 30 "the deferred access rescanned" q "st['pending_scans'] == 0" || fail "scan status: $(sm scan status --at "$AT")"
 [ ! -e docs/deferred.com ] || fail "the deferred EICAR is still in the share after its rescan"
 sm access audit fs1 | grep -q "rescan of .*infected" || fail "no rescan in the audit: $(sm access audit fs1)"
 sm access policy set fs1 --on-outage refuse >/dev/null
@@ -231,7 +220,7 @@ grep -q "session_closed" out.txt || fail "closed session: $(cat out.txt)"
 check "a crash between the record and the commit: finished at the next start as the log says"
 touch gate
 sm put --session "$trusted" clean.bin docs/crash.bin >held.txt 2>&1 &
-until_true 30 "the held put recorded ($(cat held.txt))" is_true "any(r.get('path') == 'crash.bin' for r in a)"
+wait_true 30 "the held put recorded" q "any(r.get('path') == 'crash.bin' for r in a)" || fail "the held put: $(cat held.txt)"
 kill -9 "$server_pid"
 wait "$server_pid" 2>/dev/null || true
 rm -f gate

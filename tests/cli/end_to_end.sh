@@ -4,19 +4,22 @@
 # -> restart -> nothing lost or doubled -> flip one byte -> audit fails.
 set -euo pipefail
 S=${1:?usage: end_to_end.sh path/to/storemesh}
+# shellcheck source=../lib/check.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/check.sh"
+# shellcheck source=../lib/wait.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/wait.sh"
 work=$(mktemp -d)
 daemon=""
 cleanup() { [ -n "$daemon" ] && kill -9 "$daemon" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 cd "$work"
-fail() { echo "FAIL: $*" >&2; exit 1; }
 export STOREMESH_DATA="$work/data" STOREMESH_KEY="$work/op.key"
 
 start_daemon() {
   "$S" serve --trust op.key.pub --idle 1 --snapshot-every 5 >>serve.log 2>&1 &
   daemon=$!
-  for _ in $(seq 100); do [ -f data/state/daemon.key.pub ] && return; sleep 0.05; done
-  fail "daemon did not start: $(cat serve.log)"
+  wait_until --alive "$daemon" 5 "the daemon's key" test -f data/state/daemon.key.pub ||
+    fail "daemon did not start: $(cat serve.log)"
 }
 
 "$S" keygen --out op.key >/dev/null

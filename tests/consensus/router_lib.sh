@@ -1,8 +1,10 @@
 # What the router scripts share (sourced after daemon_lib.sh and enter_workspace): `router run` processes started
 # and stopped by number (rN, logs routerN.log, receive logs received/rN.log: `datagram check` names a router by
-# its log's stem), their loopback endpoints, and waits on
-# `topology status --json` and on a router's log.
+# its log's stem), their loopback endpoints, and `topology status --json` as a Python expression (the waits on
+# it and on a router's log: tests/lib/wait.sh).
 # shellcheck shell=bash
+# shellcheck source=../lib/wait.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/wait.sh"
 
 declare -A router_pid=()
 extra_cleanup() {
@@ -16,7 +18,8 @@ fail() {
   done
   exit 1
 }
-check() { echo "-- $*"; }
+# After a wait that timed out (tests/lib/wait.sh said what for): the topology as the log has it, the routers' last lines.
+fail_with_topology() { fail "topology now: $(sm topology status 2>&1)"; }
 
 # A Python expression over `topology status --json`, bound to s (routers and proposals also by name: r, p).
 topo() {
@@ -27,22 +30,6 @@ r = {x["router"]: x for x in s["routers"]}
 p = {x["proposal"]: x for x in s["proposals"]}
 print(eval(sys.argv[1]))' "$1"
 }
-until_true() { # SECONDS WHAT CMD...: until CMD prints True
-  local limit=$1 what=$2 deadline=$((SECONDS + $1))
-  shift 2
-  until [ "$("$@")" = True ]; do
-    [ "$SECONDS" -lt "$deadline" ] || fail "$what: not within $limit s; $(sm topology status)"
-    sleep 0.2
-  done
-}
-until_logged() { # SECONDS FILE TEXT: until FILE has a line containing TEXT
-  local deadline=$((SECONDS + $1))
-  until grep -qF "$3" "$2" 2>/dev/null; do
-    [ "$SECONDS" -lt "$deadline" ] || fail "'$3' not in $2 within $1 s"
-    sleep 0.1
-  done
-}
-
 # Loopback ports of this run, a UDP and a TCP one per router (udp N, gateway N): free when picked, and below the
 # ephemeral range, where any outgoing connection (a Kafka client's, a curl's) could take one between the pick and
 # the router's bind.
@@ -73,12 +60,8 @@ start_router() { # N [ARGS...]: runs router rN in the background, waits for its 
   mkdir -p received
   "$S" router run --name "r$n" --store "store$n" --receive-log "received/r$n.log" "$@" >>"router$n.log" 2>&1 &
   router_pid[$n]=$!
-  for _ in $(seq 600); do
-    [ "$(grep -c " running in network " "router$n.log" 2>/dev/null || true)" -gt "${before:-0}" ] && return
-    kill -0 "${router_pid[$n]}" 2>/dev/null || fail "router r$n exited at start: $(tail -n 5 "router$n.log")"
-    sleep 0.05
-  done
-  fail "router r$n did not start within 30 s"
+  wait_logged --alive "${router_pid[$n]}" 30 "router$n.log" " running in network " "${before:-0}" ||
+    fail "router r$n did not start"
 }
 stop_router() { # N [SIGNAL]
   kill "-${2:-TERM}" "${router_pid[$1]}"

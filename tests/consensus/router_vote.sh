@@ -53,12 +53,12 @@ grep -q "router 'r9' is not registered: storemesh router add r9" out.txt || fail
 
 check "three routers registered and enrolled"
 for i in 1 2 3; do sm router add "r$i" --udp "$(udp $i)" --gateway "$(gateway $i)" >/dev/null; done
-until_true 30 "three routers enrolled" topo 'sorted(x["router"] for x in s["routers"] if x["enrolled"]) == ["r1", "r2", "r3"]'
+wait_true 30 "three routers enrolled" topo 'sorted(x["router"] for x in s["routers"] if x["enrolled"]) == ["r1", "r2", "r3"]' || fail_with_topology
 
 check "three routers run with the same file: one seed (epoch 1), each announces it"
 for i in 1 2 3; do start_router "$i" --topology v1.topo; done
-until_true 60 "seed agreed and announced by all" topo \
-  's["agreed_cid"] == "'"$cid1"'" and s["epoch"] == 1 and all(x["on_agreed"] for x in s["routers"])'
+wait_true 60 "seed agreed and announced by all" topo \
+  's["agreed_cid"] == "'"$cid1"'" and s["epoch"] == 1 and all(x["on_agreed"] for x in s["routers"])' || fail_with_topology
 seeds=$(sm events tail --json --topic "${STOREMESH_TOPIC_PREFIX:-storemesh}.events.topology" | grep -c '"seeded"' || true)
 [ "$seeds" = 1 ] || fail "expected one seeded event, got $seeds"
 sm topology status
@@ -80,13 +80,13 @@ p2=$(sed -n 's/^proposal //p' propose.txt)
   fail "the proposal is not recorded as agreed at epoch 2"
 [ "$(topo 'all(v["accept"] and v["reason"].startswith("accept: version 1 -> 2") for v in p["'"$p2"'"]["votes"])')" = True ] ||
   fail "votes without their reason: $(sm topology status)"
-until_true 60 "every router announces epoch 2" topo 'all(x["epoch"] == 2 and x["active_cid"] == "'"$cid2"'" for x in s["routers"])'
+wait_true 60 "every router announces epoch 2" topo 'all(x["epoch"] == 2 and x["active_cid"] == "'"$cid2"'" for x in s["routers"])' || fail_with_topology
 out=$(sm route r1 10.3.0.5)
 echo "$out"
 echo "$out" | grep -q "^next hop r3: 10.3.0.5 matches 10.3.0.0/16 (line 7), epoch 2" || fail "route is not by v2: $out"
 sm route r3 10.3.0.5 | grep -q "^deliver at r3" || fail "r3 does not deliver its own prefix"
 stamped() { grep -q "stamping epoch $1" "router$2.log" && echo True || echo False; }
-for i in 1 2 3; do until_true 30 "r$i stamps epoch 2 (phase 2)" stamped 2 "$i"; done
+for i in 1 2 3; do wait_true 30 "r$i stamps epoch 2 (phase 2)" stamped 2 "$i" || fail_with_topology; done
 
 check "datagrams flow by epoch 2: entering at r1 for 10.3.0.5, delivered at r3 directly"
 delivered() { # FLOW COUNT: True once the receive logs show the flow delivered whole, by epoch 2, r1 -> r3
@@ -98,7 +98,7 @@ f = j["flows"][0]
 print(f["delivered"] == int(sys.argv[1]) and f["lost"] == 0 and [(p["epoch"], p["path"]) for p in f["paths"]] == [(2, "r1>r3")])' "$2" || echo False
 }
 sm datagram send --to "$(udp 1)" --destination 10.3.0.5 --flow 7 --count 20 --rate 1000 >/dev/null
-until_true 30 "20 datagrams delivered by epoch 2" delivered 7 20
+wait_true 30 "20 datagrams delivered by epoch 2" delivered 7 20 || fail_with_topology
 sm datagram check received/r1.log received/r2.log received/r3.log --flow 7 --count 20
 
 check "a file that does not parse is answered 400 with the line and column; nothing is proposed"
@@ -123,7 +123,7 @@ sm topology propose r1 v3.topo --wait >propose.txt || fail "v3 not agreed withou
 p3=$(sed -n 's/^proposal //p' propose.txt)
 [ "$(topo 'p["'"$p3"'"]["status"], s["epoch"], sorted(v["router"] for v in p["'"$p3"'"]["votes"])')" = \
   "('agreed', 3, ['r1', 'r2'])" ] || fail "v3 not agreed by r1 and r2 alone: $(sm topology status)"
-until_true 60 "r1 and r2 announce epoch 3" topo 'r["r1"]["epoch"] == 3 and r["r2"]["epoch"] == 3 and r["r3"]["epoch"] == 2'
+wait_true 60 "r1 and r2 announce epoch 3" topo 'r["r1"]["epoch"] == 3 and r["r2"]["epoch"] == 3 and r["r3"]["epoch"] == 2' || fail_with_topology
 
 if sm topology propose r2 v3.topo >out.txt 2>&1; then fail "the agreed file proposed again"; fi
 grep -q "rejected (no_change): the network already routes by $cid3" out.txt || fail "unclear refusal: $(cat out.txt)"
@@ -137,13 +137,13 @@ curl -fsS -X POST --data-binary @v4.topo "http://$(gateway 2)/api/v0/add?propose
   fail "the gateway did not store v4"
 grep -q "\"cid\":\"$(sm cid v4.topo)\"" post.json || fail "the gateway answered $(cat post.json)"
 # The gateway answered after storing, and storing is all it does: a proposal it sent would already be on its way.
-until_logged 30 router2.log "router r2: stored $(sm cid v4.topo)"
+wait_logged 30 router2.log "router r2: stored $(sm cid v4.topo)" || fail_with_topology
 [ "$(topo 'len(s["proposals"])')" = "$before" ] || fail "a stranger or a bare POST left a proposal: $(sm topology status)"
 
 check "r3 restarted: it fetches v3 and announces epoch 3"
 rm -f "store3/$cid3"
 start_router 3
-until_true 60 "r3 announces epoch 3" topo 'r["r3"]["epoch"] == 3 and r["r3"]["active_cid"] == "'"$cid3"'"'
+wait_true 60 "r3 announces epoch 3" topo 'r["r3"]["epoch"] == 3 and r["r3"]["active_cid"] == "'"$cid3"'"' || fail_with_topology
 [ -f "store3/$cid3" ] || fail "r3 did not store v3"
 grep -q "installed $cid3 (version 3) as epoch 3" router3.log || fail "r3 did not install v3"
 

@@ -54,7 +54,7 @@ for i in 1 2 3; do
 done
 sm router add r1 --udp 127.0.0.1:7101 --gateway 127.0.0.1:8101 | grep -q "already registered" ||
   fail "registering r1 again is not a no-op"
-until_true 30 "three routers enrolled" topo 's["routers"] and all(x["enrolled"] for x in s["routers"]) and sorted(r) == ["r1", "r2", "r3"]'
+wait_true 30 "three routers enrolled" topo 's["routers"] and all(x["enrolled"] for x in s["routers"]) and sorted(r) == ["r1", "r2", "r3"]' || fail_with_topology
 [ "$(topo 's["quorum"], s["quorum_setting"]')" = "(2, 0)" ] || fail "majority of 3 is not 2: $(sm topology status)"
 sm router list
 [ "$(sm router list --json | wc -l)" = 3 ] || fail "router list does not show three routers"

@@ -14,6 +14,8 @@ S=$(readlink -f "${1:?usage: control_path.sh path/to/storemesh}")
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../migration/daemon_lib.sh
 . "$here/../migration/daemon_lib.sh"
+# shellcheck source=../lib/wait.sh
+. "$here/../lib/wait.sh"
 enter_workspace
 
 declare -A pid=()
@@ -25,23 +27,6 @@ fail() {
   done
   exit 1
 }
-check() { echo "-- $*"; }
-until_logged() { # SECONDS FILE TEXT
-  local deadline=$((SECONDS + $1))
-  until grep -qF "$3" "$2" 2>/dev/null; do
-    [ "$SECONDS" -lt "$deadline" ] || fail "'$3' not in $2 within $1 s"
-    sleep 0.05
-  done
-}
-until_true() { # SECONDS WHAT CMD...
-  local deadline=$((SECONDS + $1)) what=$2
-  shift 2
-  until [ "$("$@")" = True ]; do
-    [ "$SECONDS" -lt "$deadline" ] || fail "$what: not within $1 s"
-    sleep 0.1
-  done
-}
-
 # Loopback TCP ports below the ephemeral range (free when picked).
 read -r -a ports <<<"$(python3 -c '
 import random, socket
@@ -59,19 +44,14 @@ start_storage() {
   "$S" storage serve --name array1 --fc "$work/array1.fc" --luns luns --lun 0:8M --lun 1:4M \
     --pcap "fc$1.pcap" --exec-log exec.log --hold-while "$work/gate" >>storage.log 2>&1 &
   pid[storage]=$!
-  until_logged 30 storage.log "storage array1 serving FC port"
+  wait_logged --alive "${pid[storage]}" 30 storage.log "storage array1 serving FC port" || fail "the storage system did not start"
 }
 start_host() { # NAME ADDR
   local before
   before=$(grep -c "intercepting on" "$1.log" 2>/dev/null || true)
   "$S" host intercept --name "$1" --listen "$2" --upstream "$UP" >>"$1.log" 2>&1 &
   pid[$1]=$!
-  local deadline=$((SECONDS + 60))
-  until [ "$(grep -c "intercepting on" "$1.log" 2>/dev/null || true)" -gt "${before:-0}" ]; do
-    kill -0 "${pid[$1]}" 2>/dev/null || fail "$1 exited at start"
-    [ "$SECONDS" -lt "$deadline" ] || fail "$1 did not start within 60 s"
-    sleep 0.05
-  done
+  wait_logged --alive "${pid[$1]}" 60 "$1.log" "intercepting on" "${before:-0}" || fail "$1 did not start"
 }
 ctl() { sm storage control array1 "$@"; }
 exchanges() { sm storage exchanges array1 --json; }
@@ -91,7 +71,7 @@ start_daemon
 mkdir -p upstream luns
 python3 "$here/wire.py" upstream "${ports[2]}" upstream >upstream.log 2>&1 &
 pid[upstream]=$!
-until_logged 10 upstream.log "upstream listening"
+wait_logged 10 upstream.log "upstream listening" || fail "the upstream did not start"
 start_storage 1
 
 check "topology in the log: the storage system, its FC link at host-b, two hosts attached"
@@ -99,7 +79,8 @@ sm storage add array1 --fc-port "$work/array1.fc" >/dev/null
 sm host link host-b --fc array1 >/dev/null
 start_host host-a "$A"
 start_host host-b "$B"
-until_true 30 "hosts attached, link at host-b" fab 's["array1"]["host"] == "host-b" and s["host-a"]["endpoint"] == "'"$A"'" and s["host-b"]["endpoint"] == "'"$B"'"'
+wait_true 30 "hosts attached, link at host-b" fab 's["array1"]["host"] == "host-b" and s["host-a"]["endpoint"] == "'"$A"'" and s["host-b"]["endpoint"] == "'"$B"'"' ||
+  fail "the topology is not in the log"
 sm storage status | grep -q "array1 .*host-b" || fail "status does not show the link: $(sm storage status)"
 
 check "every supported command, entered at host-b (the FC host)"
@@ -130,7 +111,8 @@ check "a command entering at host-a (no FC link) reaches the storage through hos
 ctl inquiry --via host-a --json >out.txt || fail "inquiry via host-a: $(cat out.txt)"
 python3 -c 'import json; d=json.load(open("out.txt")); assert d["path"] == ["host-a", "host-b"], d' || fail "path: $(cat out.txt)"
 req=$(python3 -c 'import json; print(json.load(open("out.txt"))["request"])')
-until_true 30 "forwarded and answered in the log" fab "x['$req']['route'] == ['host-a', 'host-b'] and x['$req']['status'] == 'answered'"
+wait_true 30 "forwarded and answered in the log" fab "x['$req']['route'] == ['host-a', 'host-b'] and x['$req']['status'] == 'answered'" ||
+  fail "the forwarded request is not in the log"
 
 check "SCSI errors come back as CHECK CONDITION with their sense"
 if ctl inquiry 9 --via host-a >out.txt 2>&1; then fail "a bad LUN was answered GOOD"; fi
@@ -176,15 +158,16 @@ id2=ffeeddccbbaa99887766554433221100
 touch gate # the storage holds what it receives while the gate exists
 ctl snapshot create 1 held --via host-a --request-id $id2 --timeout 120 >held.txt 2>&1 &
 client=$!
-until_true 60 "the held command converted" fab "x.get('$id2', {}).get('status') == 'open'"
-until_logged 30 storage.log "holding"
+wait_true 60 "the held command converted" fab "x.get('$id2', {}).get('status') == 'open'" || fail "no open exchange"
+wait_logged 30 storage.log "holding" || fail "the storage system holds nothing"
 kill -9 "${pid[host-b]}"
 wait "${pid[host-b]}" 2>/dev/null || true
 if wait "$client"; then fail "the client saw success with host-b killed: $(cat held.txt)"; fi
 grep -q "forward_failed\|connection" held.txt || fail "unclear client error: $(cat held.txt)"
 rm gate
 start_host host-b "$B"
-until_true 60 "the open exchange failed as unknown" fab "x['$id2']['status'] == 'failed' and 'unknown' in x['$id2']['outcome']"
+wait_true 60 "the open exchange failed as unknown" fab "x['$id2']['status'] == 'failed' and 'unknown' in x['$id2']['outcome']" ||
+  fail "the restarted host did not fail the exchange"
 if ctl snapshot create 1 held --via host-a --request-id $id2 >out.txt 2>&1; then fail "the retry was executed"; fi
 grep -q already_converted out.txt || fail "retry after the kill: $(cat out.txt)"
 ox=$(fab "x['$id2']['ox_id']")
@@ -200,7 +183,8 @@ ctl snapshot list 1 --via host-a >out.txt || fail "list after the kill"
 
 check "the log holds every exchange with a unique exchange id, each answered or failed; audit passes"
 # A host replies once its answer command is durable; the daemon decides it a moment later.
-until_true 60 "every exchange closed" fab "all(e['status'] in ('answered', 'failed') for e in x.values() if e['ox_id'] is not None)"
+wait_true 60 "every exchange closed" fab "all(e['status'] in ('answered', 'failed') for e in x.values() if e['ox_id'] is not None)" ||
+  fail "exchanges left open"
 python3 - "$(exchanges)" <<'PY' || fail "exchanges: $(exchanges)"
 import json, sys
 xs = [json.loads(l) for l in sys.argv[1].splitlines() if l]

@@ -10,10 +10,10 @@ set -euo pipefail
 S=$(readlink -f "${1:?usage: rebalance.sh path/to/storemesh}")
 # shellcheck source=../migration/daemon_lib.sh
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/../migration/daemon_lib.sh"
+# shellcheck source=../lib/wait.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/wait.sh"
 enter_workspace
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-check() { echo "-- $*"; }
 
 # A Python expression over every gateway's `gateway list --json` object, bound to g (a dict by id).
 gateways() {
@@ -26,15 +26,6 @@ spread='(lambda s: (max(s) - min(s)) / max(s) if max(s) > 0 else 0)([g[x]["score
 # A Python expression over the primary rebalancer's `rebalance status --json` object, bound to s.
 rebalancer() { sm rebalance status --site primary --json | python3 -c 'import json,sys; s=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
 job() { sm copy status "$1" --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$2"; }
-
-until_true() {  # SECONDS WHAT CMD...: until CMD prints True
-  local limit=$1 what=$2 deadline=$((SECONDS + $1))
-  shift 2
-  until [ "$("$@")" = True ]; do
-    [ "$SECONDS" -lt "$deadline" ] || fail "$what: not within $limit s"
-    sleep 0.25
-  done
-}
 
 # -- setup: three gateways of the primary site, twelve files -------------------------------------------------------
 mkdir -p ds/src ds/dst
@@ -62,7 +53,7 @@ done
 
 check "the gateways' load reports show the skew (measured rates, queues)"
 # Steady rates: a report whose interval the copies spent all of running (the first one covers their start).
-until_true 20 "reports showing 10/1/1" gateways \
+wait_true 20 "reports showing 10/1/1" gateways \
   'g["gw-1"]["queue_depth"] == 10 and g["gw-2"]["queue_depth"] == 1 and g["gw-3"]["queue_depth"] == 1 and g["gw-1"]["bytes_per_second"] > 8.5 * 2**16 and g["gw-2"]["bytes_per_second"] > 0.85 * 2**16'
 sm gateway list
 [ "$(gateways '"plain" not in g')" = True ] || fail "a plain host is listed as a gateway"
@@ -99,20 +90,20 @@ done
 echo "   $moved moves, each a migration from gw-1"
 
 check "after the moves, the measured spread is under the threshold (fresh reports)"
-until_true 20 "queues 4/4/4 (or close) on fresh reports" gateways \
+wait_true 20 "queues 4/4/4 (or close) on fresh reports" gateways \
   'abs(g["gw-1"]["queue_depth"] - g["gw-2"]["queue_depth"]) <= 1 and abs(g["gw-1"]["queue_depth"] - g["gw-3"]["queue_depth"]) <= 1'
 # Rates measured over windows without a hand-over gap in them: a report from every gateway sent two report
 # intervals (2 s) or more after the moves settled.
 settled=$(date +%s.%N)
-until_true 30 "every gateway reporting 2 s after the moves" gateways \
+wait_true 30 "every gateway reporting 2 s after the moves" gateways \
   'all(g[x]["report_age_seconds"] is not None and __import__("time").time() - g[x]["report_age_seconds"] >= '"$settled"' + 2 for x in g)'
-until_true 10 "spread under 0.25" gateways "$spread < 0.25"
+wait_true 10 "spread under 0.25" gateways "$spread < 0.25"
 sm gateway list
 echo "   spread after: $(gateways "$spread") (before: $before)"
 
 check "scheduled evaluations from now on find nothing to do: no second plan, no oscillation"
 sm rebalance configure --site primary --interval 1 >/dev/null
-until_true 20 "two scheduled evaluations" rebalancer 's["last_trigger"] == "scheduled" and s["evaluations"] >= 3'
+wait_true 20 "two scheduled evaluations" rebalancer 's["last_trigger"] == "scheduled" and s["evaluations"] >= 3'
 [ "$(rebalancer 's["plans"]')" = 1 ] || fail "a second plan was made: $(sm rebalance status --site primary)"
 echo "   $(rebalancer 's["evaluations"], s["last_outcome"], s["spread_before"]')"
 
@@ -120,7 +111,7 @@ check "every workload completes once its throttle is lifted, its SHA-256 equal t
 sm rebalance configure --site primary --interval 0 >/dev/null  # the copies' ends are no load to rebalance
 for i in $(seq -w 1 12); do sm copy throttle "w$i" --max-rate 0 >/dev/null; done
 for i in $(seq -w 1 12); do
-  until_true 60 "w$i completed" job "w$i" 'd["state"] == "completed"'
+  wait_true 60 "w$i completed" job "w$i" 'd["state"] == "completed"'
   a=$(sha256sum <"ds/src/w$i.bin" | cut -d' ' -f1)
   b=$(sha256sum <"ds/dst/w$i.bin" | cut -d' ' -f1)
   [ "$a" = "$b" ] || fail "w$i: sha256 differs"

@@ -24,12 +24,15 @@ S=$BUILD/ops/storemesh
 SNAPSHOTS=$BUILD/tests/golden_snapshots
 [ -x "$S" ] && [ -x "$SNAPSHOTS" ] || { echo "no $S or $SNAPSHOTS: build first" >&2; exit 2; }
 GOLDEN=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../lib/check.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/check.sh"
+# shellcheck source=../lib/wait.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/wait.sh"
 # The embedded log under the default topic prefix, whatever the environment says.
 unset STOREMESH_KAFKA STOREMESH_TOPIC_PREFIX STOREMESH_GROUP
 MiB=$((1 << 20))
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-step() { echo "-- $*"; }
+step() { check "$@"; }  # the scenarios' name for it
 
 # -- which scenarios ------------------------------------------------------------------------------------------------
 # Applied ones must still exist and come first, in the order they were applied: a scenario is never renamed,
@@ -81,6 +84,7 @@ trust=(--trust "$WS/operator.key.pub")
 for k in "$GOLDEN"/keys/*.pub; do [ -e "$k" ] && trust+=(--trust "$k"); done
 
 # -- helpers for the scenarios ------------------------------------------------------------------------------------------
+# (and tests/lib/wait.sh: wait_true, wait_until, wait_logged, wait_gone)
 # Every CLI call is bounded: a hung command fails the generator instead of hanging it.
 sm() { timeout 120 "$S" "$@"; }
 
@@ -89,12 +93,7 @@ start_daemon() {  # [serve flags...]: in the background (daemon=PID), logging to
   before=$(grep -c "serving" "$WS/serve.log" 2>/dev/null || true)
   "$S" serve "${trust[@]}" "$@" >>"$WS/serve.log" 2>&1 &
   daemon=$!
-  for _ in $(seq 400); do
-    [ "$(grep -c "serving" "$WS/serve.log" 2>/dev/null || true)" -gt "${before:-0}" ] && return
-    kill -0 "$daemon" 2>/dev/null || fail "daemon exited at start"
-    sleep 0.05
-  done
-  fail "daemon did not start within 20 s"
+  wait_logged --alive "$daemon" 20 "$WS/serve.log" "serving" "${before:-0}" || fail "the daemon did not start"
 }
 stop_daemon() {
   kill -TERM "$daemon"
@@ -120,28 +119,20 @@ g = {d["id"]: d for d in map(json.loads, sys.stdin)}
 print(eval(sys.argv[1]))' "$1"
 }
 
-until_true() {  # SECONDS WHAT CMD...: until CMD prints True
-  local limit=$1 what=$2 deadline=$((SECONDS + $1))
-  shift 2
-  until [ "$("$@")" = True ]; do
-    [ "$SECONDS" -lt "$deadline" ] || fail "$what: not within $limit s"
-    sleep 0.2
-  done
-}
-
 wait_bytes() {  # JOB BYTES: until the job has recorded BYTES, while it still runs
-  local got deadline=$((SECONDS + 120))
-  while :; do
-    got=$(job "$1" 'd["bytes_done"] if d["state"] in ("running", "migrating") else -1')
-    [ "$got" = -1 ] && fail "job $1 ended before $2 bytes: $(sm copy status "$1" --json)"
-    [ "$got" -ge "$2" ] && return
-    [ "$SECONDS" -lt "$deadline" ] || fail "job $1 below $2 bytes after 120 s"
-    sleep 0.1
-  done
+  wait_until 120 "job $1 at $2 bytes" job_reached "$1" "$2" || fail "job $1 below $2 bytes after 120 s"
+}
+job_reached() {  # JOB BYTES: whether the job has recorded BYTES (prints how many); fails if it ended before
+  local got
+  got=$(job "$1" 'd["bytes_done"] if d["state"] in ("running", "migrating") else -1')
+  [ "$got" = -1 ] && fail "job $1 ended before $2 bytes: $(sm copy status "$1" --json)"
+  echo "$got"
+  [ "$got" -ge "$2" ]
 }
 
 expect_end() {  # JOB completed|failed [CODE]
-  until_true 180 "job $1 ended" job "$1" 'd["state"] in ("completed", "failed")'
+  wait_true 180 "job $1 ended" job "$1" 'd["state"] in ("completed", "failed")' ||
+    fail "job $1 did not end: $(sm copy status "$1" --json)"
   local st
   st=$(job "$1" 'd["state"] + " " + d["failure"].split(":")[0]')
   [[ "$st " == "$2 ${3:-}"* ]] || fail "job $1: expected $2 ${3:-}, got $st: $(sm copy status "$1" --json)"
@@ -212,7 +203,7 @@ for name in "${pending[@]}"; do
   cd "$WS/$name"
   start_daemon "${serve_flags[@]}"
   scenario
-  until_true 180 "scenario $name settled (every job ended, no move under way)" settled
+  wait_true 180 "scenario $name settled (every job ended, no move under way)" settled || fail "scenario $name did not settle"
   stop_daemon
   cd "$WS"
 done
@@ -220,8 +211,8 @@ done
 step "quiesce: a daemon without agents decides what is left in the log"
 for round in 1 2 3 4 5; do
   start_daemon --no-agents --snapshot-every 5
-  deadline=$((SECONDS + 30))
-  while lag=$(caught_up) && [ "$lag" != True ] && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.5; done
+  # A bound, not a check: what the stopped daemon left is checked below (and then another round runs).
+  wait_true 30 "round $round: every command decided, every event reacted to" caught_up || true
   stop_daemon
   lag=$(caught_up)
   [ "$lag" = True ] && break

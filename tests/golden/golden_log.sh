@@ -24,13 +24,15 @@ if [ "${1:-}" = --record ]; then record=1; shift; fi
 S=$(readlink -f "${1:?usage: golden_log.sh [--record] STOREMESH GOLDEN_SNAPSHOTS [GOLDEN_DIR]}")
 SNAPSHOTS=$(readlink -f "${2:?usage: golden_log.sh [--record] STOREMESH GOLDEN_SNAPSHOTS [GOLDEN_DIR]}")
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../lib/check.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/check.sh"
+# shellcheck source=../lib/wait.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/wait.sh"
 GOLDEN=$(readlink -f "${3:-$HERE}")
 # The golden log is the embedded log under the default topic prefix, whatever the environment says.
 unset STOREMESH_KAFKA STOREMESH_TOPIC_PREFIX STOREMESH_GROUP STOREMESH_KEY STOREMESH_DATA
 unset STOREMESH_CLUSTER STOREMESH_DIRECTOR STOREMESH_TUNNEL_KEY  # quorum status: from the log, cluster main
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-check() { echo "-- $*"; }
 sm() { timeout 60 "$S" "$@"; }
 golden() { python3 "$HERE/golden.py" "$@"; }
 
@@ -106,12 +108,7 @@ golden snapshotted host/gw-1 rebalancer/primary copy_job/plain cluster/main <rec
 "$S" keygen --out op.key >/dev/null
 "$S" serve --trust op.key.pub "${serve_trust[@]}" --no-agents --snapshot-every 5 >>serve.log 2>&1 &
 daemon=$!
-for _ in $(seq 400); do
-  grep -q serving serve.log && break
-  kill -0 "$daemon" 2>/dev/null || fail "the daemon exited at start"
-  sleep 0.05
-done
-grep -q serving serve.log || fail "the daemon did not start within 20 s"
+wait_logged --alive "$daemon" 20 serve.log serving || fail "the daemon did not start"
 export STOREMESH_KEY=$work/op.key
 field() { python3 -c 'import json,sys; print(eval(sys.argv[2], {}, {"d": {json.loads(l)[sys.argv[1]]: json.loads(l) for l in sys.stdin}}))' "$@"; }
 

@@ -11,6 +11,8 @@ set -euo pipefail
 S=${1:?usage: broker_restart.sh path/to/storemesh}
 [ -n "${STOREMESH_TEST_KAFKA:-}" ] || { echo "STOREMESH_TEST_KAFKA unset: skipped"; exit 77; }
 root=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=../lib/wait.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/wait.sh"
 work=$(mktemp -d)
 kdir=$(mktemp -u -t storemesh-restart-kafka-XXXXXX)
 daemon=""
@@ -34,8 +36,7 @@ head -c $((32 << 20)) /dev/urandom >ds/src/f.bin
 daemon=$!
 # Serving: the daemon has created its topics. A CLI command before that would create them itself, with the
 # CLI's 30 s bound, on a broker that can take longer to elect their leaders on a busy machine.
-for _ in $(seq 3000); do grep -q "serving" serve.log && break; kill -0 "$daemon" 2>/dev/null || break; sleep 0.1; done
-grep -q "serving" serve.log || fail "the daemon did not start within 300 s"
+wait_logged --alive "$daemon" 300 serve.log "serving" || fail "the daemon did not start within 300 s"
 "$S" host add host-a --datastore src=ds/src --datastore dst=ds/dst >/dev/null
 "$S" copy submit --id j --src src:f.bin --dst dst:f.bin --host host-a --chunk-size 1MiB --max-rate 1K >/dev/null
 "$S" copy throttle j --max-rate 4M --until 16MiB --then 1K >/dev/null
@@ -48,27 +49,26 @@ for i in $(seq 1 60); do
   fi
   if [ "$i" = 20 ]; then
     "$root/ops/kafka" kill-node 1 --dir "$kdir" >/dev/null
-    sleep 2 # not a wait for anything: how long the broker stays down (commands sent meanwhile are not appended)
+    # Not a race: no wait for a state, but how long the broker stays down (commands sent meanwhile are not appended).
+    sleep 2
     "$root/ops/kafka" start-node 1 --dir "$kdir" >/dev/null
     echo "   broker restarted"
   fi
 done
 echo "2. every registration decided exactly once"
 for i in "${unsent[@]}"; do "$S" host add "h$i" --datastore src=ds/src --timeout 60 >/dev/null || fail "h$i refused"; done
-for _ in $(seq 300); do
-  [ "$("$S" host list | grep -c '^h[0-9]* ')" = 60 ] && break
-  sleep 0.2
-done
-[ "$("$S" host list | grep -c '^h[0-9]* ')" = 60 ] || fail "not 60 hosts: $("$S" host list | grep -c '^h')"
+hosts_are() { local n; n=$("$S" host list | grep -c '^h[0-9]* '); echo "$n hosts"; [ "$n" = "$1" ]; }
+wait_until 60 "60 hosts" hosts_are 60 || fail "not 60 hosts: $("$S" host list | grep -c '^h')"
 echo "3. the copy, raised to 4 MiB/s, completes with the right hash"
 "$S" copy throttle j --max-rate 4M >/dev/null || fail "the raise was refused: $("$S" copy status j --json)"
-for _ in $(seq 600); do
+copy_completed() {
+  local st
   st=$("$S" copy status j --json | sed -n 's/.*"state":"\([a-z]*\)".*/\1/p')
-  [ "$st" = completed ] && break
-  [ "$st" = failed ] && fail "copy failed: $("$S" copy status j --json)"
-  sleep 0.2
-done
-[ "$st" = completed ] || fail "copy not completed: $("$S" copy status j --json)"
+  [ "$st" != failed ] || fail "copy failed: $("$S" copy status j --json)"
+  echo "$st"
+  [ "$st" = completed ]
+}
+wait_until 120 "the copy to complete" copy_completed || fail "copy not completed: $("$S" copy status j --json)"
 [ "$(sha256sum <ds/src/f.bin)" = "$(sha256sum <ds/dst/f.bin)" ] || fail "hash differs"
 "$S" audit --trust op.key.pub >audit.txt || fail "audit: $(cat audit.txt)"
 grep -E "^(events|rejections|verdict)" audit.txt | tr '\n' ' '; echo

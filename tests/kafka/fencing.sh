@@ -8,6 +8,8 @@
 set -euo pipefail
 S=${1:?usage: fencing.sh path/to/storemesh}
 [ -n "${STOREMESH_TEST_KAFKA:-}" ] || { echo "STOREMESH_TEST_KAFKA unset: skipped"; exit 77; }
+# shellcheck source=../lib/wait.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/wait.sh"
 work=$(mktemp -d)
 pids=()
 cleanup() {
@@ -24,7 +26,8 @@ mkdir ds
 
 "$S" serve --trust op.key.pub >old.log 2>&1 &
 old=$!; pids+=("$old")
-for _ in $(seq 200); do [ -f data/state/daemon.key.pub ] && break; sleep 0.05; done
+# A bound, not a check: the first command below fails if the daemon is not there.
+wait_until --alive "$old" 10 "the first daemon's key" test -f data/state/daemon.key.pub || true
 "$S" host add h1 --datastore x=ds >/dev/null || fail "h1 not accepted by the first daemon"
 echo "1. the first daemon decides h1"
 
@@ -32,12 +35,10 @@ echo "1. the first daemon decides h1"
 new=$!; pids+=("$new")
 # "serving" comes after its producer's init_transactions: from then on the first daemon is fenced, whatever
 # the time the second took to start.
-for _ in $(seq 600); do grep -q "serving" new.log && break; kill -0 "$new" 2>/dev/null || break; sleep 0.1; done
-grep -q "serving" new.log || fail "the second daemon did not start within 60 s"
+wait_logged --alive "$new" 60 new.log "serving" || fail "the second daemon did not start within 60 s"
 "$S" host add h2 --datastore x=ds >/dev/null || fail "h2 not accepted once the second daemon runs"
 echo "2. with a second daemon on the same state, h2 is decided"
-for _ in $(seq 600); do kill -0 "$old" 2>/dev/null || break; sleep 0.1; done
-! kill -0 "$old" 2>/dev/null || fail "the fenced daemon is still running"
+wait_gone 60 "$old" || fail "the fenced daemon is still running"
 grep -q "_FENCED\|fenced" old.log || fail "the first daemon did not report being fenced"
 echo "3. the first daemon was fenced and stopped: $(grep -o 'fenced by a newer instance' old.log | head -1)"
 "$S" host add h3 --datastore x=ds >/dev/null || fail "h3 not accepted by the second daemon"

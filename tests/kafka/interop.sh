@@ -9,6 +9,8 @@ S=${1:?usage: interop.sh path/to/storemesh}
 B=${STOREMESH_TEST_KAFKA:-}
 [ -n "$B" ] || { echo "STOREMESH_TEST_KAFKA unset: skipped"; exit 77; }
 root=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=../lib/wait.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/wait.sh"
 work=$(mktemp -d)
 daemon=""
 cleanup() {
@@ -25,8 +27,7 @@ export STOREMESH_KAFKA="$B" STOREMESH_DATA="$work/data" STOREMESH_KEY="$work/op.
 "$S" serve --trust op.key.pub >serve.log 2>&1 &
 daemon=$!
 # Serving: its topics exist (it created them at start).
-for _ in $(seq 600); do grep -q "serving" serve.log && break; kill -0 "$daemon" 2>/dev/null || break; sleep 0.1; done
-grep -q "serving" serve.log || fail "daemon did not start within 60 s"
+wait_logged --alive "$daemon" 60 serve.log "serving" || fail "daemon did not start within 60 s"
 
 echo "1. encode a signed command, produce it with kcat (murmur2, as Java clients and storemesh place keys)"
 mkdir -p shared
@@ -38,10 +39,8 @@ kcat -P -b "$B" -t "$prefix.commands" -k host-k -X topic.partitioner=murmur2_ran
   || fail "kcat could not produce"
 
 echo "2. the daemon accepts it: host-k is registered"
-for _ in $(seq 600); do
-  "$S" host list 2>/dev/null | grep -q "^host-k " && break
-  sleep 0.1
-done
+listed() { "$S" host list 2>/dev/null | grep -q "^host-k "; }
+wait_until 60 "host-k listed" listed || true  # the check below says what is wrong
 "$S" host list | grep -q "^host-k .*up" || fail "host-k not registered: $("$S" host list)"
 
 echo "3. consume the event with kcat and decode it with capnp"
@@ -60,10 +59,6 @@ echo "4. a tampered command produced the same way is refused"
 python3 -c 'import sys; b = bytearray(open("cmd.bin", "rb").read()); b[-20] ^= 0xFF; open("tampered.bin", "wb").write(b)'
 cmp -s cmd.bin tampered.bin && fail "the tampered copy equals the command"
 kcat -P -b "$B" -t "$prefix.commands" -k host-k -X topic.partitioner=murmur2_random tampered.bin
-for _ in $(seq 600); do
-  "$S" events tail --topic "$prefix.rejected" 2>/dev/null | grep -qE "bad_signature|malformed" && break
-  sleep 0.1
-done
-"$S" events tail --topic "$prefix.rejected" | grep -qE "bad_signature|malformed" \
-  || fail "tampered command not rejected"
+rejected() { "$S" events tail --topic "$prefix.rejected" 2>/dev/null | grep -qE "bad_signature|malformed"; }
+wait_until 60 "the tampered command rejected" rejected || fail "tampered command not rejected"
 echo "OK: kcat + capnp interoperate with storemesh on Kafka"

@@ -9,6 +9,10 @@
 set -euo pipefail
 [ -n "${STOREMESH_TEST_KAFKA:-}" ] || { echo "STOREMESH_TEST_KAFKA unset: skipped"; exit 77; }
 S=$(readlink -f "${1:?usage: scale_out.sh path/to/storemesh}")
+# shellcheck source=../lib/check.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/check.sh"
+# shellcheck source=../lib/wait.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/wait.sh"
 export STOREMESH_KAFKA="$STOREMESH_TEST_KAFKA"
 export STOREMESH_TOPIC_PREFIX="scale$$$RANDOM"
 GROUP="$STOREMESH_TOPIC_PREFIX.daemons"
@@ -31,7 +35,6 @@ cleanup() {
 trap cleanup EXIT
 cd "$work"
 export STOREMESH_KEY="$work/op.key"
-fail() { echo "FAIL: $*" >&2; exit 1; }
 # A busy 2-core machine (a parallel build, the broker restarting in another
 # test) can leave a command undecided for longer than the CLI's default 30 s.
 export STOREMESH_TIMEOUT=120
@@ -107,12 +110,14 @@ keys_owned_by() {  # NAME PREFIX COUNT
 
 field() { sm copy status "$1" --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$2"; }
 
-wait_for() {  # SECONDS DESCRIPTION 'SHELL CONDITION': until the condition (re-evaluated each time) holds
-  local deadline=$((SECONDS + $1)) what=$2 condition=$3
-  until eval "$condition"; do
-    [ "$SECONDS" -lt "$deadline" ] || fail "$what: not within the time"
-    sleep 0.2
-  done
+# Until the job JOB has completed; fails at once if it failed, or if daemon PID (if given) stopped.
+job_completed() {  # JOB [PID NAME]
+  local st
+  st=$(field "$1" 'd["state"]')
+  [ "$st" != failed ] || fail "$1 failed: $(sm copy status "$1" --json)"
+  [ -z "${2:-}" ] || kill -0 "$2" 2>/dev/null || fail "$3 stopped after it came back: $(tail -n 5 "$3.log")"
+  echo "$st"
+  [ "$st" = completed ]
 }
 assigned_everywhere() {  # each of d1 d2 d3 owns some, and every partition has exactly one owner
   local all
@@ -124,10 +129,10 @@ assigned_everywhere() {  # each of d1 d2 d3 owns some, and every partition has e
 echo "1. three daemons join group $GROUP ($PARTITIONS partitions)"
 # d3 first: the topics get created once, and it owns partitions from the start.
 start d3 --no-agents
-wait_for 60 "d3 owns partitions" '[ -n "$(owned d3)" ]'
+wait_until 60 "d3 owns partitions" eval '[ -n "$(owned d3)" ]'
 start d1 --agent host-a
 start d2 --agent host-b
-wait_for 90 "the partitions are shared among the three" assigned_everywhere
+wait_until 90 "the partitions are shared among the three" assigned_everywhere
 echo "   d1 owns [$(owned d1)], d2 [$(owned d2)], d3 [$(owned d3)]"
 [ -n "$(owned d3)" ] || fail "d3 owns no partition: nothing to take over"
 
@@ -143,32 +148,24 @@ echo "   job $job: partition $(partition_of "$job"), owned by d3"
 # it mid-copy however long each step takes (a held copy is a page every 4 s; a 1 MiB chunk, 17 minutes).
 sm copy submit --id "$job" --src src:big.bin --dst dst:big.bin --chunk-size 1MiB --host host-a --max-rate 1K >/dev/null
 sm copy throttle "$job" --max-rate 1M --until 3MiB --then 1K >/dev/null
-wait_for 60 "$job copies on host-a up to 3 MiB" '[ "$(field "$job" "d[\"bytes_done\"]")" -ge $((3 * MiB)) ]'
+wait_until 60 "$job copies on host-a up to 3 MiB" eval '[ "$(field "$job" "d[\"bytes_done\"]")" -ge $((3 * MiB)) ]'
 
 echo "3. migrate to host-b, and kill -9 the daemon that owns the job mid-migration"
 sm copy migrate "$job" --to host-b --reason "scale-out test" >/dev/null
 # Once the stop is requested, host-a finishes its held chunks in flight only when the rate is raised; the
 # raise comes after the takeover: the hand-over is under way when d3 dies, and stays so until then.
-wait_for 60 "host-a asked to stop" '[ "$(field "$job" "d[\"stop_requested\"]")" = True ]'
+wait_until 60 "host-a asked to stop" eval '[ "$(field "$job" "d[\"stop_requested\"]")" = True ]'
 kill -9 "$pid_d3"
 echo "   d3 killed while $job was $(field "$job" 'd["state"]') at $(field "$job" 'd["bytes_done"]') bytes"
 t0=$SECONDS
-until [ "$( (owned d1; owned d2) | tr ',' '\n' | grep -v '^$' | sort -n | tr '\n' ' ')" = "$(seq -s ' ' 0 $((PARTITIONS - 1))) " ]; do
-  [ $((SECONDS - t0)) -lt 60 ] || fail "d1 and d2 did not take d3's partitions over"
-  sleep 0.2
-done
+taken_over() { [ "$( (owned d1; owned d2) | tr ',' '\n' | grep -v '^$' | sort -n | tr '\n' ' ')" = "$(seq -s ' ' 0 $((PARTITIONS - 1))) " ]; }
+wait_until 60 "d1 and d2 to own every partition" taken_over || fail "d1 and d2 did not take d3's partitions over"
 echo "   taken over in $((SECONDS - t0)) s: d1 owns [$(owned d1)], d2 [$(owned d2)]"
 # Decided by the job's new owner: host-a finishes its chunks in flight, host-b copies the rest at 1 MiB/s.
 sm copy throttle "$job" --max-rate 1M >/dev/null
 
 echo "4. the job completes on host-b with the source's sha256"
-deadline=$((SECONDS + 120))
-until [ "$(field "$job" 'd["state"]')" = completed ]; do
-  st=$(field "$job" 'd["state"]')
-  [ "$st" != failed ] || fail "$job failed: $(sm copy status "$job" --json)"
-  [ "$SECONDS" -lt "$deadline" ] || fail "$job still $st: $(sm copy status "$job" --json)"
-  sleep 0.3
-done
+wait_until 120 "$job to complete" job_completed "$job" || fail "$job not completed: $(sm copy status "$job" --json)"
 [ "$(field "$job" 'd["host"] == "host-b" and [h["host"] for h in d["hosts"]] == ["host-a", "host-b"] and d["hosts"][1]["from"] > 0')" = True ] ||
   fail "$job was not handed over to host-b mid-copy: $(sm copy status "$job" --json)"
 a=$(sha256sum <ds/src/big.bin | cut -d' ' -f1)
@@ -191,35 +188,27 @@ head -c $((8 * MiB)) /dev/urandom >ds/src/second.bin
 job2=$(keys_owned_by d1 second- 1)
 [ -n "$job2" ] || fail "no job id lands on d1's partitions"
 sm copy submit --id "$job2" --src src:second.bin --dst dst:second.bin --chunk-size 1MiB --host host-a --max-rate 1M >/dev/null
-wait_for 60 "$job2 copies on host-a" '[ "$(field "$job2" "d[\"bytes_done\"]")" -ge $((1 * MiB)) ]'
+wait_until 60 "$job2 copies on host-a" eval '[ "$(field "$job2" "d[\"bytes_done\"]")" -ge $((1 * MiB)) ]'
 # And a stream of registrations for d1's entities, so that d1 is paused in
 # the middle of deciding (its round in flight is the zombie's write).
 mapfile -t stream < <(keys_owned_by d1 z 30)
 (for h in "${stream[@]}"; do sm host add "$h" --datastore "src=$work/ds/src" --no-wait >/dev/null && echo "$h" >>streamed.txt; done) &
 streamer=$!
-wait_for 30 "the stream under way" '[ "$(wc -l <streamed.txt 2>/dev/null || echo 0)" -ge 3 ]'
+wait_until 30 "the stream under way" eval '[ "$(wc -l <streamed.txt 2>/dev/null || echo 0)" -ge 3 ]'
 kill -STOP "$pid_d1"
 t0=$SECONDS
-until [ "$(owned d2)" = "$(seq -s , 0 $((PARTITIONS - 1)))" ]; do
-  [ $((SECONDS - t0)) -lt 60 ] || fail "d2 did not take the paused d1's partitions"
-  sleep 0.2
-done
+d2_owns_all() { [ "$(owned d2)" = "$(seq -s , 0 $((PARTITIONS - 1)))" ]; }
+wait_until 60 "d2 to own every partition" d2_owns_all || fail "d2 did not take the paused d1's partitions"
 echo "   d1 paused; d2 took everything in $((SECONDS - t0)) s; d1 resumes"
 kill -CONT "$pid_d1"
-deadline=$((SECONDS + 120))
-until [ "$(field "$job2" 'd["state"]')" = completed ]; do
-  st=$(field "$job2" 'd["state"]')
-  [ "$st" != failed ] || fail "$job2 failed: $(sm copy status "$job2" --json)"
-  [ "$SECONDS" -lt "$deadline" ] || fail "$job2 still $st: $(sm copy status "$job2" --json)"
-  kill -0 "$pid_d1" 2>/dev/null || fail "d1 stopped after it came back: $(tail -n 5 d1.log)"
-  sleep 0.3
-done
+wait_until 120 "$job2 to complete" job_completed "$job2" "$pid_d1" d1 ||
+  fail "$job2 not completed: $(sm copy status "$job2" --json)"
 a=$(sha256sum <ds/src/second.bin | cut -d' ' -f1)
 b=$(sha256sum <ds/dst/second.bin | cut -d' ' -f1)
 [ "$a" = "$b" ] || fail "$job2: sha256 differs: source $a, copy $b"
 wait "$streamer"
 registered() { sm host list --json | python3 -c 'import json,sys; print(sum(1 for l in sys.stdin if json.loads(l)["id"].startswith("z")))'; }
-wait_for 60 "all ${#stream[@]} streamed registrations decided" '[ "$(registered)" -eq ${#stream[@]} ]'
+wait_until 60 "all ${#stream[@]} streamed registrations decided" eval '[ "$(registered)" -eq ${#stream[@]} ]'
 echo "   ${#stream[@]} registrations streamed across the pause: all decided; d1 $(grep -c "reloading" d1.log || true) fenced reload(s)"
 kill -0 "$pid_d1" 2>/dev/null || fail "d1 stopped after it came back: $(tail -n 5 d1.log)"
 echo "   $job2 completed, sha256 equal; d1 alive and owns [$(owned d1)] again"

@@ -14,6 +14,8 @@ set -euo pipefail
 S=${1:?usage: three_brokers.sh path/to/storemesh}
 [ -z "${STOREMESH_NO_KAFKA:-}" ] || { echo "STOREMESH_NO_KAFKA set: skipped"; exit 77; }
 root=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=../lib/wait.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/wait.sh"
 work=$(mktemp -d)
 kdir=$(mktemp -u -t storemesh-3brokers-kafka-XXXXXX)
 daemon=""
@@ -48,12 +50,7 @@ sm keygen --out op.key >/dev/null
 mkdir -p ds/src
 "$S" serve --trust op.key.pub --replication-factor 3 >serve.log 2>&1 &
 daemon=$!
-for _ in $(seq 600); do
-  grep -q "serving" serve.log && break
-  kill -0 "$daemon" 2>/dev/null || fail "daemon exited at start"
-  sleep 0.1
-done
-grep -q "serving" serve.log || fail "daemon did not start within 60 s"
+wait_logged --alive "$daemon" 60 serve.log "serving" || fail "the daemon did not start"
 at "cluster at $B, daemon serving"
 
 echo "2. registrations decided while all three brokers are up"
@@ -87,8 +84,8 @@ for i in 33 34 35; do
   sm host add "h$i" --datastore src=ds/src --timeout 45 >/dev/null || fail "h$i not decided with broker $node down"
   at "h$i decided in $((SECONDS - start)) s"
 done
-for _ in $(seq 300); do [ "$(hosts)" = 35 ] && break; sleep 0.2; done
-[ "$(hosts)" = 35 ] || fail "$(hosts) hosts registered, not 35"
+hosts_are() { local n; n=$(hosts); echo "$n hosts"; [ "$n" = "$1" ]; }
+wait_until 60 "35 hosts registered" hosts_are 35 || fail "$(hosts) hosts registered, not 35"
 kill -0 "$daemon" 2>/dev/null || fail "the daemon died"
 at "all 35 registrations decided"
 

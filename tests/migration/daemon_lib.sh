@@ -1,5 +1,10 @@
 # Sourced by the migration scripts: bounded CLI calls and a daemon they can
-# start, kill and restart. Expects S (the storemesh binary) and fail().
+# start, kill and restart; with tests/lib/check.sh (check, fail: a script may
+# define its own fail after) and tests/lib/wait.sh. Expects S (the storemesh binary).
+# shellcheck source=../lib/check.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/check.sh"
+# shellcheck source=../lib/wait.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/wait.sh"
 MiB=$((1 << 20))
 
 # No step of a test may have to land before a copy moves on. A copy
@@ -43,10 +48,5 @@ start_daemon() {
   before=$(grep -c "serving" serve.log 2>/dev/null || true)
   "$S" serve --trust op.key.pub >>serve.log 2>&1 &
   daemon=$!
-  for _ in $(seq 400); do
-    [ "$(grep -c "serving" serve.log 2>/dev/null || true)" -gt "${before:-0}" ] && return
-    kill -0 "$daemon" 2>/dev/null || fail "daemon exited at start"
-    sleep 0.05
-  done
-  fail "daemon did not start within 20 s"
+  wait_logged --alive "$daemon" 20 serve.log "serving" "${before:-0}" || fail "the daemon did not start"
 }

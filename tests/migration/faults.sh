@@ -22,8 +22,7 @@ kill_daemon() {
 }
 stop_daemon() {  # SIGTERM, as an operator stops it; kill -9 after 20 s
   kill "$daemon"
-  for _ in $(seq 200); do kill -0 "$daemon" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$daemon" 2>/dev/null && fail "the daemon did not stop within 20 s of SIGTERM"
+  wait_gone 20 "$daemon" || fail "the daemon did not stop within 20 s of SIGTERM"
   wait "$daemon" 2>/dev/null || true
   daemon=""
 }
@@ -55,7 +54,9 @@ phase_of() {
   esac
 }
 
-# Polls the status until CONDITION (bash, over st/on/done/total) holds; 1 if the job ended first.
+# Polls the status until CONDITION (bash, over st/on/done/total) holds; 1 if the job ended first. Not
+# tests/lib/wait.sh: no pause between polls (each is a CLI call), for a kill aimed at the finalize, which lasts
+# milliseconds, must not sleep through it.
 poll_until() {  # CONDITION [TIMEOUT_S=60] [WHAT FAILED]
   local deadline=$((SECONDS + ${2:-60}))
   while :; do
@@ -123,6 +124,7 @@ for i in $(seq "$KILLS"); do
   cap=$((left < 50 ? 50 : left > 1500 ? 1500 : left))
   ms=$((50 + RANDOM % (cap - 49)))
   printf -v delay '%d.%03d' $((ms / 1000)) $((ms % 1000))
+  # Not a race: the kill's moment, a seeded random delay into the copy, is the fault under test.
   if [ "$i" = "$mig_slot" ]; then
     sleep "$delay"
     throttle --max-rate $HOLD  # held where it is: the chunk in flight crawls
@@ -146,7 +148,7 @@ for i in $(seq "$KILLS"); do
       how="$how (the job ended first)"
   else
     how="${how}kill at $delay s"
-    sleep "$delay"
+    sleep "$delay"  # the fault's moment (above): not a wait for a state
   fi
   kill_daemon
   phase_of
@@ -160,12 +162,8 @@ if [ "$phase" = "$gap1" ] || [ "$phase" = "$gap2" ]; then finish_hand_over; fi
 # Nothing held any more (the last slot may have lifted it already, and the job may have ended since).
 read_status
 [ "$st" = completed ] || out=$(sm copy throttle job --max-rate 16M 2>&1) || grep -qE "\((no_change|finalizing|finished)\)" <<<"$out" || fail "raise: $out"
-deadline=$((SECONDS + 120))
-while read_status && [ "$st" != completed ]; do
-  [ "$st" != failed ] || fail "the job failed: $json"
-  [ "$SECONDS" -lt "$deadline" ] || fail "the job did not complete within 120 s of the last restart: $json"
-  sleep 0.2
-done
+job_completed() { read_status; [ "$st" != failed ] || fail "the job failed: $json"; [ "$st" = completed ]; }
+wait_until 120 "the job to complete" job_completed || fail "the job did not complete within 120 s of the last restart: $json"
 echo "completed: $json"
 echo "kills landed:"
 for p in "${!landed[@]}"; do echo "  ${landed[$p]} x $p"; done | sort -k3

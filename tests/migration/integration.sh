@@ -15,47 +15,43 @@ extra_cleanup() {
 }
 enter_workspace
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-check() { echo "-- $*"; }
-
 # A Python expression over the job's status JSON (bound to d), e.g. 'd["state"]'.
 field() { sm copy status "$1" --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$2"; }
 
+job_state_in() {  # JOB STATE...: whether the job's state is one of STATEs (prints it)
+  local st
+  st=$(field "$1" 'd["state"]')
+  echo "$st"
+  shift
+  [[ " $* " == *" $st "* ]]
+}
+
 wait_end() {  # JOB [TIMEOUT_S] -> prints completed|failed
-  local job=$1 deadline=$((SECONDS + ${2:-90})) st
-  while :; do
-    st=$(field "$job" 'd["state"]')
-    case $st in completed | failed) echo "$st"; return ;; esac
-    [ "$SECONDS" -lt "$deadline" ] || fail "job $job still '$st' after ${2:-90} s: $(sm copy status "$job" --json)"
-    sleep 0.2
-  done
+  wait_until "${2:-90}" "job $1 to end" job_state_in "$1" completed failed ||
+    fail "job $1 did not end within ${2:-90} s: $(sm copy status "$1" --json)"
+  field "$1" 'd["state"]'
+}
+
+job_reached() {  # JOB BYTES: whether bytes_done >= BYTES (prints it); fails if the job ended before
+  local got
+  got=$(field "$1" 'd["bytes_done"] if d["state"] in ("running", "migrating") else -1')
+  [ "$got" = -1 ] && fail "job $1 ended before reaching $2 bytes: $(sm copy status "$1" --json)"
+  echo "$got"
+  [ "$got" -ge "$2" ]
 }
 
 wait_bytes() {  # JOB BYTES [TIMEOUT_S]: until bytes_done >= BYTES while the job still runs
-  local job=$1 want=$2 deadline=$((SECONDS + ${3:-60})) got
-  while :; do
-    got=$(field "$job" 'd["bytes_done"] if d["state"] in ("running", "migrating") else -1')
-    [ "$got" = -1 ] && fail "job $job ended before reaching $want bytes: $(sm copy status "$job" --json)"
-    [ "$got" -ge "$want" ] && return
-    [ "$SECONDS" -lt "$deadline" ] || fail "job $job below $want bytes after ${3:-60} s (at $got)"
-    sleep 0.05
-  done
+  wait_until "${3:-60}" "job $1 at $2 bytes" job_reached "$1" "$2" || fail "job $1 below $2 bytes after ${3:-60} s"
 }
 
 wait_stop_sent() {  # JOB [TIMEOUT_S]: until its source host is asked to stop (it finishes the chunk in flight)
-  local job=$1 deadline=$((SECONDS + ${2:-60}))
-  until [ "$(field "$job" 'd["stop_requested"]')" = True ]; do
-    [ "$SECONDS" -lt "$deadline" ] || fail "job $job: no stop requested after ${2:-60} s: $(sm copy status "$job" --json)"
-    sleep 0.05
-  done
+  wait_true "${2:-60}" "job $1: its source asked to stop" field "$1" 'd["stop_requested"]' ||
+    fail "job $1: no stop requested after ${2:-60} s: $(sm copy status "$1" --json)"
 }
 
 wait_host() {  # JOB HOST [TIMEOUT_S]: until HOST holds the job (a hand-over is done)
-  local job=$1 host=$2 deadline=$((SECONDS + ${3:-60}))
-  until [ "$(field "$job" 'd["host"]')" = "$host" ]; do
-    [ "$SECONDS" -lt "$deadline" ] || fail "job $job not on $host after ${3:-60} s: $(sm copy status "$job" --json)"
-    sleep 0.05
-  done
+  wait_true "${3:-60}" "job $1 on $2" field "$1" "d['host'] == '$2'" ||
+    fail "job $1 not on $2 after ${3:-60} s: $(sm copy status "$1" --json)"
 }
 
 no_part() {  # DIR [DST]: no temp file left there (of DST's copy only, when given)

@@ -60,7 +60,10 @@ result<void> cluster_view::follow() {
   {
     std::lock_guard lock(mutex_);
     cluster_ = services::cluster::initial;
-    replica_ = services::kv::replica{};
+    // The watches stay, resuming after what they were given: a server whose
+    // reader failed (a broker starved past its timeout) would otherwise stop
+    // sending its watches anything, with nobody told.
+    replica_ = replica_.refold(delivered_rev_);
   }
   applied_ = 0;
   SM_TRYV(create_topics(*log_, names_, 2));
@@ -82,6 +85,7 @@ result<void> cluster_view::follow() {
     std::size_t read = 0;
     bool kv_changed = false, cluster_changed = false;
     std::vector<services::kv::delivery> deliveries;
+    services::kv::revision folded = 0;  // the revision the deliveries reach
 
     batch.clear();
     SM_TRY(auto n_cl, cl->poll(batch));
@@ -124,6 +128,7 @@ result<void> cluster_view::follow() {
               SM_TRY(auto got, replica_.apply(seq, r.off.value, ev.value()));
               for (auto& d : got)
                 deliveries.push_back(std::move(d));
+              folded = replica_.rev();
             }
             outcome o;
             o.accepted = true;
@@ -169,6 +174,7 @@ result<void> cluster_view::follow() {
     }
     if (kv_changed && on_applied_)
       on_applied_(std::move(deliveries));
+    delivered_rev_ = std::max(delivered_rev_, folded);
     if (cluster_changed && on_cluster_changed_)
       on_cluster_changed_();
     if (read == 0)

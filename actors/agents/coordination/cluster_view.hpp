@@ -89,6 +89,9 @@ private:
   services::kv::replica replica_;
   coordination::outcomes outcomes_;
 
+  /// The revision up to which watch deliveries went to on_applied (follower
+  /// thread only): where the watches resume when the log is folded again.
+  services::kv::revision delivered_rev_ = 0;
   std::atomic<std::int64_t> applied_{0};
   std::atomic<bool> caught_up_once_{false};
   std::mutex applied_mutex_;

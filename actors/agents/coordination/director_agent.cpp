@@ -55,6 +55,27 @@ std::string error_response(const std::string& id, const std::string& code, const
   });
 }
 
+/// The last event of a watch that ended: nothing follows it.
+std::string canceled_event(const std::string& id, const std::string& server, const std::string& why) {
+  return encode_with([&](PeerMessage::Builder m) {
+    auto w = m.initWatchEvent();
+    w.setWatchId(capnp::Data::Reader(reinterpret_cast<const kj::byte*>(id.data()), id.size()));
+    w.setServer(server);
+    w.initChanges(0);
+    w.setCanceled(why);
+  });
+}
+
+std::string hex_id(const std::string& id) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : id) {
+    out += digits[c >> 4];
+    out += digits[c & 15];
+  }
+  return out;
+}
+
 } // namespace
 
 struct director_agent::peer_link {
@@ -230,7 +251,19 @@ void director_agent::on_peer_message(const std::string& peer, const std::shared_
           w->second->server = peer;
           if (w->second->next_revision == 0)
             w->second->next_revision = resp.getRevision() + 1;
-        } else if (w != watches_.end() && !p.resume) {
+        } else if (w != watches_.end()) {
+          // Refused for good (e.g. compacted). A first request: the client
+          // reads the refusal. A watch being moved: its client asked long
+          // ago, so it is told by a last watch event, instead of being left
+          // with a watch nobody serves.
+          if (p.resume) {
+            std::string why = "refused";
+            if (resp.isError())
+              why = std::string(resp.getError().getCode().cStr()) + ": " + resp.getError().getMessage().cStr();
+            out.emplace_back(p.client, canceled_event(id, peer,
+                                                      "could not resume the watch at revision " +
+                                                          std::to_string(w->second->next_revision) + ": " + why));
+          }
           watches_.erase(w);
         }
       }
@@ -377,15 +410,24 @@ void director_agent::dispatch(const std::string& id) {
       return;
     auto& p = *it->second;
     const auto now = events::envelope::now_ns();
+    if (now >= p.deadline && p.resume) {
+      // A watch moving to another server has no deadline of its own: its
+      // client is still connected and waiting for changes. Dropping the
+      // pending move would leave the watch served by nobody, silently; so it
+      // keeps being offered, a round at a time, until a server takes it or
+      // the client goes.
+      spdlog::warn("director: no management server took the watch {} within {} ms (tried {}); trying on",
+                   hex_id(id), opts_.request_timeout.count(), p.attempts);
+      p.deadline = now + std::chrono::duration_cast<std::chrono::nanoseconds>(opts_.request_timeout).count();
+    }
     if (now >= p.deadline) {
-      if (!p.resume)
-        out.emplace_back(p.client, error_response(id, "unavailable",
-                                                  "no management server answered in time (tried " +
-                                                      std::to_string(p.attempts) + ")",
-                                                  p.attempts));
-      pending_.erase(it);
-      if (p.what == dr::request_class::watch && !p.resume)
+      out.emplace_back(p.client, error_response(id, "unavailable",
+                                                "no management server answered in time (tried " +
+                                                    std::to_string(p.attempts) + ")",
+                                                p.attempts));
+      if (p.what == dr::request_class::watch)
         watches_.erase(id);
+      pending_.erase(it);  // p dies with it: nothing of it is read after this
     } else {
       std::vector<dr::server_view> servers;
       view_.with_cluster([&](const cl::state& s) {

@@ -31,6 +31,11 @@ void kv_client::on_watch_event(std::function<void(const std::string&)> f) {
   on_watch_ = std::move(f);
 }
 
+std::string kv_client::broken() const {
+  std::lock_guard lock(mutex_);
+  return broken_;
+}
+
 void kv_client::read_loop() {
   while (!stop_) {
     auto got = link_->receive(std::chrono::milliseconds(200));

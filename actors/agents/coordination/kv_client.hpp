@@ -36,12 +36,16 @@ public:
 
   [[nodiscard]] const channel& link() const { return *link_; }
 
+  /// Why the tunnel to the director ended (empty while it is open): a
+  /// long-lived watch checks it, since no call of its own would notice.
+  [[nodiscard]] std::string broken() const;
+
 private:
   explicit kv_client(std::shared_ptr<channel> link) : link_(std::move(link)) {}
   void read_loop();
 
   std::shared_ptr<channel> link_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable answered_;
   std::map<std::string, std::string> answers_;
   std::map<std::string, bool> waiting_;

@@ -327,8 +327,19 @@ std::string peer_agent::answer(const std::shared_ptr<channel>& link, const std::
       std::lock_guard lock(watches_mutex_);
       const auto wid = next_watch_++;
       kv::watch_spec spec{req.getWatch().getPrefix().cStr(), true, req.getWatch().getStartRevision()};
-      auto backlog = view_.with_replica([&](kv::replica& rp) { return rp.add_watch(wid, spec); });
+      // The revision answered is the one the watch was registered at, read
+      // under the same lock: a watch from "now" starts at the next one, and
+      // the director resumes it from there. Read after the lock, it could be
+      // a revision applied meanwhile -- one the watch delivers, and the
+      // director would then drop as already seen.
+      kv::revision registered_at = 0;
+      auto backlog = view_.with_replica([&](kv::replica& rp) {
+        auto b = rp.add_watch(wid, spec);
+        registered_at = rp.rev();
+        return b;
+      });
       stamp();
+      resp.setRevision(registered_at);
       if (!backlog) {
         const auto oldest = view_.with_replica([](const kv::replica& rp) { return rp.oldest_revision(); });
         error("compacted", backlog.error().message() + "; the oldest revision kept is " + std::to_string(oldest));

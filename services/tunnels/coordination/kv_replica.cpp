@@ -152,4 +152,13 @@ result<std::vector<change>> replica::add_watch(watch_id id, watch_spec spec) {
 
 bool replica::cancel_watch(watch_id id) { return watches_.erase(id) != 0; }
 
+replica replica::refold(revision delivered) const {
+  replica r(limits_);
+  for (auto [id, spec] : watches_) {
+    spec.start_revision = std::max(spec.start_revision, delivered + 1);
+    r.watches_.emplace(id, std::move(spec));
+  }
+  return r;
+}
+
 } // namespace storemesh::services::kv

@@ -121,6 +121,14 @@ public:
   bool cancel_watch(watch_id id);
   [[nodiscard]] std::size_t watches() const { return watches_.size(); }
 
+  /// A fresh replica (nothing applied, the same limits) holding this one's
+  /// watches, each resuming after `delivered`: the revision up to which their
+  /// changes were handed on. For a reader that folds the log again from the
+  /// start (after a read error): applying the log again then gives each watch
+  /// every change after what it already got, none twice. A fresh `replica{}`
+  /// instead would forget the watches, and their servers would go silent.
+  [[nodiscard]] replica refold(revision delivered) const;
+
   struct history_entry {
     revision rev = 0;
     event what;

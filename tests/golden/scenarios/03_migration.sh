@@ -56,7 +56,7 @@ envs = [json.loads(l)["envelope"] for l in sys.stdin]
 print(any(e["entityId"] == "waits" and "can no longer take the job" in e["payload"]["rejection"]["reason"]
           for e in envs if "rejection" in e["payload"]))'
   }
-  until_true 60 "the hand-over of waits refused (no host can take it)" refused_hand_over
+  wait_true 60 "the hand-over of waits refused (no host can take it)" refused_hand_over
   [ "$(job waits 'd["state"], d["host"]')" = "('migrating', '')" ] ||
     fail "waits is not between hosts: $(sm copy status waits --json)"
   sm host up mig-b --reason "back" >/dev/null  # the placement policy places the waiting job here
@@ -77,7 +77,7 @@ print(any(e["entityId"] == "waits" and "can no longer take the job" in e["payloa
   expect_rejected unreachable_datastore copy migrate cut --to mig-c
   sm copy migrate cut --to mig-b --no-wait >/dev/null
   expect_rejected already_migrating copy migrate cut --to mig-b
-  until_true 30 "cut: its migration begun" job cut 'd["state"] == "migrating"'
+  wait_true 30 "cut: its migration begun" job cut 'd["state"] == "migrating"'
   truncate -s $((64 * 1024)) src/cut.bin
   expect_end cut failed source_changed
 }

@@ -37,7 +37,7 @@ scenario() {
   sm gateway add gw-r1 --site recovery --datastore "g.src=$PWD/src" --datastore "g.dst=$PWD/dst" >/dev/null
 
   step "idle gateways: below the threshold (every score 0), at both sites"
-  until_true 30 "a report from every gateway" gateways "$reported"
+  wait_true 30 "a report from every gateway" gateways "$reported"
   sm rebalance --site primary >/dev/null
   [ "$(outcome primary)" = below_threshold ] || fail "primary: $(status)"
   sm rebalance --site recovery >/dev/null
@@ -46,13 +46,13 @@ scenario() {
   step "two workloads on gw-1: planned, the move carried out as a migration"
   workload u1 64K 64KiB gw-1
   workload u2 64K 64KiB gw-1
-  until_true 30 "gw-1 reports two workloads" gateways "$reported and $queues == [2, 0, 0] and $(rate gw-1)"
+  wait_true 30 "gw-1 reports two workloads" gateways "$reported and $queues == [2, 0, 0] and $(rate gw-1)"
   sm rebalance --site primary --wait --wait-timeout 60 >/dev/null
   [ "$(rebalancer primary 'd["plans"], d["moves_done"], len(d["pending"])')" = "(1, 1, 0)" ] || fail "primary: $(status)"
 
   step "a workload on every primary gateway, overload threshold 1: all overloaded, skipped, alert raised"
   workload u3 64K 64KiB gw-3
-  until_true 30 "every primary gateway reports one workload" gateways "$queues == [1, 1, 1]"
+  wait_true 30 "every primary gateway reports one workload" gateways "$queues == [1, 1, 1]"
   sm rebalance configure --site primary --overload-threshold 1 >/dev/null
   sm rebalance --site primary >/dev/null
   [ "$(rebalancer primary 'd["last_outcome"], d["alert"] is not None')" = "('skipped_all_overloaded', True)" ] ||
@@ -70,18 +70,21 @@ scenario() {
   # minute away, while a move must be handed over within half a second. The plan moves two of them.
   sm rebalance configure --site primary --move-timeout 0.5 >/dev/null
   for w in s1 s2 s3; do workload "$w" 16K 1MiB gw-2; done
-  until_true 30 "gw-2 reports all three" gateways "$queues == [0, 3, 0] and $(rate gw-2)"
+  wait_true 30 "gw-2 reports all three" gateways "$queues == [0, 3, 0] and $(rate gw-2)"
   sm rebalance --site primary >/dev/null
   [ "$(rebalancer primary 'd["last_outcome"], len(d["pending"])')" = "('planned', 2)" ] || fail "primary: $(status)"
   local first second
   first=$(rebalancer primary 'd["pending"][0]["job"]')
   second=$(rebalancer primary 'd["pending"][1]["job"]')
-  until_true 30 "$first migrating" job "$first" 'd["state"] == "migrating"'
-  until_true 30 "$second migrating" job "$second" 'd["state"] == "migrating"'
+  wait_true 30 "$first migrating" job "$first" 'd["state"] == "migrating"'
+  wait_true 30 "$second migrating" job "$second" 'd["state"] == "migrating"'
   truncate -s 0 "src/$first.bin"  # its copy fails while the stop waits: the move is dropped as such
   expect_end "$first" failed source_changed
-  until_true 30 "the move of $first dropped" rebalancer primary 'd["moves_dropped"] == 1'
-  sleep 0.6  # past the move timeout of the other; its hand-over is still most of a minute away
+  wait_true 30 "the move of $first dropped" rebalancer primary 'd["moves_dropped"] == 1'
+  # Not a race: this waits for the clock itself, past the other move's timeout (0.5 s). The timeout is judged
+  # against the wall clock at the next evaluation (below), so no state shows it passed before then; the hand-over
+  # it must come before is still most of a minute away.
+  sleep 0.6
   # Every workload now counts as ending: the evaluation that drops the other move finds nothing it may move
   # (one migrating, one ending) from the busiest gateway to the idle ones.
   sm rebalance configure --site primary --min-remaining 100000 >/dev/null

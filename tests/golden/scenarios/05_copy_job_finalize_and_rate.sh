@@ -27,7 +27,7 @@ scenario() {
     sm copy submit --id "$1" --src f.src:one.bin --dst "f.dst:$1.bin" --chunk-size 256KiB --max-rate 1K \
       --host "$2" >/dev/null
   }
-  source_recorded() { until_true 30 "$1: its source recorded" job "$1" 'd["bytes_total"] > 0'; }
+  source_recorded() { wait_true 30 "$1: its source recorded" job "$1" 'd["bytes_total"] > 0'; }
   throttle_is() {  # JOB "(max_rate, rate_until, rate_then)"
     [ "$(job "$1" '(d["max_rate"], d["rate_until"], d["rate_then"])')" = "$2" ] ||
       fail "$1: throttle $(job "$1" '(d["max_rate"], d["rate_until"], d["rate_then"])'), expected $2"
@@ -52,7 +52,7 @@ scenario() {
   submit carried fin-a
   source_recorded carried
   sm copy migrate carried --to fin-b --no-wait >/dev/null
-  until_true 30 "carried: its stop recorded" job carried 'd["stop_requested"]'
+  wait_true 30 "carried: its stop recorded" job carried 'd["stop_requested"]'
   # fin-a finishes the chunk in flight at the new rate and hands over; fin-b copies on to 768 KiB and holds.
   sm copy throttle carried --max-rate 1M --until 768KiB --then 1K >/dev/null
   wait_bytes carried $((768 * KiB))

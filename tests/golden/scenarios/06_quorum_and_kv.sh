@@ -90,15 +90,16 @@ print(any(json.loads(l)["peer"] == sys.argv[1] and not json.loads(l)["closed_at_
   step "the director and every peer (n2 holds its kv replica at offset 0); every tunnel recorded open"
   "$S" director --listen 127.0.0.1:0 --tunnel-key director.key >director.log 2>&1 &
   coord_pid[director]=$!
-  for _ in $(seq 400); do grep -q "^listening on" director.log && break; sleep 0.05; done
+  wait_until --alive "${coord_pid[director]}" 20 "the director listening" grep -q "^listening on" director.log ||
+    fail "the director did not start: $(cat director.log)"
   DIRECTOR=$(sed -n 's/^listening on //p' director.log | head -1)
   [ -n "$DIRECTOR" ] || fail "the director did not start: $(cat director.log)"
   for m in m1 m2 m3 n1; do start_peer "$m"; done
   start_peer n2 --hold-apply-at 0
-  for m in m1 m2 m3 n1 n2; do until_true 60 "$m's tunnel recorded" tunnel_open "$m"; done
+  for m in m1 m2 m3 n1 n2; do wait_true 60 "$m's tunnel recorded" tunnel_open "$m"; done
   configure 12
   # A request needs a member that serves; the first may come before one has heard it is one.
-  until_true 60 "a kv request answered" kv_absent nothing-here
+  wait_true 60 "a kv request answered" kv_absent nothing-here
 
   step "kv: put, compare-and-swap (and one refused), delete, a lease granted, renewed, revoked with its key"
   kv put app/a 1 >/dev/null
@@ -117,34 +118,34 @@ print(any(json.loads(l)["peer"] == sys.argv[1] and not json.loads(l)["closed_at_
   step "kv: a lease of 1 s never kept alive: the director's lease keeper expires it and its key"
   kv lease grant 8 --ttl 1 >/dev/null
   kv put app/ephemeral z --lease 8 >/dev/null
-  until_true 60 "app/ephemeral expired with lease 8" kv_absent app/ephemeral
+  wait_true 60 "app/ephemeral expired with lease 8" kv_absent app/ephemeral
 
   step "kill -9 m1: lost; n1 (caught up) promoted and ready"
   kill_peer m1
-  until_true 90 "m1 lost, n1 promoted and ready" cluster \
+  wait_true 90 "m1 lost, n1 promoted and ready" cluster \
     'q["r"]["m1"] == "lost" and q["r"]["n1"] == "member" and [p["state"] for p in q["promotions"]] == ["ready"]'
 
   step "kill -9 m2: lost; n2, the only node, promoted; killed before it catches up: its promotion fails"
   kill_peer m2
-  until_true 90 "m2 lost, n2 promoting" cluster \
+  wait_true 90 "m2 lost, n2 promoting" cluster \
     'q["r"]["m2"] == "lost" and q["r"]["n2"] == "promoting"'
   kill_peer n2
-  until_true 90 "n2's promotion failed" cluster \
+  wait_true 90 "n2's promotion failed" cluster \
     '[p["state"] for p in q["promotions"]] == ["ready", "failed"] and q["r"]["n2"] == "node"'
 
   step "m2 restarted: back as a member (its loss open, none filling it); m1 restarted: back as a node (quorum full)"
   start_peer m2
-  until_true 90 "m2 back as a member" cluster 'q["r"]["m2"] == "member" and q["members"] == 3'
+  wait_true 90 "m2 back as a member" cluster 'q["r"]["m2"] == "member" and q["members"] == 3'
   start_peer m1
-  until_true 90 "m1 back as a node" cluster 'q["r"]["m1"] == "node"'
+  wait_true 90 "m1 back as a node" cluster 'q["r"]["m1"] == "node"'
   [ "$(cluster '[l["status"] for l in q["losses"]]')" = "['filled', 'returned']" ] || fail "losses: $(sm quorum status)"
 
   step "node remove n2 (dead) and m1 (connected: its tunnel closes)"
-  until_true 60 "m1's new tunnel recorded" tunnel_open m1
+  wait_true 60 "m1's new tunnel recorded" tunnel_open m1
   sm node remove n2 >/dev/null
   expect_rejected already_removed node remove n2
   sm node remove m1 >/dev/null
-  until_true 60 "m1's tunnel closed" tunnel_closed m1
+  wait_true 60 "m1's tunnel closed" tunnel_closed m1
   [ "$(cluster '(q["r"]["n2"], q["r"]["m1"], q["members"])')" = "('removed', 'removed', 3)" ] ||
     fail "after the removals: $(sm quorum status)"
 
@@ -155,7 +156,7 @@ print(any(json.loads(l)["peer"] == sys.argv[1] and not json.loads(l)["closed_at_
     wait "${coord_pid[$m]}" 2>/dev/null || true
     unset "coord_pid[$m]"
   done
-  until_true 60 "every tunnel recorded closed" no_tunnel_open
+  wait_true 60 "every tunnel recorded closed" no_tunnel_open
   kill -TERM "${coord_pid[director]}"
   wait "${coord_pid[director]}" || echo "   the director exited with $?: $(tail -n 3 director.log)"
   unset "coord_pid[director]"

@@ -38,7 +38,7 @@ print(eval(sys.argv[1]))' "$1"
   for i in 1 2 3; do
     sm router add "g$i" --network golden --udp "127.0.0.1:720$i" --gateway "127.0.0.1:820$i" >/dev/null
   done
-  until_true 60 "three routers enrolled" topo 'sorted(x["router"] for x in s["routers"] if x["enrolled"]) == ["g1", "g2", "g3"]'
+  wait_true 60 "three routers enrolled" topo 'sorted(x["router"] for x in s["routers"] if x["enrolled"]) == ["g1", "g2", "g3"]'
   expect_rejected invalid router add g4 --network golden --udp nowhere --gateway 127.0.0.1:8204
   sm topology configure --network golden --quorum 0 --window 45s >/dev/null
 

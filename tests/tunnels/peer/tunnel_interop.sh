@@ -10,6 +10,8 @@
 set -euo pipefail
 PEER=$1 WORK=$2
 HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../../lib/wait.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../lib/wait.sh"
 GO=/usr/lib/go/bin/go
 if [ ! -x "$GO" ] || [ ! -d /usr/share/gocode/src/github.com/flynn/noise ]; then
   echo "Debian's golang-go / golang-github-flynn-noise-dev missing (ops/deps installs them): skipped"; exit 77
@@ -24,7 +26,8 @@ OURS=$(key) THEIRS=$(key) STRANGER=$(key)
 OURS_PUB=$("$PEER" pubkey "$OURS") THEIRS_PUB=$("$PEER" pubkey "$THEIRS")
 fail() { echo "FAIL: $*"; for f in "$WORK"/*.out "$WORK"/*.err; do echo "--- $f"; cat "$f"; done; exit 1; }
 field() { awk -v k="$1" '$1 == k { $1 = ""; sub(/^ /, ""); print; exit }' "$2"; }
-wait_port() { for _ in $(seq 100); do p=$(field port "$1" 2>/dev/null || true); [ -n "$p" ] && { echo "$p"; return; }; sleep 0.1; done; fail "no port in $1"; }
+has_port() { [ -n "$(field port "$1" 2>/dev/null || true)" ]; }
+wait_port() { wait_until 10 "a port in $1" has_port "$1" || fail "no port in $1"; field port "$1"; }
 check_pair() {  # <connector out> <listener out> <connector pub> <listener pub>
   [ "$(field hash "$1")" = "$(field hash "$2")" ] && [ -n "$(field hash "$1")" ] || fail "handshake hashes differ"
   [ "$(field peer "$1")" = "$4" ] || fail "connector saw the wrong peer key"
@@ -61,8 +64,8 @@ ours=$!
 port=$(wait_port "$WORK/ours3.out")
 timeout 30 "$WORK/go_peer" connect -port "$port" -key "$STRANGER" -allow "$OURS_PUB" -cluster interop -messages 1 \
   > "$WORK/go3.out" 2> "$WORK/go3.err" && fail "a stranger's tunnel worked"
-for _ in $(seq 50); do grep -q "^refused .*not allowed" "$WORK/ours3.out" && break; sleep 0.1; done
-grep -q "^refused .*not allowed.*$("$PEER" pubkey "$STRANGER")" "$WORK/ours3.out" || fail "no refusal recorded"
+wait_until 5 "the refusal in ours3.out" grep -q "^refused .*not allowed.*$("$PEER" pubkey "$STRANGER")" "$WORK/ours3.out" ||
+  fail "no refusal recorded"
 kill $ours 2>/dev/null || true; wait $ours 2>/dev/null || true
 echo "   ok: $(grep refused "$WORK/ours3.out" | cut -c1-90)..."
 
