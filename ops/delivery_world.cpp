@@ -14,7 +14,7 @@ namespace sd = services::delivery;
 template <class Entity, class Map>
 void fold_into(const data_options& data, Map& out) {
   for_each_entity_event<Entity>(data, [&](const std::string& id, const typename Entity::event_type& e, std::uint64_t) {
-    auto& s = out.try_emplace(id, Entity::state_type{}).first->second;
+    auto& s = out.try_emplace(id, typename Entity::state_type{}).first->second;
     s = Entity::evolve(std::move(s), e);
   });
 }
