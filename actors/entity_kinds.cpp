@@ -5,6 +5,10 @@
 #include "services/consensus/agreement_codec.hpp"
 #include "services/consensus/router_node_codec.hpp"
 #include "services/control_path/storage_system_codec.hpp"
+#include "services/delivery/content_codec.hpp"
+#include "services/delivery/edge_unit_codec.hpp"
+#include "services/delivery/process_codec.hpp"
+#include "services/delivery/user_group_codec.hpp"
 #include "services/gateway/rebalancer_codec.hpp"
 #include "services/host/host_codec.hpp"
 #include "services/migration/copy_job_codec.hpp"
@@ -39,7 +43,11 @@ const std::vector<entity_kind>& entity_kinds() {
                                               describe<services::topology::entity>(),
                                               describe<services::storage::entity>(),
                                               describe<services::control_host::entity>(),
-                                              describe<services::access::entity>()};
+                                              describe<services::access::entity>(),
+                                              describe<services::delivery::user_group::entity>(),
+                                              describe<services::delivery::content::entity>(),
+                                              describe<services::delivery::edge_unit::entity>(),
+                                              describe<services::delivery::process::entity>()};
   return kinds;
 }
 

@@ -50,6 +50,14 @@ std::string_view payload_name(schema::Envelope::Payload::Which w) {
     case W::CONTROL_HOST_EVENT: return "controlHostEvent";
     case W::ACCESS_SERVER_COMMAND: return "accessServerCommand";
     case W::ACCESS_SERVER_EVENT: return "accessServerEvent";
+    case W::USER_GROUP_COMMAND: return "userGroupCommand";
+    case W::USER_GROUP_EVENT: return "userGroupEvent";
+    case W::CONTENT_COMMAND: return "contentCommand";
+    case W::CONTENT_EVENT: return "contentEvent";
+    case W::EDGE_UNIT_COMMAND: return "edgeUnitCommand";
+    case W::EDGE_UNIT_EVENT: return "edgeUnitEvent";
+    case W::DELIVERY_COMMAND: return "deliveryCommand";
+    case W::DELIVERY_EVENT: return "deliveryEvent";
   }
   return "unknown-type";
 }

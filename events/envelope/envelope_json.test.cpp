@@ -157,6 +157,30 @@ std::vector<std::pair<std::string, std::string>> every_payload_kind() {
       case schema::Envelope::Payload::ACCESS_SERVER_EVENT:
         payload.initAccessServerEvent().initAccessed().setReason("client reports no antivirus");
         break;
+      case schema::Envelope::Payload::USER_GROUP_COMMAND:
+        payload.initUserGroupCommand().initRecordRequest().setContent("film.a");
+        break;
+      case schema::Envelope::Payload::USER_GROUP_EVENT:
+        payload.initUserGroupEvent().initAdded().initAt().setXM(-120);
+        break;
+      case schema::Envelope::Payload::CONTENT_COMMAND:
+        payload.initContentCommand().initAdd().initSliceCrc32c(2).set(1, 4294967295u);
+        break;
+      case schema::Envelope::Payload::CONTENT_EVENT:
+        payload.initContentEvent().initAdded().setOrigin("films/a.mkv");
+        break;
+      case schema::Envelope::Payload::EDGE_UNIT_COMMAND:
+        payload.initEdgeUnitCommand().initAttach().setEndpoint("127.0.0.1:4100");
+        break;
+      case schema::Envelope::Payload::EDGE_UNIT_EVENT:
+        payload.initEdgeUnitEvent().initReported().setReason("connection refused");
+        break;
+      case schema::Envelope::Payload::DELIVERY_COMMAND:
+        payload.initDeliveryCommand().initReschedule().initCandidates(1).set(0, "e6");
+        break;
+      case schema::Envelope::Payload::DELIVERY_EVENT:
+        payload.initDeliveryEvent().initPlanned().initPlacements(1)[0].setEdge("e1");
+        break;
     }
     out.emplace_back(std::string(kinds[k].getProto().getName().cStr()), to_bytes(msg));
   }
@@ -167,7 +191,7 @@ std::vector<std::pair<std::string, std::string>> every_payload_kind() {
 
 BOOST_AUTO_TEST_CASE(every_payload_kind_renders_as_json) {
   const auto kinds = every_payload_kind();
-  BOOST_TEST(kinds.size() == 26u);  // a new member needs a case in every_payload_kind()
+  BOOST_TEST(kinds.size() == 34u);  // a new member needs a case in every_payload_kind()
   for (const auto& [name, bytes] : kinds) {
     const aligned_bytes aligned(bytes);
     auto d = decoded_envelope::decode(aligned.view());

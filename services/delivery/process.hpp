@@ -22,7 +22,8 @@
 //    that comes back never gets a moved slice twice); the crc32c the plan
 //    holds (checksum_mismatch). Confirmed already: accepted, no event (a
 //    retried confirmation).
-//  - reschedule: planned; `edge` holds placements (unknown_edge). Each of its
+//  - reschedule: planned; `edge` is one of the delivery's edges (planned, or
+//    a move's target: it holds or held placements; else unknown_edge). Each of its
 //    unconfirmed slices, in (segment, pillar) order, moves to the first of
 //    `candidates` (the sender's healthy edges, nearest first; `edge` itself
 //    is skipped) that holds no slice of that segment yet, else to the first

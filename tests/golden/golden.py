@@ -223,6 +223,10 @@ def guard(old_dir, new_dir):
 NEVER_LOGGED = {
     "Envelope.payload.unknown": "what a reader calls a payload member it does not know (a newer writer's); no "
                                 "writer ever writes it",
+    "delivery.capnp ContentCommand.unknown": "a placeholder (a Cap'n Proto union has at least two members; a content "
+                                             "has one command); no writer ever writes it",
+    "delivery.capnp ContentEvent.unknown": "a placeholder (a Cap'n Proto union has at least two members; a content "
+                                           "has one event); no writer ever writes it",
 }
 # Payload members whose type is a plain struct, not a union: the record is named by the member alone
 # (controlHostEvent, not controlHostEvent.<member>). A control host has one command and one event (its interceptor

@@ -23,6 +23,10 @@
 #include "services/consensus/agreement_codec.hpp"
 #include "services/consensus/router_node_codec.hpp"
 #include "services/access/access_server_codec.hpp"
+#include "services/delivery/content_codec.hpp"
+#include "services/delivery/edge_unit_codec.hpp"
+#include "services/delivery/process_codec.hpp"
+#include "services/delivery/user_group_codec.hpp"
 #include "services/control_path/storage_system_codec.hpp"
 
 #include <fmt/core.h>
@@ -136,7 +140,11 @@ int run(const std::string& data) {
                        check_kind<services::topology::entity>(*log.value(), names, snapshots.value(), out),
                        check_kind<services::storage::entity>(*log.value(), names, snapshots.value(), out),
                        check_kind<services::control_host::entity>(*log.value(), names, snapshots.value(), out),
-                       check_kind<services::access::entity>(*log.value(), names, snapshots.value(), out)})
+                       check_kind<services::access::entity>(*log.value(), names, snapshots.value(), out),
+                       check_kind<services::delivery::user_group::entity>(*log.value(), names, snapshots.value(), out),
+                       check_kind<services::delivery::content::entity>(*log.value(), names, snapshots.value(), out),
+                       check_kind<services::delivery::edge_unit::entity>(*log.value(), names, snapshots.value(), out),
+                       check_kind<services::delivery::process::entity>(*log.value(), names, snapshots.value(), out)})
     if (!checked)
       out.mismatches.push_back("replaying the events: " + checked.error().message());
   for (const auto& [entity, left] : snapshots.value())
