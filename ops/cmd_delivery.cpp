@@ -15,6 +15,7 @@
 #include "services/names.hpp"
 
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 
 #include <filesystem>
 #include <set>
@@ -385,7 +386,7 @@ void register_delivery(CLI::App& app) {
     cmd->add_option("--windows", o->windows, "windows to walk in this run (default: until done)");
     cmd->add_option("--window-pause", o->pause_s, "seconds between windows (default 0)");
     cmd->add_option("--edge-timeout", o->edge_timeout_s, "seconds per request to an edge (default 10)");
-    cmd->add_option("--delivery", o->only, "GROUP~CONTENT, repeatable: only these");
+    cmd->add_option("--delivery", o->only, "GROUP:CONTENT, repeatable: only these");
     cmd->add_option("--store", o->store, "the origin store (default DATA/origin)");
     cmd->add_flag("--json", o->json, "the run's report as one JSON object");
     add_inject_options(*cmd, o->inject);

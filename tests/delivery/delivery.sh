@@ -74,7 +74,7 @@ sm content add film.bin --name film --k 3 --m 2 --segment-size 256K | grep -q "2
 sm content add news.bin --name news --k 3 --m 2 --segment-size 256K >/dev/null
 sm content add song.bin --name song --k 2 --m 1 --segment-size 64K >/dev/null
 sm content add film.bin --name film --k 3 --m 2 --segment-size 256K | grep -q unchanged || fail "adding again is not 'unchanged'"
-cmp film.bin data/origin/film || fail "the origin's copy differs"
+cmp film.bin data/state/origin/film || fail "the origin's copy differs"
 if sm content add nothing.bin >out.txt 2>&1; then fail "a missing file was added"; fi
 if sm content add song.bin --name song --k 3 --m 2 --segment-size 64K >out.txt 2>&1; then fail "a different content under a used name"; fi
 grep -q "new name" out.txt || fail "name clash error: $(cat out.txt)"
@@ -105,17 +105,17 @@ j again.json "len(d['deliveries']) == 0" | grep -q True || fail "planning again 
 
 check "one window: part of the slices confirmed, each by the edge that stored it"
 if sm delivery run --windows 1 >run1.txt 2>&1; then fail "one window completed everything?"; fi
-is_true "st['g1~film']['confirmed'] == 10 and not st['g1~film']['complete']" || fail "after one window: $(sm delivery status)"
+is_true "st['g1:film']['confirmed'] == 10 and not st['g1:film']['complete']" || fail "after one window: $(sm delivery status)"
 [ "$(ls edges/e2 | wc -l)" = 2 ] || fail "e2 holds $(ls edges/e2 | wc -l) slices after one window"
 
 check "an edge killed mid-delivery: its unconfirmed slices move to the spare, the delivery completes"
 kill_edge e2
 sm delivery run >run2.txt || fail "run after e2 died: $(cat run2.txt)"
 grep -q "edge e2 unreachable" run2.txt || fail "run2: $(cat run2.txt)"
-is_true "st['g1~film']['complete'] and st['g1~film']['rescheduled'] == 18 and not ed['e2']['up']" ||
+is_true "st['g1:film']['complete'] and st['g1:film']['rescheduled'] == 18 and not ed['e2']['up']" ||
   fail "after the reschedule: $(sm delivery status); $(sm edge list)"
-is_true "[e for e in st['g1~film']['edges'] if e['edge'] == 'e6'][0]['confirmed'] == 18" || fail "e6: $(sm delivery status)"
-is_true "st['g2~song']['complete']" || fail "song: $(sm delivery status)"
+is_true "[e for e in st['g1:film']['edges'] if e['edge'] == 'e6'][0]['confirmed'] == 18" || fail "e6: $(sm delivery status)"
+is_true "st['g2:song']['complete']" || fail "song: $(sm delivery status)"
 
 check "the edge comes back: nothing is sent to it twice"
 e2_puts=$(puts e2)
@@ -126,7 +126,7 @@ grep -q "0 slices" run3.txt || fail "run3 sent slices: $(cat run3.txt)"
 [ "$(puts e2)" = "$e2_puts" ] || fail "e2 was sent slices again: $(cat requests-e2.log)"
 [ "$(ls edges/e2 | wc -l)" = 2 ] || fail "e2 holds $(ls edges/e2 | wc -l) slices"
 moved=$(ls edges/e6 | grep '^film\.' | head -n 1)
-code=$(curl -s -o out.txt -w '%{http_code}' -X PUT -H "X-Storemesh-Delivery: g1~film" --data-binary @"edges/e6/$moved" \
+code=$(curl -s -o out.txt -w '%{http_code}' -X PUT -H "X-Storemesh-Delivery: g1:film" --data-binary @"edges/e6/$moved" \
   "http://${at[e2]}/v1/slices/$moved")
 [ "$code" = 409 ] && grep -q wrong_edge out.txt || fail "a moved slice sent to e2 by hand: $code $(cat out.txt)"
 
@@ -166,10 +166,10 @@ j f4.json "d['verified'] and d['segments_from_origin'] == d['segments'] and d['o
 
 check "bad input at an edge changes nothing"
 before=$(ls edges/e4 | wc -l)
-code=$(curl -s -o out.txt -w '%{http_code}' -X PUT -H "X-Storemesh-Delivery: g1~film" --data-binary @song.bin \
+code=$(curl -s -o out.txt -w '%{http_code}' -X PUT -H "X-Storemesh-Delivery: g1:film" --data-binary @song.bin \
   "http://${at[e4]}/v1/slices/film.3.0")
 [ "$code" = 422 ] || [ "$code" = 409 ] || fail "a garbage slice was answered $code: $(cat out.txt)"
-code=$(curl -s -o out.txt -w '%{http_code}' -X PUT -H "X-Storemesh-Delivery: g1~news" --data-binary @song.bin \
+code=$(curl -s -o out.txt -w '%{http_code}' -X PUT -H "X-Storemesh-Delivery: g1:news" --data-binary @song.bin \
   "http://${at[e4]}/v1/slices/news.0.0")
 [ "$code" = 404 ] || fail "a slice of an unplanned delivery was answered $code: $(cat out.txt)"
 code=$(curl -s -o out.txt -w '%{http_code}' -X PUT --data-binary @song.bin "http://${at[e4]}/v1/slices/..%2F..%2Fx")

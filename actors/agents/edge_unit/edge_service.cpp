@@ -151,7 +151,7 @@ http::response edge_service::put_slice(const http::request& r, const std::string
   const auto id = r.header("x-storemesh-delivery");
   std::string group, content;
   if (!sd::parse_delivery_id(id, group, content) || content != ref.content)
-    return refuse(400, "bad_delivery", "X-Storemesh-Delivery '" + id + "' is not <group>~" + ref.content);
+    return refuse(400, "bad_delivery", "X-Storemesh-Delivery '" + id + "' is not <group>:" + ref.content);
   const auto d = view_.delivery(id, opts_.plan_wait);
   if (!d)
     return refuse(404, "not_planned", "no delivery " + id + " in the log");

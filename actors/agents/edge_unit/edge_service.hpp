@@ -2,7 +2,7 @@
 // An edge unit's process (`storemesh edge serve`), or the origin's (role
 // origin). On loopback, through message_server:
 //
-//   PUT /v1/slices/<content>.<segment>.<pillar>   X-Storemesh-Delivery: <group>~<content>
+//   PUT /v1/slices/<content>.<segment>.<pillar>   X-Storemesh-Delivery: <group>:<content>
 //        the slice file (SLICE_FORMAT.md). Checked against the log before it
 //        is kept: placed on this edge (404 not_placed, 409 wrong_edge: never
 //        here or moved away), its header and payload checksums, and the CRC
