@@ -15,7 +15,7 @@
 #  - edge_unit  (id: its name): an edge process (or the origin) with its
 #                endpoint, place, capacity, per-window bandwidth and health.
 #                Decider: services/delivery/edge_unit.hpp
-#  - delivery   (id: `<group>~<content>`): the process manager that places
+#  - delivery   (id: `<group>:<content>`): the process manager that places
 #                each slice of a content on an edge for a window and records
 #                the edges' confirmations. Decider: services/delivery/process.hpp
 #

@@ -85,11 +85,11 @@ bool parse_slice_ref(std::string_view text, slice_ref& out) {
 }
 
 std::string delivery_id(std::string_view group, std::string_view content) {
-  return std::string(group) + "~" + std::string(content);
+  return std::string(group) + ":" + std::string(content);
 }
 
 bool parse_delivery_id(std::string_view id, std::string& group, std::string& content) {
-  auto at = id.find('~');
+  auto at = id.find(':');
   if (at == std::string_view::npos)
     return false;
   std::string g(id.substr(0, at)), c(id.substr(at + 1));
