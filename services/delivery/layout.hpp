@@ -62,7 +62,8 @@ struct slice_ref {
 /// Parses the text form; false if it is not one (bad name, not decimal, overflow).
 [[nodiscard]] bool parse_slice_ref(std::string_view text, slice_ref& out);
 
-/// A delivery's id: `<group>:<content>` (both names, check_name's alphabet, which has no ':', so the split is unambiguous; the envelope's entity ids allow ':').
+/// A delivery's id: `<group>:<content>` (both names, check_name's alphabet, which has no ':'; an
+/// envelope's entity id allows [A-Za-z0-9._:@-] only, so '~' could not be used).
 [[nodiscard]] std::string delivery_id(std::string_view group, std::string_view content);
 /// Splits a delivery id; false if it is not one.
 [[nodiscard]] bool parse_delivery_id(std::string_view id, std::string& group, std::string& content);

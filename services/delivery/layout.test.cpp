@@ -131,7 +131,7 @@ BOOST_AUTO_TEST_CASE(delivery_ids_round_trip_and_refuse_what_is_not_one) {
   BOOST_TEST_REQUIRE(parse_delivery_id(id, g, c));
   BOOST_TEST(g == "city.north");
   BOOST_TEST(c == "film.a");
-  for (const char* bad : {"", "nogroup", ":film", "city:", "city:film:x", "City:film", "city:fi lm"}) {
+  for (const char* bad : {"", "nogroup", ":film", "city:", "city:film:x", "City:film", "city:fi lm", "city~film"}) {
     std::string gg = "keep", cc = "keep";
     BOOST_TEST(!parse_delivery_id(bad, gg, cc), "'" << bad << "'");
     BOOST_TEST(gg == "keep");
