@@ -40,6 +40,15 @@ std::string json_list(const T& items, F&& one) {
   return out + "]";
 }
 
+/// {"k":v,...}: one() writes each `"k":v`.
+template <class T, class F>
+std::string json_object(const T& items, F&& one) {
+  auto out = json_list(items, std::forward<F>(one));
+  out.front() = '{';
+  out.back() = '}';
+  return out;
+}
+
 std::string json_texts(const std::vector<std::string>& v) {
   return json_list(v, [](const std::string& s) { return json_string(s); });
 }
@@ -323,13 +332,13 @@ void fetch(fetch_cli& o) {
                "\"edges\":{},\"corrupt\":{}}}\n",
                json_string(r.content), json_string(r.group), json_string(o.out), r.bytes, json_string(r.sha256),
                r.verified, r.segments, r.segments_from_edges, r.segments_from_origin, r.edge_bytes, r.origin_bytes,
-               json_list(r.edges,
-                         [](const auto& kv) {
-                           return fmt::format("{{\"edge\":{},\"slices\":{},\"bytes\":{},\"corrupt\":{},"
-                                              "\"unreachable\":{}}}",
-                                              json_string(kv.first), kv.second.slices, kv.second.bytes,
-                                              kv.second.corrupt, kv.second.unreachable);
-                         }),
+               json_object(r.edges,
+                             [](const auto& kv) {
+                               return fmt::format("{}:{{\"slices\":{},\"bytes\":{},\"corrupt\":{},"
+                                                  "\"unreachable\":{}}}",
+                                                  json_string(kv.first), kv.second.slices, kv.second.bytes,
+                                                  kv.second.corrupt, kv.second.unreachable);
+                             }),
                json_texts(r.corrupt));
     return;
   }

@@ -161,14 +161,14 @@ http::response edge_service::put_slice(const http::request& r, const std::string
   if (slot->second.edge != opts_.name)
     return refuse(409, "wrong_edge", fmt::format("slice {} of {} is placed on {}, not here", name, id,
                                                  slot->second.edge));
+  if (auto why = sd::check_slice(r.body, ref, d->geometry, slot->second.crc32c); !why.empty())
+    return refuse(422, "bad_slice", "slice " + name + ": " + why);
   if (slot->second.confirmed && store_->has(name)) {
     counters_.already += 1;
     note("PUT", name, 200, "already_confirmed");
     return http::response{200, fmt::format("{{\"slice\":{},\"delivery\":{},\"confirmed\":true,\"again\":true}}\n",
                                            json_string(name), json_string(id))};
   }
-  if (auto why = sd::check_slice(r.body, ref, d->geometry, slot->second.crc32c); !why.empty())
-    return refuse(422, "bad_slice", "slice " + name + ": " + why);
   if (auto stored = store_->put(name, r.body); !stored)
     return refuse(507, "not_stored", stored.error().message());
   if (!slot->second.confirmed) {
