@@ -179,4 +179,5 @@ code=$(curl -s -o out.txt -w '%{http_code}' -X PUT --data-binary @song.bin "http
 check "the audit replays every entity: sequences whole, no command decided twice"
 sm audit --trust op.key.pub >audit.txt 2>&1 || fail "audit: $(tail -n 20 audit.txt)"
 grep -q "verdict    OK" audit.txt || fail "audit: $(tail -n 5 audit.txt)"
+grep -q "^rejections 0$" audit.txt || fail "commands were refused: $(grep rejections audit.txt)"
 echo "delivery: all checks passed"

@@ -138,9 +138,16 @@ private:
     for (const auto& [id, d] : now.deliveries) {
       if (!d.planned || d.complete || !selected(o_, id))
         continue;
+      std::uint64_t before = 0;
+      for (const auto& [key, slot] : d.slots)
+        before += !slot.confirmed && slot.edge == edge;
+      if (before == 0)
+        continue;  // nothing of this delivery waits on the edge
       const dp::reschedule rs{edge, "unreachable: " + why, candidates(now, d), w + 1, now_ns()};
-      if (dp::changes_nothing(d, rs))
+      if (dp::changes_nothing(d, rs)) {
+        report_.stranded += before;
         continue;
+      }
       if (auto refused = h_.submit(std::string(dp::entity::kind), id,
                                    [&](schema::Envelope::Builder b) { dp::entity::write_command(rs, b); });
           !refused.empty()) {
@@ -152,9 +159,6 @@ private:
       std::uint64_t left = 0;
       for (const auto& [key, slot] : after.slots)
         left += !slot.confirmed && slot.edge == edge;
-      std::uint64_t before = 0;
-      for (const auto& [key, slot] : d.slots)
-        before += !slot.confirmed && slot.edge == edge;
       report_.rescheduled += before - left;
       report_.stranded += left;
       h_.say(fmt::format("{}: {} slices moved off {}, {} stranded", id, before - left, edge, left));
