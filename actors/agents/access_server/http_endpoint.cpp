@@ -1,5 +1,7 @@
 #include "actors/agents/access_server/http_endpoint.hpp"
 
+#include "actors/agents/http/listener.hpp"
+
 #include "events/envelope/envelope_json.hpp"
 
 #include <boost/asio.hpp>
@@ -21,6 +23,7 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace net = ::storemesh::agents::http;  // our listener, not Beast's http
 using tcp = asio::ip::tcp;
 
 constexpr std::string_view files_prefix = "/v1/files/";
@@ -29,7 +32,6 @@ constexpr std::size_t chunk_bytes = 256 * 1024;
 struct shared_state {
   http_options opts;
   access_service* svc = nullptr;
-  std::atomic<std::size_t> connections{0};
 };
 
 reply error_reply(unsigned status, std::string_view code, std::string_view message) {
@@ -39,8 +41,8 @@ reply error_reply(unsigned status, std::string_view code, std::string_view messa
 
 class connection : public std::enable_shared_from_this<connection> {
 public:
-  connection(tcp::socket socket, std::shared_ptr<shared_state> state)
-      : stream_(std::move(socket)), state_(std::move(state)), chunk_(chunk_bytes) {
+  connection(tcp::socket socket, net::connection_slot slot, std::shared_ptr<shared_state> state)
+      : stream_(std::move(socket)), slot_(std::move(slot)), state_(std::move(state)), chunk_(chunk_bytes) {
     beast::error_code ec;
     const auto remote = stream_.socket().remote_endpoint(ec);
     peer_ = ec ? std::string() : remote.address().to_string();
@@ -51,8 +53,6 @@ public:
     // body arrives in reads of up to a chunk, not of 512 bytes.
     buffer_.reserve(chunk_bytes);
   }
-  ~connection() { state_->connections.fetch_sub(1); }
-
   void start() { read_head(); }
 
 private:
@@ -226,6 +226,7 @@ private:
   }
 
   beast::tcp_stream stream_;
+  net::connection_slot slot_;
   std::shared_ptr<shared_state> state_;
   beast::flat_buffer buffer_{chunk_bytes};  ///< a head, or the body bytes read with it
   std::optional<http::request_parser<http::buffer_body>> parser_;
@@ -262,24 +263,8 @@ bool percent_decode(std::string_view in, std::string& out) {
 }
 
 struct http_endpoint::impl {
-  asio::io_context ioc;
-  tcp::acceptor acceptor{asio::make_strand(ioc)};
+  std::unique_ptr<net::listener> l;
   std::shared_ptr<shared_state> state = std::make_shared<shared_state>();
-  std::vector<std::thread> threads;
-
-  void accept() {
-    acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
-      if (ec == asio::error::operation_aborted || !acceptor.is_open())
-        return;
-      if (!ec) {
-        if (state->connections.fetch_add(1) < state->opts.max_connections)
-          std::make_shared<connection>(std::move(socket), state)->start();
-        else
-          state->connections.fetch_sub(1);  // over the limit: closed at once
-      }
-      accept();
-    });
-  }
 };
 
 http_endpoint::http_endpoint(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
@@ -287,43 +272,26 @@ http_endpoint::~http_endpoint() { stop(); }
 
 result<std::unique_ptr<http_endpoint>> http_endpoint::bind(http_options o) {
   auto p = std::make_unique<impl>();
+  SM_TRY(p->l, net::listener::bind(o.address, o.port));
   p->state->opts = o;
-  beast::error_code ec;
-  const auto address = asio::ip::make_address(o.address, ec);
-  if (ec)
-    return make_error(std::errc::invalid_argument, "address " + o.address + ": " + ec.message());
-  const tcp::endpoint at{address, o.port};
-  auto fail = [&](const char* what) {
-    return make_error(std::errc::address_in_use,
-                      fmt::format("{} {}:{}: {}", what, o.address, o.port, ec.message()));
-  };
-  if (p->acceptor.open(at.protocol(), ec); ec)
-    return fail("open");
-  if (p->acceptor.set_option(asio::socket_base::reuse_address(true), ec); ec)
-    return fail("setsockopt");
-  if (p->acceptor.bind(at, ec); ec)
-    return fail("bind");
-  if (p->acceptor.listen(asio::socket_base::max_listen_connections, ec); ec)
-    return fail("listen");
   std::unique_ptr<http_endpoint> e(new http_endpoint(std::move(p)));
-  e->port_ = e->impl_->acceptor.local_endpoint().port();
+  e->port_ = e->impl_->l->port();
   return e;
 }
 
 void http_endpoint::serve(access_service& svc) {
   auto& i = *impl_;
   i.state->svc = &svc;
-  i.accept();
-  for (unsigned t = 0; t < std::max(1u, i.state->opts.threads); ++t)
-    i.threads.emplace_back([&i] { i.ioc.run(); });
+  i.l->start(i.state->opts.threads, i.state->opts.max_connections,
+             [state = i.state](tcp::socket socket, net::connection_slot slot) {
+               std::make_shared<connection>(std::move(socket), std::move(slot), state)->start();
+             });
 }
 
 void http_endpoint::stop() {
   if (!impl_)
     return;
-  impl_->ioc.stop();
-  for (auto& t : impl_->threads)
-    t.join();
+  impl_->l->stop();
   impl_.reset();
 }
 

@@ -1,5 +1,7 @@
 #include "actors/agents/http/message_server.hpp"
 
+#include "actors/agents/http/listener.hpp"
+
 #include "events/envelope/envelope_json.hpp"
 
 #include <boost/asio.hpp>
@@ -24,7 +26,6 @@ using tcp = asio::ip::tcp;
 struct shared_state {
   server_options opts;
   message_server::handler handle;
-  std::atomic<std::size_t> connections{0};
 };
 
 std::string lower(boost::beast::string_view s) {
@@ -35,15 +36,13 @@ std::string lower(boost::beast::string_view s) {
 
 class connection : public std::enable_shared_from_this<connection> {
 public:
-  connection(tcp::socket socket, std::shared_ptr<shared_state> state)
-      : stream_(std::move(socket)), state_(std::move(state)) {
+  connection(tcp::socket socket, connection_slot slot, std::shared_ptr<shared_state> state)
+      : stream_(std::move(socket)), slot_(std::move(slot)), state_(std::move(state)) {
     beast::error_code ec;
     const auto remote = stream_.socket().remote_endpoint(ec);
     peer_ = ec ? std::string() : remote.address().to_string();
     stream_.socket().set_option(tcp::no_delay(true), ec);
   }
-  ~connection() { state_->connections.fetch_sub(1); }
-
   void start() { read(); }
 
 private:
@@ -108,6 +107,7 @@ private:
   }
 
   beast::tcp_stream stream_;
+  connection_slot slot_;
   std::shared_ptr<shared_state> state_;
   beast::flat_buffer buffer_;
   std::optional<bh::request_parser<bh::string_body>> parser_;
@@ -142,24 +142,8 @@ result<void> parse_listen(const std::string& listen, server_options& o) {
 }
 
 struct message_server::impl {
-  asio::io_context ioc;
-  tcp::acceptor acceptor{asio::make_strand(ioc)};
+  std::unique_ptr<listener> l;
   std::shared_ptr<shared_state> state = std::make_shared<shared_state>();
-  std::vector<std::thread> threads;
-
-  void accept() {
-    acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
-      if (ec == asio::error::operation_aborted || !acceptor.is_open())
-        return;
-      if (!ec) {
-        if (state->connections.fetch_add(1) < state->opts.max_connections)
-          std::make_shared<connection>(std::move(socket), state)->start();
-        else
-          state->connections.fetch_sub(1);  // over the limit: closed at once
-      }
-      accept();
-    });
-  }
 };
 
 message_server::message_server(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
@@ -167,42 +151,26 @@ message_server::~message_server() { stop(); }
 
 result<std::unique_ptr<message_server>> message_server::bind(server_options o) {
   auto p = std::make_unique<impl>();
+  SM_TRY(p->l, listener::bind(o.address, o.port));
   p->state->opts = o;
-  beast::error_code ec;
-  const auto address = asio::ip::make_address(o.address, ec);
-  if (ec)
-    return make_error(std::errc::invalid_argument, "address " + o.address + ": " + ec.message());
-  const tcp::endpoint at{address, o.port};
-  auto fail = [&](const char* what) {
-    return make_error(std::errc::address_in_use, fmt::format("{} {}:{}: {}", what, o.address, o.port, ec.message()));
-  };
-  if (p->acceptor.open(at.protocol(), ec); ec)
-    return fail("open");
-  if (p->acceptor.set_option(asio::socket_base::reuse_address(true), ec); ec)
-    return fail("setsockopt");
-  if (p->acceptor.bind(at, ec); ec)
-    return fail("bind");
-  if (p->acceptor.listen(asio::socket_base::max_listen_connections, ec); ec)
-    return fail("listen");
   std::unique_ptr<message_server> s(new message_server(std::move(p)));
-  s->port_ = s->impl_->acceptor.local_endpoint().port();
+  s->port_ = s->impl_->l->port();
   return s;
 }
 
 void message_server::serve(handler h) {
   auto& i = *impl_;
   i.state->handle = std::move(h);
-  i.accept();
-  for (unsigned t = 0; t < std::max(1u, i.state->opts.threads); ++t)
-    i.threads.emplace_back([&i] { i.ioc.run(); });
+  i.l->start(i.state->opts.threads, i.state->opts.max_connections,
+             [state = i.state](tcp::socket socket, connection_slot slot) {
+               std::make_shared<connection>(std::move(socket), std::move(slot), state)->start();
+             });
 }
 
 void message_server::stop() {
   if (!impl_)
     return;
-  impl_->ioc.stop();
-  for (auto& t : impl_->threads)
-    t.join();
+  impl_->l->stop();
   impl_.reset();
 }
 
