@@ -9,14 +9,22 @@
 
 #include <capnp/blob.h>
 #include <capnp/common.h>
+#include <kj/debug.h>
 #include <kj/exception.h>
 
+#include <cstring>
 #include <string>
 #include <string_view>
 
 namespace storemesh::services {
 
-[[nodiscard]] inline std::string text(capnp::Text::Reader t) { return {t.begin(), t.size()}; }
+/// A Text's bytes. Cap'n Proto writes a Text from a C string, so one holding
+/// a NUL byte could not be written back the same: refused as malformed (a
+/// kj exception, which guarded() turns into an error value).
+[[nodiscard]] inline std::string text(capnp::Text::Reader t) {
+  KJ_REQUIRE(std::memchr(t.begin(), 0, t.size()) == nullptr, "a text holds a NUL byte");
+  return {t.begin(), t.size()};
+}
 [[nodiscard]] inline std::string bytes(capnp::Data::Reader d) {
   return {reinterpret_cast<const char*>(d.begin()), d.size()};
 }
