@@ -14,6 +14,7 @@
 // drops the written pages and reads them back from the disk to compare. The
 // tools do not sync; their destinations may still be in the page cache only.
 
+#include "bench/bench_args.hpp"
 #include "bench/copy_bench.hpp"
 #include "bench/machine_info.hpp"
 
@@ -42,12 +43,7 @@ fs::path scratch;  // removed by fail()
   std::exit(code);
 }
 
-std::uint64_t positive(const char* s) {
-  char* end = nullptr;
-  const auto v = std::strtoull(s, &end, 10);
-  if (*end != '\0' || v == 0) usage(2);
-  return v;
-}
+std::uint64_t positive(const char* s) { return storemesh::bench::positive(s, usage); }
 
 struct measured {
   std::vector<timing> runs;

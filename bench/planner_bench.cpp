@@ -14,6 +14,7 @@
 // then the plan itself (deliveries, skipped by reason, placements, windows, bytes) and a back-test
 // of the model against global popularity on the same history.
 
+#include "bench/bench_args.hpp"
 #include "bench/machine_info.hpp"
 #include "services/delivery/planning/backtest.hpp"
 #include "services/delivery/planning/planner.hpp"
@@ -45,12 +46,7 @@ namespace pl = storemesh::services::delivery::planning;
   std::exit(code);
 }
 
-std::uint64_t positive(const char* s) {
-  char* end = nullptr;
-  const auto v = std::strtoull(s, &end, 10);
-  if (*end != '\0' || v == 0) usage(2);
-  return v;
-}
+std::uint64_t positive(const char* s) { return storemesh::bench::positive(s, usage); }
 
 struct timing {
   double best = 0, median = 0;  // wall clock, milliseconds

@@ -24,6 +24,7 @@
 // the hit rate (requests served at least in part from edges) and the share of
 // held deliveries requested on a day.
 
+#include "bench/bench_args.hpp"
 #include "bench/machine_info.hpp"
 #include "services/delivery/planning/planner.hpp"
 #include "services/delivery/planning/synthetic_history.hpp"
@@ -56,12 +57,7 @@ namespace dl = storemesh::services::delivery;
   std::exit(code);
 }
 
-std::uint64_t positive(const char* s) {
-  char* end = nullptr;
-  const auto v = std::strtoull(s, &end, 10);
-  if (*end != '\0' || v == 0) usage(2);
-  return v;
-}
+std::uint64_t positive(const char* s) { return storemesh::bench::positive(s, usage); }
 
 struct outcome {
   std::uint64_t requests = 0, hits = 0, origin_bytes = 0, edge_bytes = 0, pushed_bytes = 0, without = 0;

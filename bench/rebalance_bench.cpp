@@ -15,6 +15,7 @@
 // limit (the whole plan), once with the default max_moves (100: one
 // evaluation's worth with default settings).
 
+#include "bench/bench_args.hpp"
 #include "bench/machine_info.hpp"
 #include "bench/rebalance_sim.hpp"
 #include "services/gateway/rebalancer.hpp"
@@ -49,12 +50,7 @@ using storemesh::rbench::sim_options;
   std::exit(code);
 }
 
-std::uint64_t positive(const char* s) {
-  char* end = nullptr;
-  const auto v = std::strtoull(s, &end, 10);
-  if (*end != '\0' || v == 0) usage(2);
-  return v;
-}
+std::uint64_t positive(const char* s) { return storemesh::bench::positive(s, usage); }
 
 struct timing {
   double best = 0, median = 0;  // milliseconds

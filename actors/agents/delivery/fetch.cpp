@@ -55,9 +55,12 @@ result<fetch_report> fetch_content(const world& w, const fetch_options& o) {
   const auto& geo = content.geometry;
   const auto d = w.deliveries.find(sd::delivery_id(o.group, o.content));
   const sd::process::state* delivery = d == w.deliveries.end() ? nullptr : &d->second;
-  const auto order = nearest_edges(w, g->second.at, false);
-  auto rank = [&](const std::string& edge) {
-    return std::find(order.begin(), order.end(), edge) - order.begin();
+  std::map<std::string, std::size_t> rank;  // edge -> its place, nearest the group first
+  for (const auto& edge : nearest_edges(w, g->second.at, false))
+    rank.emplace(edge, rank.size());
+  const auto rank_of = [&](const std::string& edge) {
+    const auto it = rank.find(edge);
+    return it == rank.end() ? rank.size() : it->second;
   };
 
   SM_TRY(auto coder, sd::segment_coder::make(geo));
@@ -96,7 +99,7 @@ result<fetch_report> fetch_content(const world& w, const fetch_options& o) {
         for (auto p : ps)
           holders.emplace_back(edge, p);
       std::sort(holders.begin(), holders.end(), [&](const auto& a, const auto& b) {
-        return std::make_pair(rank(a.first), a.second) < std::make_pair(rank(b.first), b.second);
+        return std::make_pair(rank_of(a.first), a.second) < std::make_pair(rank_of(b.first), b.second);
       });
       for (const auto& [edge, p] : holders) {
         if (good == geo.k)

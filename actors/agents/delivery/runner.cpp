@@ -144,8 +144,17 @@ private:
       if (before == 0)
         continue;  // nothing of this delivery waits on the edge
       const dp::reschedule rs{edge, "unreachable: " + why, candidates(now, d), w + 1, now_ns()};
-      if (dp::changes_nothing(d, rs)) {
-        report_.stranded += before;
+      // The decider is pure: what it decides here on the state just read is
+      // what the log records (the report need not read the log again).
+      const auto decided = dp::decide(d, rs);
+      const auto* moved = decided.events.empty() ? nullptr : std::get_if<dp::rescheduled>(&decided.events.front());
+      if (!decided.accepted()) {
+        report_.problems.push_back("rescheduling " + id + " off " + edge + ": " + decided.why().code + ": " +
+                                   decided.why().reason);
+        continue;
+      }
+      if (!moved) {
+        report_.stranded += before;  // no candidate can take any of them
         continue;
       }
       if (auto refused = h_.submit(std::string(dp::entity::kind), id,
@@ -155,13 +164,10 @@ private:
         continue;
       }
       progress_ = true;
-      const auto after = h_.read().deliveries.at(id);
-      std::uint64_t left = 0;
-      for (const auto& [key, slot] : after.slots)
-        left += !slot.confirmed && slot.edge == edge;
-      report_.rescheduled += before - left;
+      const std::uint64_t left = before - moved->moves.size();
+      report_.rescheduled += moved->moves.size();
       report_.stranded += left;
-      h_.say(fmt::format("{}: {} slices moved off {}, {} stranded", id, before - left, edge, left));
+      h_.say(fmt::format("{}: {} slices moved off {}, {} stranded", id, moved->moves.size(), edge, left));
     }
   }
 

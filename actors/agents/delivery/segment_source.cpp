@@ -17,6 +17,7 @@ result<std::string> segment_source::slice_file(const std::string& content, const
   const auto& g = c.geometry;
   auto& e = coded_[content];
   if (!e.coder) {
+    SM_TRY(e.origin, io::open_file(store_ / c.origin, O_RDONLY, engine_errc::io_error));
     SM_TRY(auto coder, sd::segment_coder::make(g));
     e.coder = std::make_unique<sd::segment_coder>(std::move(coder));
     e.slices.resize(sd::pillars(g));
@@ -28,8 +29,7 @@ result<std::string> segment_source::slice_file(const std::string& content, const
     e.segment = -1;
     const auto len = sd::segment_data_bytes(g, segment);
     const auto path = store_ / c.origin;
-    SM_TRY(auto fd, io::open_file(path, O_RDONLY, engine_errc::io_error));
-    SM_TRY(auto n, io::pread_full(fd.get(), reinterpret_cast<std::byte*>(e.data.data()), len,
+    SM_TRY(auto n, io::pread_full(e.origin.get(), reinterpret_cast<std::byte*>(e.data.data()), len,
                                   std::uint64_t{segment} * g.segment_bytes, path, engine_errc::io_error));
     if (n != len)
       return make_error(engine_errc::io_error, "origin copy " + path.string() + " is shorter than the content");

@@ -4,6 +4,7 @@
 // slices are walked in segment order codes each segment once.
 
 #include "events/error.hpp"
+#include "events/posix_io.hpp"
 #include "services/delivery/coding/aligned_buffer.hpp"
 #include "services/delivery/coding/segment_coder.hpp"
 #include "services/delivery/content.hpp"
@@ -28,6 +29,7 @@ public:
 private:
   struct coded {
     std::unique_ptr<services::delivery::segment_coder> coder;
+    posix::unique_fd origin;  ///< the origin's copy, opened once per content
     std::vector<services::delivery::aligned_buffer> slices;
     services::delivery::aligned_buffer data;
     std::int64_t segment = -1;

@@ -11,6 +11,39 @@ namespace {
 
 int popcount(pillar_set s) { return __builtin_popcountll(s); }
 
+/// The pillars present among `slices`; too_few_slices with fewer than k.
+result<pillar_set> present_pillars(const std::uint8_t* const* slices, std::uint32_t pillars, std::uint32_t k) {
+  pillar_set present = 0;
+  for (std::uint32_t p = 0; p < pillars; ++p)
+    if (slices[p] != nullptr)
+      present |= pillar_bit(p);
+  if (popcount(present) < static_cast<int>(k))
+    return make_error(coding_errc::too_few_slices,
+                      std::to_string(popcount(present)) + " of " + std::to_string(k) + " needed");
+  return present;
+}
+
+/// Rebuilds the `wanted` pillars from the present ones, pillar p into target(p).
+/// Both decode forms run this; they differ only in where a rebuilt pillar goes.
+template <class Target>
+result<void> rebuild(rs_coder& coder, std::size_t s, const std::uint8_t* const* slices, pillar_set present,
+                     pillar_set wanted, Target target) {
+  if (wanted == 0)
+    return success();
+  SM_TRY(const decode_plan* plan, coder.plan(present, wanted));
+  std::array<const std::uint8_t*, max_k> src{};
+  std::array<std::uint8_t*, max_k> dst{};
+  std::uint32_t a = 0, b = 0;
+  for (std::uint32_t p = 0; p < coder.pillars(); ++p) {
+    if (plan->sources & pillar_bit(p))
+      src[a++] = slices[p];
+    if (plan->targets & pillar_bit(p))
+      dst[b++] = target(p);
+  }
+  run_plan(*plan, coder.k(), s, src.data(), dst.data());
+  return success();
+}
+
 } // namespace
 
 result<segment_coder> segment_coder::make(const delivery::geometry& g) {
@@ -86,29 +119,12 @@ result<const slice_views*> segment_coder::decode_views(const std::uint8_t* const
   SM_TRYV(check_len(len));
   ensure_scratch();
   const std::size_t s = slice_bytes_;
-  pillar_set present = 0;
-  for (std::uint32_t p = 0; p < pillars(); ++p)
-    if (slices[p] != nullptr)
-      present |= pillar_bit(p);
-  if (popcount(present) < static_cast<int>(geometry_.k))
-    return make_error(coding_errc::too_few_slices, std::to_string(popcount(present)) + " of " +
-                                                       std::to_string(geometry_.k) + " needed");
+  SM_TRY(const pillar_set present, present_pillars(slices, pillars(), geometry_.k));
   const std::uint32_t n = needed(len);
   const pillar_set wanted = first_pillars(n) & ~present;
   views_.count = geometry_.k;
-  if (wanted != 0) {
-    SM_TRY(const decode_plan* plan, coder_.plan(present, wanted));
-    std::array<const std::uint8_t*, max_k> src{};
-    std::array<std::uint8_t*, max_k> dst{};
-    std::uint32_t a = 0, b = 0;
-    for (std::uint32_t p = 0; p < pillars(); ++p) {
-      if (plan->sources & pillar_bit(p))
-        src[a++] = slices[p];
-      if (plan->targets & pillar_bit(p))
-        dst[b++] = rebuilt_.data() + std::size_t{p} * s;
-    }
-    run_plan(*plan, geometry_.k, s, src.data(), dst.data());
-  }
+  SM_TRYV(rebuild(coder_, s, slices, present, wanted,
+                  [&](std::uint32_t p) { return rebuilt_.data() + std::size_t{p} * s; }));
   for (std::uint32_t i = 0; i < geometry_.k; ++i)
     views_.payload[i] = i >= n                     ? zeros_.data()
                         : (wanted & pillar_bit(i)) ? rebuilt_.data() + std::size_t{i} * s
@@ -120,28 +136,13 @@ result<void> segment_coder::decode(const std::uint8_t* const* slices, std::uint8
   SM_TRYV(check_len(len));
   ensure_scratch();
   const std::size_t s = slice_bytes_;
-  pillar_set present = 0;
-  for (std::uint32_t p = 0; p < pillars(); ++p)
-    if (slices[p] != nullptr)
-      present |= pillar_bit(p);
-  if (popcount(present) < static_cast<int>(geometry_.k))
-    return make_error(coding_errc::too_few_slices, std::to_string(popcount(present)) + " of " +
-                                                       std::to_string(geometry_.k) + " needed");
+  SM_TRY(const pillar_set present, present_pillars(slices, pillars(), geometry_.k));
   const std::uint32_t n = needed(len);
   const pillar_set wanted = first_pillars(n) & ~present;
-  if (wanted != 0) {
-    SM_TRY(const decode_plan* plan, coder_.plan(present, wanted));
-    std::array<const std::uint8_t*, max_k> src{};
-    std::array<std::uint8_t*, max_k> dst{};
-    std::uint32_t a = 0, b = 0;
-    for (std::uint32_t p = 0; p < pillars(); ++p) {
-      if (plan->sources & pillar_bit(p))
-        src[a++] = slices[p];
-      if (plan->targets & pillar_bit(p))  // whole pillars straight into out; the partial one via tail_
-        dst[b++] = std::size_t{p + 1} * s <= len ? out + std::size_t{p} * s : tail_.data();
-    }
-    run_plan(*plan, geometry_.k, s, src.data(), dst.data());
-  }
+  // Whole pillars are rebuilt straight into out; the partial one via tail_.
+  SM_TRYV(rebuild(coder_, s, slices, present, wanted, [&](std::uint32_t p) {
+    return std::size_t{p + 1} * s <= len ? out + std::size_t{p} * s : tail_.data();
+  }));
   for (std::uint32_t i = 0; i < n; ++i) {
     const std::size_t from = std::size_t{i} * s, bytes = std::min(s, len - from);
     if (present & pillar_bit(i))
