@@ -101,21 +101,29 @@ result<std::unique_ptr<kafka_producer>> kafka_producer::open(const kafka_log_opt
 
 result<void> kafka_producer::connect() {
   // Anything but a broker's answer within the timeout is a clear error now,
-  // rather than the first append timing out later.
-  const rd_kafka_metadata_t* raw = nullptr;
-  if (auto err = rd_kafka_metadata(rk_.get(), 0, nullptr, &raw, to_ms(options_.timeout)))
-    return make_error(log_errc::broker_error, "no Kafka broker at " + options_.bootstrap + " answered within " +
-                                                  std::to_string(options_.timeout.count()) +
-                                                  " ms: " + rd_kafka_err2str(err));
-  metadata_ptr md(raw);
-  if (md->broker_cnt == 0)
-    return make_error(log_errc::broker_error, "the cluster at " + options_.bootstrap + " lists no brokers");
+  // rather than the first append timing out later. A broker that has just
+  // started can answer with an empty broker list (seen in kafka_scale_out
+  // under load): that answer is transient, so it is asked again until the
+  // timeout like any retriable error.
+  const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
+  for (;;) {
+    const rd_kafka_metadata_t* raw = nullptr;
+    if (auto err = rd_kafka_metadata(rk_.get(), 0, nullptr, &raw, to_ms(options_.timeout)))
+      return make_error(log_errc::broker_error, "no Kafka broker at " + options_.bootstrap + " answered within " +
+                                                    std::to_string(options_.timeout.count()) +
+                                                    " ms: " + rd_kafka_err2str(err));
+    metadata_ptr md(raw);
+    if (md->broker_cnt > 0)
+      break;
+    if (std::chrono::steady_clock::now() + std::chrono::milliseconds(200) >= deadline)
+      return make_error(log_errc::broker_error, "the cluster at " + options_.bootstrap + " lists no brokers");
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
   if (options_.transactional_id.empty())
     return success();
   // A retriable error (NOT_COORDINATOR while a new cluster elects the
   // transaction coordinator, seen with three brokers under load) is asked
   // again until the timeout: librdkafka's documented way.
-  const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
   for (;;) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     kafka_error_ptr e{rd_kafka_init_transactions(rk_.get(), static_cast<int>(std::max<std::int64_t>(left.count(), 1)))};
