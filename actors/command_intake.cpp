@@ -1,4 +1,5 @@
 #include "actors/command_intake.hpp"
+#include "actors/core/command_admission.hpp"
 #include "actors/thread_name.hpp"
 
 #include "actors/entity_kinds.hpp"
@@ -321,39 +322,7 @@ void command_intake::run() {
 
 command_intake::verdict command_intake::check(const std::string&, partition_id p,
                                               const events::record_view& r) const {
-  verdict v;
-  if (ctx_.rejected->rejected_at(p, r.off.value)) {
-    v.redelivered = true;
-    return v;
-  }
-  auto rec = std::make_shared<command_record>();
-  rec->bytes.assign(r.value.data(), r.value.size());
-  auto env = events::envelope::decoded_envelope::decode(rec->bytes);
-  auto refuse = [&](std::string code, std::string reason) {
-    v.code = std::move(code);
-    v.reason = std::move(reason);
-    return v;
-  };
-  if (!env)
-    return refuse("malformed", env.error().message());
-  v.kind = env.value().entity_kind();
-  v.id = env.value().entity_id();
-  v.command_id = env.value().id();
-  if (auto known = env.value().check_payload_known(); !known)
-    return refuse("unknown_type", known.error().message());
-  auto signer = events::crypto::verify_command(env.value().reader(), trusted_);
-  if (!signer)
-    return refuse(events::crypto::code_name(static_cast<events::crypto::crypto_errc>(signer.error().code.value())),
-                  signer.error().message());
-  if (find_entity_kind(v.kind) == nullptr)
-    return refuse("unknown_kind", "no entity kind '" + v.kind + "'");
-  if (v.id != r.key)
-    return refuse("bad_key", "record key differs from the command's entity id");
-  if (auto seen = ctx_.rejected->find(message_id_key(v.command_id)))
-    return refuse("duplicate", "command id already rejected (command offset " + std::to_string(*seen) + ")");
-  rec->env.emplace(std::move(env).value());
-  v.command = std::move(rec);
-  return v;
+  return admit_command(*ctx_.rejected, trusted_, p, r);
 }
 
 // A command's author may have acted on an event it read in the log (`host

@@ -27,6 +27,7 @@
 // its rounds (log_writer::set_positions), so a restart resumes there.
 
 #include "actors/completion_tracker.hpp"
+#include "actors/core/command_admission.hpp"
 #include "actors/helper_thread.hpp"
 #include "actors/messages.hpp"
 #include "actors/partition_ownership.hpp"
@@ -87,15 +88,8 @@ private:
   void on_fenced();
   void fail(const std::string& what);
 
-  /// What the checks (decode, payload, signature, kind, key, known refusal)
-  /// made of one record: a command to route, a rejection, or nothing to do.
-  struct verdict {
-    std::shared_ptr<command_record> command;  ///< admitted
-    std::string code, reason;                 ///< rejected
-    std::string kind, id;
-    std::array<std::uint8_t, 16> command_id{};
-    bool redelivered = false;                 ///< its rejection is already in the log
-  };
+  /// What the checks made of one record (actors/core/command_admission.hpp).
+  using verdict = admission;
 
   void run();
   void await_publications(const std::vector<verdict>& verdicts, std::size_t n) const;

@@ -15,6 +15,10 @@
 // Idle for `idle_after`: ask the router to passivate us; the router answers
 // with stop, which we obey once nothing is queued or in flight.
 //
+// The rules a command goes through live in actors/core/entity_core.hpp (the
+// simulator hosts the same core); this file is the CAF host: mailbox, queue,
+// recovery on the blocking pool, the log writer, passivation.
+//
 // Tenure. An actor decides under one tenure of its partition (the one the
 // commands it was made for were read under), recovers only after the intake
 // prepared that tenure (so it sees what the previous owner wrote), and claims
@@ -24,10 +28,9 @@
 // redelivered under the current tenure, to a fresh actor that recovers from
 // the log.
 
+#include "actors/core/entity_core.hpp"
 #include "actors/entity_recovery.hpp"
-#include "actors/entity_traits.hpp"
 #include "actors/messages.hpp"
-#include "actors/records.hpp"
 #include "actors/runtime_context.hpp"
 
 #include <caf/event_based_actor.hpp>
@@ -45,11 +48,10 @@ template <class Entity>
 class entity_actor : public caf::event_based_actor {
 public:
   using image_type = entity_image<Entity>;
-  using decision_type = services::decision<typename Entity::event_type>;
 
   entity_actor(caf::actor_config& cfg, const runtime_context* ctx, std::string id, ownership_epoch tenure,
                caf::actor router)
-      : caf::event_based_actor(cfg), ctx_(ctx), id_(std::move(id)), router_(std::move(router)) {
+      : caf::event_based_actor(cfg), ctx_(ctx), id_(std::move(id)), router_(std::move(router)), core_(*ctx, id_) {
     events_topic_ = ctx_->names.events(Entity::kind);
     partition_ = events::partition_for(id_, ctx_->event_partitions);
     claim_ = events::partition_claim{partition_, tenure};
@@ -108,10 +110,10 @@ private:
   void on_recovered(const recovery_done& r) {
     recovering_ = false;
     if (!r.failure.empty()) {
-      failure_ = r.failure;
-      spdlog::error("{}: recovery failed: {}", key(), failure_);
+      core_.recovery_failed(r.failure);
+      spdlog::error("{}: recovery failed: {}", key(), r.failure);
     } else {
-      image_ = *std::static_pointer_cast<image_type>(r.image);
+      core_.recovered(std::move(*std::static_pointer_cast<image_type>(r.image)));
     }
     process_queue();
   }
@@ -126,123 +128,40 @@ private:
       quit();
       return;
     }
-    working_ = image_;
-    fleet_view_.reset();  // one snapshot per batch
-    std::vector<events::record> event_records;
-    std::vector<events::record> rejections;
-    std::vector<std::pair<std::string, std::int64_t>> rejected_ids;
+    core_.begin();
     batch_.clear();
     while (!queue_.empty() && batch_.size() < 256) {
       auto c = std::move(queue_.front());
       queue_.pop_front();
-      decide_one(*c, event_records, rejections, rejected_ids);
+      core_.decide(*c);
       batch_.push_back(std::move(c));
     }
-    if (event_records.empty() && rejections.empty()) {
+    auto& round = core_.pending();
+    if (round.empty()) {
+      core_.abandon();
       finish_batch();
       return;
     }
-    batch_events_ = event_records.size();
-    batch_rejected_ids_ = std::move(rejected_ids);
     std::vector<append_part> parts;
-    if (!event_records.empty())
-      parts.push_back(append_part{events_topic_, partition_, std::move(event_records)});
-    if (!rejections.empty()) {
+    if (!round.events.empty())
+      parts.push_back(append_part{events_topic_, partition_, std::move(round.events)});
+    if (!round.rejections.empty()) {
       parts.push_back(append_part{ctx_->names.rejected(), events::partition_for(id_, ctx_->rejected_partitions),
-                                  std::move(rejections)});
+                                  std::move(round.rejections)});
     }
     appending_ = true;
     auto self = caf::actor_cast<caf::actor>(this);
-    ctx_->writer->submit(std::move(parts), claim_,
-                         [self, publication = publication_of_batch()](result<std::vector<offset>> r) {
-                           if (r && publication)
-                             publication();
-                           caf::anon_send(self, append_done{std::make_shared<result<std::vector<offset>>>(std::move(r))});
-                         });
-  }
-
-  void decide_one(const command_record& c, std::vector<events::record>& out, std::vector<events::record>& rejections,
-                  std::vector<std::pair<std::string, std::int64_t>>& rejected_ids) {
-    const auto& env = *c.env;
-    const auto cmd_key = message_id_key(env.id());
-    auto reject = [&](std::string_view code, std::string_view reason) {
-      rejections.push_back(make_rejection_record(Entity::kind, id_, code, reason, c.topic, c.partition, c.at.value,
-                                                 c.bytes, env.id(), ctx_->producer));
-      rejected_ids.emplace_back(rejection_claims_id(code) ? cmd_key : std::string(), c.at.value);
-    };
-    if (!failure_.empty())
-      return reject("unavailable", "entity could not be recovered: " + failure_);
-    if (const auto* seen = working_.processed.find(cmd_key)) {
-      if (seen->offset != c.at.value)
-        reject("duplicate", "command id already accepted (command offset " + std::to_string(seen->offset) + ")");
-      return;  // same offset: redelivered after a restart, its outcome is in the log
-    }
-    // Older than the ids we keep: it could be a replay we no longer recognise.
-    if (working_.processed.expired(env.reader().getTimestampNs(), ctx_->dedup_window))
-      return reject("expired", "command signed more than the dedup window before the entity's latest decision");
-    // A replay of a command this entity refused: refused again, whatever the
-    // state now (the index holds refusals already durable, rejected_ids this
-    // batch's).
-    if (auto refused = ctx_->rejected->find(cmd_key); refused && *refused != c.at.value)
-      return reject("duplicate", "command id already rejected (command offset " + std::to_string(*refused) + ")");
-    for (const auto& [id, off] : rejected_ids)
-      if (id == cmd_key && off != c.at.value)
-        return reject("duplicate", "command id already rejected (command offset " + std::to_string(off) + ")");
-    auto command = Entity::read_command(env.reader());
-    if (!command)
-      return reject("malformed", command.error().message());
-    auto decision = decide(working_.state, command.value());
-    if (!decision.accepted())
-      return reject(decision.why().code, decision.why().reason);
-    cause why;
-    why.command_id = env.id();
-    const auto correlation = events::envelope::as_string_view(env.reader().getCorrelationId());
-    why.correlation_id = correlation.empty() ? cmd_key : std::string(correlation);
-    why.command_offset = c.at.value;
-    for (const auto& e : decision.events) {
-      auto rec = make_event_record(Entity::kind, id_, working_.seq + 1, working_.last_hash, why, ctx_->producer,
-                                   [&](schema::Envelope::Builder b) { Entity::write_event(e, b); });
-      working_.last_hash = events::crypto::record_hash(rec.value);
-      working_.seq += 1;
-      working_.state = Entity::evolve(std::move(working_.state), e);
-      out.push_back(std::move(rec));
-    }
-    working_.processed.add(cmd_key, c.at.value, events::envelope::now_ns());
-  }
-
-  /// Deciders that span entities (placement) also read the fleet view.
-  decision_type decide(const typename Entity::state_type& s, const typename Entity::command_type& c) {
-    if constexpr (uses_fleet<Entity>::value) {
-      if (!fleet_view_)
-        fleet_view_ = ctx_->fleet != nullptr ? ctx_->fleet->view() : std::make_shared<const services::fleet::view>();
-      return Entity::decide(s, c, *fleet_view_);
-    } else {
-      return Entity::decide(s, c);
-    }
-  }
-
-  /// What the fleet view learns from this batch, told it on the writer's
-  /// thread as soon as the batch is durable and before the writer's next
-  /// round: not when this actor gets append_done, which on a busy machine
-  /// can come after a client has read the events, sent its next command and
-  /// had it decided against the old view (`host down X`, then a migration to
-  /// X accepted). Told only on success: the view never holds what the log
-  /// does not. Empty when the batch has no events or the view follows none.
-  std::function<void()> publication_of_batch() {
-    if constexpr (publishes<Entity>::value) {
-      if (ctx_->fleet == nullptr || batch_events_ == 0)
-        return {};
-      auto state = std::make_shared<const typename Entity::state_type>(working_.state);
-      return [board = ctx_->fleet, key = key(), id = id_, seq = working_.seq, state] {
-        board->update_entity(key, seq, [&](services::fleet::view& f) { Entity::publish(f, id, *state); });
-      };
-    } else {
-      return {};
-    }
+    ctx_->writer->submit(std::move(parts), claim_, [self, publication = core_.publication()](result<std::vector<offset>> r) {
+      if (r && publication)
+        publication();
+      caf::anon_send(self, append_done{std::make_shared<result<std::vector<offset>>>(std::move(r))});
+    });
   }
 
   void on_appended(const append_done& a) {
     appending_ = false;
+    if (!*a.outcome)
+      core_.abandon();
     if (!*a.outcome && a.outcome->error().code == events::log_errc::stale_claim) {
       // Decided under a tenure that has ended: nothing of it is in the log,
       // and the intake redelivers these commands under the current one.
@@ -268,15 +187,8 @@ private:
       quit();
       return;
     }
-    if (batch_events_ > 0) {
-      if (ctx_->entities != nullptr)
-        ctx_->entities->put_if_absent(std::string(Entity::kind), id_, a.outcome->value().front());
-      working_.last_event_offset = a.outcome->value().front().value + static_cast<std::int64_t>(batch_events_) - 1;
-      working_.since_snapshot += batch_events_;
-    }
-    image_ = std::move(working_);
-    for (const auto& [id, off] : batch_rejected_ids_)
-      ctx_->rejected->add(id, batch_.front()->partition, off);  // one entity: one commands partition
+    // The events' part comes first when the round had any (process_queue).
+    core_.commit(a.outcome->value().front());
     maybe_snapshot();
     finish_batch();
   }
@@ -285,8 +197,6 @@ private:
     for (const auto& c : batch_)
       ctx_->tracker->complete(c->partition, c->at);
     batch_.clear();
-    batch_events_ = 0;
-    batch_rejected_ids_.clear();
     if (!queue_.empty())
       process_queue();
     else
@@ -294,18 +204,14 @@ private:
   }
 
   void maybe_snapshot() {
-    if (image_.since_snapshot < ctx_->snapshot_every || image_.seq == 0)
+    auto rec = core_.snapshot_if_due();
+    if (!rec)
       return;
-    image_.since_snapshot = 0;
-    image_.processed.prune(ctx_->dedup_window, ctx_->dedup_max_ids);
     const auto p = events::partition_for(id_, ctx_->snapshot_partitions);
-    auto rec = make_snapshot_record(Entity::kind, id_, image_.seq, image_.last_hash, events_topic_, partition_,
-                                    image_.last_event_offset, Entity::write_state(image_.state), image_.processed,
-                                    ctx_->producer);
     auto index = ctx_->snapshots;
     std::string kind(Entity::kind);
     auto id = id_;
-    ctx_->writer->submit({append_part{ctx_->names.snapshots(), p, {std::move(rec)}}}, claim_,
+    ctx_->writer->submit({append_part{ctx_->names.snapshots(), p, {std::move(*rec)}}}, claim_,
                          [index, kind, id, p](result<std::vector<offset>> r) {
                            if (r)
                              index->put(kind, id, snapshot_location{p, r.value().front()});
@@ -334,14 +240,9 @@ private:
   bool recovering_ = true;
   bool appending_ = false;
   bool stop_requested_ = false;
-  std::string failure_;
-  image_type image_;
-  image_type working_;
+  entity_core<Entity> core_;
   std::deque<command_ptr> queue_;
   std::vector<command_ptr> batch_;
-  std::size_t batch_events_ = 0;
-  std::vector<std::pair<std::string, std::int64_t>> batch_rejected_ids_;
-  std::shared_ptr<const services::fleet::view> fleet_view_;
 };
 
 } // namespace storemesh::actors

@@ -26,6 +26,9 @@ entity_kind describe() {
       [](caf::local_actor& spawner, const runtime_context* ctx, const std::string& id, ownership_epoch tenure,
          caf::actor router) { return spawner.spawn<entity_actor<Entity>>(ctx, id, tenure, std::move(router)); },
       [] { return std::unique_ptr<projection>(new entity_projection<Entity>()); },
+      [](const runtime_context& ctx, const std::string& id) {
+        return std::unique_ptr<entity_host>(new hosted_entity<Entity>(ctx, id));
+      },
       uses_fleet<Entity>::value,
   };
 }

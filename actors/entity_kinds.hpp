@@ -3,6 +3,7 @@
 // fold its events outside an actor (audit, read models). Adding a module means
 // adding one line to entity_kinds().
 
+#include "actors/core/entity_host.hpp"
 #include "actors/entity_fold.hpp"
 #include "actors/entity_traits.hpp"
 #include "actors/runtime_context.hpp"
@@ -69,6 +70,8 @@ struct entity_kind {
                            ownership_epoch tenure, caf::actor router)>
       spawn;
   std::function<std::unique_ptr<projection>()> make_projection;
+  /// The entity's core without an actor (the simulator's host).
+  std::function<std::unique_ptr<entity_host>(const runtime_context& ctx, const std::string& id)> host;
   /// Its decider reads the fleet view (entity_traits.hpp, uses_fleet): the
   /// intake lets the writer's round in flight publish before it hands such
   /// a command over (command_intake.cpp says why).

@@ -1,6 +1,7 @@
 #pragma once
 // What actors send each other. All local: CAF never serialises these.
 
+#include "actors/core/command_record.hpp"
 #include "events/envelope/decoded_envelope.hpp"
 #include "events/error.hpp"
 #include "events/strong_types.hpp"
@@ -15,18 +16,7 @@
 
 namespace storemesh::actors {
 
-/// A verified command as read from the commands topic.
-struct command_record {
-  std::string bytes;
-  std::optional<events::envelope::decoded_envelope> env;  ///< views `bytes` or owns a copy
-  std::string topic;
-  partition_id partition;
-  offset at;
-  /// The tenure of `partition` it was read under: only an entity actor of
-  /// that tenure decides it (partition_group.hpp, Fencing).
-  ownership_epoch epoch;
-};
-using command_ptr = std::shared_ptr<const command_record>;
+
 
 /// From the blocking pool to an entity: its recovered image, or why not.
 struct recovery_done {

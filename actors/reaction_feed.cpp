@@ -1,4 +1,5 @@
 #include "actors/reaction_feed.hpp"
+#include "actors/core/reaction_step.hpp"
 #include "actors/thread_name.hpp"
 
 #include "actors/reactors.hpp"
@@ -100,27 +101,21 @@ void reaction_feed::run() {
 result<void> reaction_feed::round(topic_follower& follower, bool& idle) {
   std::vector<events::record> out;
   result<void> failure = success();
+  std::vector<reaction> reactions;
   const auto fleet = ctx_.fleet != nullptr ? ctx_.fleet->view() : std::make_shared<const services::fleet::view>();
   SM_TRY(auto n, follower.poll([&](const std::string&, partition_id, const events::record_view& r) {
     auto env = events::envelope::decoded_envelope::decode(r.value);
-    if (!env || env.value().reader().getIntegrity().which() != schema::Envelope::Integrity::EVENT)
-      return;  // seals; damaged records are the audit's to report
-    const auto& e = env.value();
-    const std::string id(e.entity_id());
-    for (const auto& reactor : reactors()) {
-      if (std::find(reactor.inputs.begin(), reactor.inputs.end(), e.entity_kind()) == reactor.inputs.end())
-        continue;
-      auto issued = reactor.react(e.entity_kind(), id, e.reader(), *fleet);
-      for (std::size_t i = 0; i < issued.size(); ++i) {
-        auto rec = sink_.build(issued[i], reaction_command_id(e.id(), reactor.name, i),
-                               std::string(reinterpret_cast<const char*>(e.id().data()), e.id().size()),
-                               std::string(as_string_view(e.reader().getCorrelationId())));
-        if (!rec) {
-          failure = std::move(rec).error();
-          return;
-        }
-        out.push_back(std::move(rec).value());
+    if (!env || !failure)
+      return;  // damaged records are the audit's to report
+    reactions.clear();
+    react_to(env.value(), *fleet, reactions);
+    for (auto& answer : reactions) {
+      auto rec = sink_.build(answer.command, answer.id, answer.causation_id, answer.correlation_id);
+      if (!rec) {
+        failure = std::move(rec).error();
+        return;
       }
+      out.push_back(std::move(rec).value());
     }
   }));
   SM_TRYV(failure);

@@ -1,10 +1,13 @@
 #include "events/partition_group.hpp"
 
 #include "events/log_errc.hpp"
+#include "events/planted_bugs.hpp"
 
 namespace storemesh::events {
 
 result<void> partition_group::check(const std::vector<partition_claim>& claims) const {
+  if (planted(planted_bug::skip_fencing))
+    return success();
   for (const auto& c : claims) {
     const auto now = epoch(c.partition);
     if (!now || *now != c.epoch)
