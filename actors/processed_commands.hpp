@@ -13,6 +13,13 @@
 // carries the ids, outgrows a record (Kafka's 1 MiB) within minutes at a few
 // hundred commands a second. The floor travels in snapshots, so a recovered
 // entity refuses exactly what the live one refused.
+//
+// An id's time is its decision's, which is never before the command's own
+// timestamp (entity_core.hpp): a forgotten id's command is then always at or
+// before the window's edge or the floor, and refused. With the daemon's bare
+// clock instead, a daemon running behind the command's issuer forgot ids
+// whose commands were still inside the window: a replay of one was decided
+// again (the simulator found it: clock skew plus pruning by count).
 
 #include <chrono>
 #include <cstdint>

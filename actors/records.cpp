@@ -24,7 +24,7 @@ events::record make_event_record(std::string_view kind, std::string_view id, std
   env.setSequence(seq);
   env.setCausationId(as_data(c.command_id));
   env.setCorrelationId(as_data(std::string_view(c.correlation_id)));
-  const auto ts = now_ns();
+  const auto ts = c.decided_ns != 0 ? c.decided_ns : now_ns();
   env.setTimestampNs(ts);
   env.setProducer(std::string(producer));
   env.setCommandOffset(c.command_offset);

@@ -22,6 +22,9 @@ struct cause {
   std::array<std::uint8_t, 16> command_id{};
   std::string correlation_id;  ///< bytes; the command's own id when it had none
   std::int64_t command_offset = -1;
+  /// When it was decided, the events' timestamp (0: now). Never before the
+  /// command's own timestamp: processed_commands.hpp says why.
+  std::int64_t decided_ns = 0;
 };
 
 /// An event envelope for entity (kind, id) at `seq`, linked to `prev_hash`;
