@@ -81,6 +81,7 @@ void register_datagram(CLI::App& app);
 void register_access(CLI::App& app);
 void register_delivery_setup(CLI::App& app);
 void register_delivery(CLI::App& app);
+void register_sim(CLI::App& app);
 void register_storage(CLI::App& app);
 
 } // namespace storemesh::ops

@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   register_access(app);
   register_delivery_setup(app);
   register_delivery(app);
+  register_sim(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -10,14 +10,24 @@
 
 namespace storemesh::events::envelope {
 
+namespace {
+thread_local simulated_source* simulated = nullptr;
+} // namespace
+
+void simulate_on_this_thread(simulated_source* source) { simulated = source; }
+
 std::array<std::uint8_t, 16> new_message_id() {
   crypto::ensure_sodium();
+  if (simulated != nullptr)
+    return simulated->new_message_id();
   std::array<std::uint8_t, 16> id;
   randombytes_buf(id.data(), id.size());
   return id;
 }
 
 std::int64_t now_ns() {
+  if (simulated != nullptr)
+    return simulated->now_ns();
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }

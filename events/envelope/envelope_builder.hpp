@@ -20,6 +20,19 @@ namespace storemesh::events::envelope {
 /// Unix time in nanoseconds (system_clock): for Envelope.timestampNs.
 [[nodiscard]] std::int64_t now_ns();
 
+/// Where this thread's message ids and timestamps come from when it runs
+/// inside the deterministic simulator (sim/world.hpp): the simulated clock
+/// and the seeded generator, so that a seed replays bit for bit. Null (the
+/// default, always outside the simulator): libsodium's CSPRNG and the system
+/// clock.
+class simulated_source {
+public:
+  virtual ~simulated_source() = default;
+  virtual std::int64_t now_ns() = 0;
+  virtual std::array<std::uint8_t, 16> new_message_id() = 0;
+};
+void simulate_on_this_thread(simulated_source* source);
+
 /// The message as one flat record value (Cap'n Proto's standard framing: a
 /// segment table, then the segments); its size is a multiple of 8.
 [[nodiscard]] std::string to_bytes(capnp::MessageBuilder& message);

@@ -8,6 +8,7 @@ namespace {
 
 const std::vector<std::pair<std::string, std::function<std::unique_ptr<scenario>()>>>& makers() {
   static const std::vector<std::pair<std::string, std::function<std::unique_ptr<scenario>()>>> all{
+      {"runtime", &make_runtime_scenario},
   };
   return all;
 }
