@@ -28,6 +28,7 @@
 #include "events/envelope/decoded_envelope.hpp"
 #include "services/fleet/fleet.hpp"
 
+#include <malloc.h>
 #include <time.h>
 
 #include <chrono>
@@ -142,6 +143,8 @@ public:
         snapshots_.append(rec.value);
       });
       images_[i] = image{};
+      if (i % (1u << 16) == 0)
+        ::malloc_trim(0);  // the images' pages back to the system as they go, not after the last
     }
     images_ = {};
   }
