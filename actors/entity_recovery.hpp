@@ -4,6 +4,7 @@
 
 #include "actors/entity_fold.hpp"
 #include "actors/runtime_context.hpp"
+#include "actors/snapshot_image.hpp"
 #include "events/envelope/decoded_envelope.hpp"
 
 #include <string>
@@ -26,29 +27,10 @@ template <class F>
 template <class Entity>
 [[nodiscard]] result<entity_image<Entity>> read_snapshot(const runtime_context& ctx, const std::string& id,
                                                          snapshot_location where) {
-  using events::envelope::as_string_view;
   entity_image<Entity> image;
   auto status = with_record_at(*ctx.log, ctx.names.snapshots(), where.partition, where.at,
                                [&](const events::record_view& r) -> result<void> {
-    SM_TRY(auto env, events::envelope::decoded_envelope::decode(r.value));
-    auto root = env.reader();
-    if (!root.getPayload().isSnapshot())
-      return make_error(runtime_errc::bad_snapshot, "record is not a snapshot");
-    auto s = root.getPayload().getSnapshot();
-    if (std::string_view(s.getEntityKind().cStr()) != Entity::kind || id != s.getEntityId().cStr())
-      return make_error(runtime_errc::bad_snapshot, "snapshot belongs to another entity");
-    SM_TRY(image.state, Entity::read_state(as_string_view(s.getState())));
-    image.seq = s.getLastSequence();
-    const auto hash = as_string_view(s.getLastHash());
-    if (hash.size() != image.last_hash.size())
-      return make_error(runtime_errc::bad_snapshot, "snapshot hash has the wrong length");
-    std::copy(hash.begin(), hash.end(), reinterpret_cast<char*>(image.last_hash.data()));
-    image.last_event_offset = s.getEventsOffset();
-    for (auto p : s.getProcessed())
-      // Snapshots written before decidedNs existed: the snapshot's own time.
-      image.processed.add(std::string(as_string_view(p.getId())), p.getCommandOffset(),
-                          p.getDecidedNs() != 0 ? p.getDecidedNs() : root.getTimestampNs());
-    image.processed.floor_ns = s.getProcessedFloorNs();
+    SM_TRY(image, image_of_snapshot<Entity>(id, r.value));
     return success();
   });
   if (!status)
