@@ -7,19 +7,28 @@ void view::put_host(const std::string& id, const host::state& s) {
     return;
   auto& h = hosts[id];
   h.status = s.status;
+  for (const auto& [name, path] : h.datastores)
+    if (auto m = mounts.find(name); m != mounts.end() && --m->second == 0)
+      mounts.erase(m);
   h.datastores.clear();
   for (const auto& ds : s.datastores)
-    h.datastores[ds.name] = ds.path;
+    if (h.datastores.emplace(ds.name, ds.path).second)
+      ++mounts[ds.name];
   h.site = s.site;
   h.load = s.load;
 }
 
 void view::put_job(const std::string& job, const std::string& host) {
-  for (auto& [id, h] : hosts)
-    if (id != host)
-      h.jobs.erase(job);
-  if (!host.empty())
-    hosts[host].jobs.insert(job);
+  if (auto was = job_hosts.find(job); was != job_hosts.end()) {
+    if (was->second != host)
+      if (auto h = hosts.find(was->second); h != hosts.end())
+        h->second.jobs.erase(job);
+    job_hosts.erase(was);
+  }
+  if (host.empty())
+    return;
+  hosts[host].jobs.insert(job);
+  job_hosts[job] = host;
 }
 
 void view::put_waiting(const std::string& job, bool waits) {
@@ -45,6 +54,9 @@ const gateway::settings& view::settings_for(const std::string& site) const {
 }
 
 bool view::has_datastore(const std::string& name) const {
+  if (mounts.count(name) != 0)
+    return true;
+  // Hosts written into the view directly (a test's fleet) are not counted.
   for (const auto& [id, h] : hosts)
     if (h.datastores.count(name) != 0)
       return true;
