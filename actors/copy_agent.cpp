@@ -1,4 +1,5 @@
 #include "actors/copy_agent.hpp"
+#include "services/migration/agent_reconcile.hpp"
 #include "actors/thread_name.hpp"
 
 #include "actors/topic_follower.hpp"
@@ -192,32 +193,28 @@ void copy_agent::reap() {
 
 void copy_agent::reconcile(const std::string& id, const job::state& s) {
   auto running = runs_.find(id);
-  const bool mine = !s.host.empty() && serves(s.host) && !s.finished();
-  if (running != runs_.end() && (!mine || running->second->epoch != s.epoch)) {
-    running->second->halt_for(halt::abandon);  // moved on without us: report nothing
-    return;
-  }
-  if (!mine)
-    return;
-  const bool stop_asked = s.status == job::job_status::stopping && s.stop_sent && !s.portion_done;
-  if (running != runs_.end()) {
-    running->second->rate.set(rate_plan_of(s));  // a throttle changed while it runs (same plan: no-op)
-    if (stop_asked)
+  job::agent_here here;
+  here.serves = !s.host.empty() && serves(s.host);
+  if (running != runs_.end())
+    here.run_epoch = running->second->epoch;
+  if (auto r = reported_.find(id); r != reported_.end())
+    here.reported_epoch = r->second;
+  switch (job::reconcile(s, here)) {
+    case job::agent_action::none: return;
+    case job::agent_action::abandon: running->second->halt_for(halt::abandon); return;
+    case job::agent_action::retune: running->second->rate.set(rate_plan_of(s)); return;  // same plan: no-op
+    case job::agent_action::hand_over:
+      running->second->rate.set(rate_plan_of(s));
       running->second->halt_for(halt::hand_over);
-    return;
+      return;
+    case job::agent_action::report_stopped:
+      // Request 2 arrived while nothing ran here (a restart): the portion done
+      // is what the recorded chunks cover.
+      reported_[id] = s.epoch;
+      sink_.send(services::issue<job::entity>(id, job::report_stopped{s.epoch, s.resume_offset(), {}}));
+      return;
+    case job::agent_action::start_run: start_run(id, s); return;
   }
-  if (auto r = reported_.find(id); r != reported_.end() && r->second == s.epoch)
-    return;  // our report of this epoch's end is on its way
-  if (stop_asked) {
-    // Request 2 arrived while nothing ran here (a restart): the portion done
-    // is what the recorded chunks cover.
-    reported_[id] = s.epoch;
-    sink_.send(services::issue<job::entity>(id, job::report_stopped{s.epoch, s.resume_offset(), {}}));
-    return;
-  }
-  if (s.status == job::job_status::running || s.status == job::job_status::stopping ||
-      s.status == job::job_status::finalizing)
-    start_run(id, s);
 }
 
 void copy_agent::start_run(const std::string& id, const job::state& s) {
