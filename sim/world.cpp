@@ -462,14 +462,26 @@ private:
 
   // -- the daemons ----------------------------------------------------------
 
+  /// Every daemon able to act gets a turn in most steps, in an order the
+  /// scheduler draws: the fabric decides several commands a step, as daemons
+  /// working side by side do, so a mechanism's agents are not throttled to
+  /// one daemon's pace.
   void act() {
-    std::vector<daemon*> able;
-    for (auto& d : daemons_)
+    std::vector<std::uint32_t> able;
+    for (const auto& d : daemons_)
       if (d->up && !d->paused)
-        able.push_back(d.get());
-    if (able.empty())
-      return;
-    auto& d = *able[sched_.below(able.size())];
+        able.push_back(d->index);
+    for (std::size_t i = able.size(); i > 1; --i)
+      std::swap(able[i - 1], able[sched_.below(i)]);
+    for (const auto index : able) {
+      // A crash during an earlier turn of this step may have replaced it.
+      if (!daemons_[index]->up || (!quiet_ && !sched_.chance(750)))
+        continue;
+      turn(*daemons_[index]);
+    }
+  }
+
+  void turn(daemon& d) {
     clock_.skew = d.skew;
     if (d.fatal) {
       crash(d, 3, "its log refused an append");
