@@ -1,0 +1,378 @@
+// The access scenario: one access server with three shares, its operator
+// (policies, share modes) and its agents as the server's data plane would
+// act: clients opening, updating and closing sessions with random
+// attributes, accesses reported with the verdict the agent's view of the
+// policy gives (a scan, clean or infected -- EICAR-marked content --, the
+// scanner down, a file too large), rescans of deferred data once the scanner
+// is back. Some agents act on a stale view (the state before the last policy
+// change: an unscanned access on a share just made scanned), some send
+// hostile reports (unknown or closed sessions, bad paths, a rescan of
+// nothing). The decider must refuse what the current protection does not
+// allow; access_invariant checks that nothing unscanned got through anyway.
+//
+// Agents fold the server's state from the log with access::evolve, as the
+// real data plane reads its server's state; check() shares none of that.
+
+#include "services/access/access_server_codec.hpp"
+#include "sim/scenarios/access_invariant.hpp"
+#include "sim/scenarios/scenarios.hpp"
+
+#include <sodium.h>
+
+#include <array>
+#include <cstdio>
+
+namespace storemesh::sim {
+namespace {
+
+namespace ac = services::access;
+
+constexpr const char* server = "fs1";
+const std::vector<std::string> shares{"docs", "scratch", "media"};
+// sha256 of the EICAR test file: the one content the simulated scanner finds.
+constexpr const char* eicar_sha = "275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f";
+constexpr std::uint64_t mib = 1 << 20;
+
+std::string hex(rng& r, std::size_t digits) {
+  static const char* d = "0123456789abcdef";
+  std::string out;
+  while (out.size() < digits) {
+    auto x = r.next();
+    for (int i = 0; i < 16 && out.size() < digits; ++i, x >>= 4)
+      out.push_back(d[x & 15]);
+  }
+  return out;
+}
+
+std::string to_hex(const unsigned char* p, std::size_t n) {
+  static const char* d = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) {
+    out.push_back(d[p[i] >> 4]);
+    out.push_back(d[p[i] & 15]);
+  }
+  return out;
+}
+
+class access_scenario final : public scenario {
+public:
+  std::string_view name() const override { return "access"; }
+
+  void setup(step_context& ctx, std::vector<services::issued_command>& out) override {
+    auto& r = ctx.random;
+    for (int i = 0; i < 8; ++i)
+      contents_.push_back(hex(r, 64));
+    // The kiosk's key: a seed from the rng, so the run replays.
+    std::array<unsigned char, crypto_sign_SEEDBYTES> seed{};
+    for (auto& b : seed)
+      b = static_cast<unsigned char>(r.below(256));
+    if (sodium_init() < 0)
+      return;
+    crypto_sign_seed_keypair(kiosk_pk_.data(), kiosk_sk_.data(), seed.data());
+    desired_ = random_policy(r);
+    issue_attach(ctx, out);
+    issue_policy(ctx, out);
+  }
+
+  void step(step_context& ctx, std::vector<services::issued_command>& out) override {
+    read(ctx.log);
+    auto& r = ctx.random;
+    // The operator and the agents re-send what the log does not show after a while
+    // (a command lost on the way; a late duplicate is refused or changes nothing).
+    if (!view_.attached && ctx.step >= attach_sent_ + 20)
+      issue_attach(ctx, out);
+    if (view_.attached && !(view_.policy == desired_) && ctx.step >= policy_sent_ + 20)
+      issue_policy(ctx, out);
+    if (r.chance(scanner_up_ ? 10 : 60))  // the scanner is down now and then, for a few steps
+      scanner_up_ = !scanner_up_;
+    const auto roll = r.below(1000);
+    if (roll < 25)
+      change_policy(ctx, out);
+    else if (roll < 110)
+      open(ctx, out);
+    else if (roll < 125)
+      update(ctx, out);
+    else if (roll < 150)
+      close(ctx, out);
+    else if (roll < 600)
+      access(ctx, out, r.chance(stale_reports_ > 0 ? 800 : 50));
+    else if (roll < 700)
+      rescan(ctx, out);
+    else if (roll < 740)
+      hostile(ctx, out);
+  }
+
+  std::optional<std::string> check(const log_view& log) override { return invariant_.advance(log); }
+
+private:
+  void read(const log_view& log) {
+    const auto& topic = log.events_topic(ac::entity::kind);
+    for (; seen_ < log.size(); ++seen_) {
+      const auto& rec = log.at(seen_);
+      if (rec.topic != topic || !rec.env || rec.env->entity_id() != server || !ac::entity::is_event(rec.env->reader()))
+        continue;
+      if (auto e = ac::entity::read_event(rec.env->reader()))
+        view_ = ac::evolve(std::move(view_), e.value());
+    }
+  }
+
+  ac::policy random_policy(rng& r) {
+    ac::policy p;
+    p.mandatory = r.chance(100);
+    static const std::vector<std::uint32_t> ages{6, 24, 48};
+    p.max_signature_age_h = r.pick(ages);
+    p.trusted_networks = {"10.0.0.0/8"};
+    if (r.chance(300))
+      p.trusted_networks.push_back("192.168.0.0/16");
+    if (r.chance(700))
+      p.known_keys = {to_hex(kiosk_pk_.data(), kiosk_pk_.size())};
+    for (const auto& s : shares)
+      p.shares[s] = random_mode(r);
+    if (r.chance(300))
+      p.scan_extensions = {"exe", "pdf", ""};
+    if (r.chance(500))
+      p.exclude_extensions = {"log"};
+    p.max_scan_bytes = r.chance(500) ? 0 : mib;
+    p.oversize = r.chance(500) ? ac::oversize_action::allow : ac::oversize_action::refuse;
+    p.on_outage = r.chance(500) ? ac::outage_action::allow_and_mark : ac::outage_action::refuse;
+    p.max_file_bytes = 16 * mib;
+    return p;
+  }
+
+  static ac::share_mode random_mode(rng& r) {
+    const auto x = r.below(10);
+    return x < 6 ? ac::share_mode::by_client : x < 8 ? ac::share_mode::always : ac::share_mode::never;
+  }
+
+  void issue_attach(step_context& ctx, std::vector<services::issued_command>& out) {
+    attach_sent_ = ctx.step;
+    out.push_back(services::issue<ac::entity>(server, ac::attach{"127.0.0.1:8443", shares, ctx.now_ns}));
+  }
+
+  void issue_policy(step_context& ctx, std::vector<services::issued_command>& out) {
+    policy_sent_ = ctx.step;
+    out.push_back(services::issue<ac::entity>(server, ac::set_policy{desired_, ctx.now_ns}));
+  }
+
+  /// One change at a time, as an operator makes them; most often a share's
+  /// protection, and then the agents' view of that share is stale a while.
+  void change_policy(step_context& ctx, std::vector<services::issued_command>& out) {
+    auto& r = ctx.random;
+    stale_ = view_;
+    switch (r.below(6)) {
+      case 0:
+      case 1:
+      case 2: {
+        const auto& s = r.pick(shares);
+        desired_.shares[s] = r.chance(500) ? ac::share_mode::always : random_mode(r);
+        if (desired_.shares[s] == ac::share_mode::always)
+          stale_reports_ = 6;
+        break;
+      }
+      case 3:
+        desired_.mandatory = !desired_.mandatory;
+        stale_reports_ = desired_.mandatory ? 6 : 0;
+        break;
+      case 4:
+        desired_.on_outage = desired_.on_outage == ac::outage_action::refuse ? ac::outage_action::allow_and_mark
+                                                                               : ac::outage_action::refuse;
+        break;
+      default: desired_ = random_policy(r); stale_reports_ = 6; break;
+    }
+    issue_policy(ctx, out);
+  }
+
+  ac::attributes random_attrs(rng& r, const std::string& session) {
+    ac::attributes a;
+    if (r.chance(850))
+      a["av"] = r.chance(850) ? "active" : "inactive";
+    if (r.chance(850))
+      a["av.age_h"] = std::to_string(r.between(0, 60));
+    if (r.chance(700))
+      a["addr"] = r.chance(500) ? "10.1." + std::to_string(r.below(256)) + "." + std::to_string(r.below(256))
+                                : "192.168.7." + std::to_string(r.below(256));
+    if (r.chance(300)) {  // the kiosk proves its key, or a forger tries
+      const auto msg = ac::session_proof_message(session);
+      std::array<unsigned char, crypto_sign_BYTES> sig{};
+      crypto_sign_detached(sig.data(), nullptr, reinterpret_cast<const unsigned char*>(msg.data()), msg.size(),
+                           kiosk_sk_.data());
+      if (r.chance(200))
+        sig[r.below(sig.size())] ^= 1;
+      a["key"] = to_hex(kiosk_pk_.data(), kiosk_pk_.size());
+      a["key.proof"] = to_hex(sig.data(), sig.size());
+    }
+    return a;
+  }
+
+  std::vector<std::string> open_sessions() const {
+    std::vector<std::string> ids;
+    for (const auto& [id, s] : view_.sessions)
+      if (s.open)
+        ids.push_back(id);
+    return ids;
+  }
+
+  void open(step_context& ctx, std::vector<services::issued_command>& out) {
+    auto& r = ctx.random;
+    if (open_sessions().size() >= 6)
+      return;
+    const auto id = std::string(server) + ":" + hex(r, 16);
+    out.push_back(services::issue<ac::entity>(
+        server, ac::open_session{id, "c" + std::to_string(r.below(20)), r.pick(shares), random_attrs(r, id), ctx.now_ns}));
+  }
+
+  void update(step_context& ctx, std::vector<services::issued_command>& out) {
+    const auto ids = open_sessions();
+    if (ids.empty())
+      return;
+    const auto& id = ctx.random.pick(ids);
+    out.push_back(services::issue<ac::entity>(server, ac::update_client{id, random_attrs(ctx.random, id), ctx.now_ns}));
+  }
+
+  void close(step_context& ctx, std::vector<services::issued_command>& out) {
+    const auto ids = open_sessions();
+    if (ids.empty())
+      return;
+    out.push_back(services::issue<ac::entity>(server, ac::close_session{ctx.random.pick(ids), ctx.now_ns}));
+  }
+
+  std::string random_path(rng& r) {
+    static const std::vector<std::string> dirs{"q4", "tmp", "a/b"};
+    static const std::vector<std::string> names{"report", "setup", "notes", ".profile", "Makefile"};
+    static const std::vector<std::string> exts{"pdf", "exe", "log", "txt", "EXE", ""};
+    const auto& e = r.pick(exts);
+    return r.pick(dirs) + "/" + r.pick(names) + (e.empty() ? "" : "." + e);
+  }
+
+  std::uint64_t random_size(rng& r) {
+    const auto x = r.below(100);
+    if (x < 88)
+      return 1 + r.below(200000);
+    if (x < 98)
+      return 2 * mib + r.below(6 * mib);
+    return 20 * mib;
+  }
+
+  /// The data plane's report of one access, from its view of the server
+  /// (`stale`: the view before the last policy change).
+  void access(step_context& ctx, std::vector<services::issued_command>& out, bool stale) {
+    auto& r = ctx.random;
+    const auto ids = open_sessions();
+    if (ids.empty())
+      return;
+    const auto& view = stale ? stale_ : view_;
+    if (stale && stale_reports_ > 0)
+      --stale_reports_;
+    ac::record_access c;
+    c.access = hex(r, 32);
+    c.session = r.pick(ids);
+    c.op = r.chance(600) ? ac::access_op::put : ac::access_op::get;
+    c.path = random_path(r);
+    c.bytes = random_size(r);
+    const bool infected = r.chance(100);
+    c.sha256 = infected ? eicar_sha : r.pick(contents_);
+    c.at_ns = ctx.now_ns;
+    const auto plan = ac::plan_access(view, c.session, c.path, c.bytes);
+    if (!plan.open)
+      return;  // the agent answers 404/409 and records nothing
+    if (plan.refuse) {
+      c.result = ac::verdict::too_large;
+    } else if (!plan.scan) {
+      c.result = ac::verdict::not_scanned;
+      if (c.op == ac::access_op::get && r.chance(500))
+        c.sha256.clear();  // a get let through unscanned is not hashed
+    } else if (!scanner_up_) {
+      c.result = view.policy.on_outage == ac::outage_action::allow_and_mark ? ac::verdict::deferred
+                                                                            : ac::verdict::scanner_unavailable;
+    } else {
+      scan(c.access, c.sha256, c.result, c.signature, c.db_version, c.quarantine);
+      c.cached = r.chance(300);
+    }
+    out.push_back(services::issue<ac::entity>(server, std::move(c)));
+  }
+
+  static void scan(const std::string& access, const std::string& sha, ac::verdict& v, std::string& signature,
+                   std::string& db, std::string& quarantine) {
+    db = "27000";
+    if (sha == eicar_sha) {
+      v = ac::verdict::infected;
+      signature = "Eicar-Test-Signature";
+      quarantine = std::string(server) + "/" + access;
+    } else {
+      v = ac::verdict::clean;
+    }
+  }
+
+  /// The scanner back: one deferred access scanned (again, if the first
+  /// report was lost or is still on its way: the second is not_pending).
+  void rescan(step_context& ctx, std::vector<services::issued_command>& out) {
+    if (!scanner_up_ || view_.pending.empty())
+      return;
+    auto it = view_.pending.begin();
+    std::advance(it, static_cast<long>(ctx.random.below(view_.pending.size())));
+    ac::record_rescan c;
+    c.access = it->first;
+    c.at_ns = ctx.now_ns;
+    scan(c.access, it->second.sha256, c.result, c.signature, c.db_version, c.quarantine);
+    out.push_back(services::issue<ac::entity>(server, std::move(c)));
+  }
+
+  /// Reports no correct agent sends: each must be refused.
+  void hostile(step_context& ctx, std::vector<services::issued_command>& out) {
+    auto& r = ctx.random;
+    ac::record_access c;
+    c.access = hex(r, 32);
+    c.session = std::string(server) + ":" + hex(r, 16);
+    c.path = random_path(r);
+    c.bytes = random_size(r);
+    c.sha256 = r.pick(contents_);
+    c.result = ac::verdict::not_scanned;
+    c.at_ns = ctx.now_ns;
+    switch (r.below(5)) {
+      case 0: break;  // an unknown session
+      case 1: {       // a closed one
+        for (const auto& [id, s] : view_.sessions)
+          if (!s.open)
+            c.session = id;
+        break;
+      }
+      case 2: {  // a path out of the share, or a scan verdict without its database
+        const auto ids = open_sessions();
+        if (!ids.empty())
+          c.session = r.pick(ids);
+        if (r.chance(500))
+          c.path = "../etc/passwd";
+        else
+          c.result = ac::verdict::clean;
+        break;
+      }
+      case 3:  // a rescan of an access never deferred
+        out.push_back(services::issue<ac::entity>(
+            server, ac::record_rescan{hex(r, 32), ac::verdict::clean, "", "27000", "", ctx.now_ns}));
+        return;
+      default:  // a session on a share the server does not serve
+        out.push_back(services::issue<ac::entity>(
+            server, ac::open_session{std::string(server) + ":" + hex(r, 16), "c1", "nope", {}, ctx.now_ns}));
+        return;
+    }
+    out.push_back(services::issue<ac::entity>(server, std::move(c)));
+  }
+
+  std::vector<std::string> contents_;
+  std::array<unsigned char, crypto_sign_PUBLICKEYBYTES> kiosk_pk_{};
+  std::array<unsigned char, crypto_sign_SECRETKEYBYTES> kiosk_sk_{};
+  ac::policy desired_;
+  ac::state view_ = ac::initial;
+  ac::state stale_ = ac::initial;
+  int stale_reports_ = 0;
+  bool scanner_up_ = true;
+  std::uint64_t attach_sent_ = 0, policy_sent_ = 0;
+  std::size_t seen_ = 0;
+  access_invariant invariant_;
+};
+
+} // namespace
+
+std::unique_ptr<scenario> make_access_scenario() { return std::make_unique<access_scenario>(); }
+
+} // namespace storemesh::sim
