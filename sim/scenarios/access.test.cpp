@@ -224,7 +224,38 @@ BOOST_AUTO_TEST_CASE(a_known_key_is_trusted_only_with_a_proof_that_verifies) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
+namespace {
+
+/// The access server with its re-check of the agent's verdict skipped: a
+/// report the current protection does not allow is recorded as reported.
+struct scan_blind : ac::entity {
+  static services::decision<ac::event> decide(const ac::state& s, const ac::command& c) {
+    auto d = ac::decide(s, c);
+    if (d.accepted() || d.why().code != "scan_required")
+      return d;
+    const auto& x = std::get<ac::record_access>(c);
+    return services::decision<ac::event>::accept(ac::accessed{x.access, x.session, x.op, x.path, x.bytes, x.sha256,
+                                                              x.result, "blind", "", x.signature, x.db_version,
+                                                              x.cached, x.quarantine, x.at_ns});
+  }
+};
+
+} // namespace
+
 BOOST_AUTO_TEST_SUITE(sim_access_scenario)
+
+BOOST_AUTO_TEST_CASE(a_decider_that_trusts_the_agents_verdict_is_caught_by_the_stale_agents) {
+  int found = 0;
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    sim::testing::direct_world<scan_blind> w;
+    auto s = sim::make_scenario("access");
+    w.run(*s, seed, 300);
+    found += w.violation.has_value();
+    if (w.violation)
+      BOOST_TEST_MESSAGE("seed " << seed << ": " << *w.violation);
+  }
+  BOOST_TEST(found >= 5);  // 9 of these 20 seeds, each in 300 steps
+}
 
 BOOST_AUTO_TEST_CASE(the_same_seed_issues_the_same_commands_and_they_decode) {
   sim::testing::direct_world<ac::entity> a, b, c;

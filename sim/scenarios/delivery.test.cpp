@@ -154,9 +154,56 @@ BOOST_AUTO_TEST_CASE(completion_before_every_slice_is_confirmed_or_twice_is_foun
 
 BOOST_AUTO_TEST_SUITE_END()
 
+namespace {
+
+/// The delivery process with its CRC check skipped: an edge's word is taken.
+struct crc_blind : pr::entity {
+  static services::decision<pr::event> decide(const pr::state& s, const pr::command& c) {
+    auto d = pr::decide(s, c);
+    if (d.accepted() || d.why().code != "checksum_mismatch")
+      return d;
+    const auto& x = std::get<pr::confirm>(c);
+    return services::decision<pr::event>::accept(pr::slice_confirmed{x.segment, x.pillar, x.edge, x.crc32c, x.at_ns});
+  }
+};
+
+/// The delivery process with its dispersal rule skipped.
+struct dispersal_blind : pr::entity {
+  static services::decision<pr::event> decide(const pr::state& s, const pr::command& c) {
+    auto d = pr::decide(s, c);
+    if (d.accepted() || d.why().code != "not_dispersed")
+      return d;
+    const auto& x = std::get<pr::plan>(c);
+    return services::decision<pr::event>::accept(
+        pr::planned{x.group, x.content, x.geometry, x.edges, x.placements, x.reason, x.at_ns});
+  }
+};
+
+template <class Delivery>
+int seeds_found(const std::string& what) {
+  int found = 0;
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    sim::testing::direct_world<Delivery, dl::edge_unit::entity, dl::content::entity, dl::user_group::entity> w;
+    auto s = sim::make_scenario("delivery");
+    w.run(*s, seed, 300);
+    if (w.violation) {
+      BOOST_TEST_MESSAGE("seed " << seed << ": " << *w.violation);
+      found += w.violation->find(what) != std::string::npos;
+    }
+  }
+  return found;
+}
+
+} // namespace
+
 BOOST_AUTO_TEST_SUITE(sim_delivery_scenario)
 
 using world = sim::testing::direct_world<pr::entity, dl::edge_unit::entity, dl::content::entity, dl::user_group::entity>;
+
+BOOST_AUTO_TEST_CASE(deciders_with_a_check_skipped_are_caught) {
+  BOOST_TEST(seeds_found<crc_blind>("the plan's is") >= 10);
+  BOOST_TEST(seeds_found<dispersal_blind>("segment") >= 10);
+}
 
 BOOST_AUTO_TEST_CASE(the_same_seed_issues_the_same_commands_and_they_decode) {
   world a, b, c;
