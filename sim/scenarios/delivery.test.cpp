@@ -11,6 +11,7 @@
 #include "sim/scenarios/direct_world.hpp"
 #include "sim/scenarios/scenarios.hpp"
 
+#include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 
 using namespace storemesh;
@@ -220,12 +221,14 @@ BOOST_AUTO_TEST_CASE(the_same_seed_issues_the_same_commands_and_they_decode) {
   BOOST_TEST((a.trace != c.trace));
 }
 
-BOOST_AUTO_TEST_CASE(operator_edges_and_runner_deliver_and_reschedule_with_no_violation) {
+BOOST_DATA_TEST_CASE(operator_edges_and_runner_deliver_and_reschedule_with_no_violation,
+                     boost::unit_test::data::make({false, true}), shuffled) {
+  // shuffled: commands lost and overtaken on the way; the agents send again.
   std::map<std::string, int> rejected, seen;
   for (std::uint64_t seed = 1; seed <= 20; ++seed) {
     world w;
     auto s = sim::make_scenario("delivery");
-    w.run(*s, seed, 300);
+    w.run(*s, seed, 300, shuffled);
     BOOST_TEST(!w.violation, "seed " << seed << ": " << w.violation.value_or(""));
     BOOST_TEST(w.undecodable == 0u);
     for (const auto& [code, n] : w.rejected)

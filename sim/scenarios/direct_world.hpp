@@ -59,15 +59,28 @@ public:
     return known;
   }
 
-  void run(scenario& s, std::uint64_t seed, std::uint64_t steps) {
+  /// With `shuffle`, a command is lost (2 %) or held back a few steps (20 %),
+  /// so later ones overtake it: the network's faults, crudely, for agents
+  /// that must cope with them. The rng for them is the world's own.
+  void run(scenario& s, std::uint64_t seed, std::uint64_t steps, bool shuffle = false) {
     rng random(seed);
-    std::vector<services::issued_command> out;
+    rng network(seed ^ 0x5eed);
+    std::vector<services::issued_command> out, held;
     step_context ctx{random, log, 1'000'000'000, 0, {}};
     s.setup(ctx, out);
     for (std::uint64_t i = 1; i <= steps && !violation; ++i) {
-      for (const auto& c : out)
-        apply(c);
+      std::vector<services::issued_command> now, still;
+      for (auto& c : held)
+        (network.chance(300) ? now : still).push_back(std::move(c));
+      held = std::move(still);
+      for (auto& c : out) {
+        if (shuffle && network.chance(20))
+          continue;
+        (shuffle && network.chance(200) ? held : now).push_back(std::move(c));
+      }
       out.clear();
+      for (const auto& c : now)
+        apply(c);
       violation = s.check(log);
       ctx.step = i;
       ctx.now_ns += 10'000'000;
