@@ -1,13 +1,13 @@
 #pragma once
-// For scenario tests only: a world with no faults and no runtime, in which
-// every command a scenario issues is decided at once, in order, by its
-// entity's decider, and the events are appended to a test_log. It shows a
-// scenario's agents driving their mechanism (and its check passing a
-// faultless history) without the simulator; the simulator's faults are not
-// modelled here.
+// For scenario tests only: a world with no runtime, in which every command
+// a scenario issues is decided by its entity's decider (at once, or lost or
+// held back a few steps with `shuffle`), and the events are appended to a
+// test_log. It shows a scenario's agents driving their mechanism, and its
+// check passing that history, without the simulator; the runtime's faults
+// (crashes, duplicates, fencing) are the simulator's, not modelled here.
 //
 //   direct_world<access::entity> w;
-//   w.run(scenario, seed, steps);   // setup, then step + decide + check per step
+//   w.run(scenario, seed, steps);   // setup, then decide + check + step per step
 //   w.rejected["scan_required"]     // how often each code was answered
 
 #include "actors/records.hpp"
