@@ -191,7 +191,7 @@ private:
     if (r.chance(700))
       a["addr"] = r.chance(500) ? "10.1." + std::to_string(r.below(256)) + "." + std::to_string(r.below(256))
                                 : "192.168.7." + std::to_string(r.below(256));
-    if (r.chance(300)) {  // the kiosk proves its key, or a forger tries
+    if (r.chance(300)) {  // the kiosk proves its key, or a forger tries: a flipped bit, a proof replayed
       const auto msg = ac::session_proof_message(session);
       std::array<unsigned char, crypto_sign_BYTES> sig{};
       crypto_sign_detached(sig.data(), nullptr, reinterpret_cast<const unsigned char*>(msg.data()), msg.size(),
@@ -200,6 +200,9 @@ private:
         sig[r.below(sig.size())] ^= 1;
       a["key"] = to_hex(kiosk_pk_.data(), kiosk_pk_.size());
       a["key.proof"] = to_hex(sig.data(), sig.size());
+      if (!last_proof_.empty() && r.chance(200))
+        a["key.proof"] = last_proof_;  // another session's: it proves nothing here
+      last_proof_ = to_hex(sig.data(), sig.size());
     }
     return a;
   }
@@ -361,6 +364,7 @@ private:
   std::vector<std::string> contents_;
   std::array<unsigned char, crypto_sign_PUBLICKEYBYTES> kiosk_pk_{};
   std::array<unsigned char, crypto_sign_SECRETKEYBYTES> kiosk_sk_{};
+  std::string last_proof_;
   ac::policy desired_;
   ac::state view_ = ac::initial;
   ac::state stale_ = ac::initial;

@@ -136,9 +136,23 @@ private:
         continue;
       edges_view_.fold(rec, log);
       deliveries_.fold(rec, log);
+      remember_moves(rec, log);
       contents_view_.fold(rec, log);
       groups_view_.fold(rec, log);
     }
+  }
+
+  /// The slices moved away from each edge, for an edge that comes back and
+  /// confirms what it was sent before it went down (refused: wrong_edge).
+  void remember_moves(const logged_record& rec, const log_view& log) {
+    if (rec.topic != log.events_topic(pr::entity::kind) || !pr::entity::is_event(rec.env->reader()))
+      return;
+    auto e = pr::entity::read_event(rec.env->reader());
+    if (!e)
+      return;
+    if (const auto* r = std::get_if<pr::rescheduled>(&e.value()))
+      for (const auto& m : r->moves)
+        moved_away_.push_back({std::string(rec.env->entity_id()), m});
   }
 
   /// What the log does not show yet is sent again (lost on the way; a late
@@ -236,6 +250,14 @@ private:
     for (const auto& [id, d] : deliveries_.by_id)
       for (auto& p : pr::due(d, e, window_))
         due.emplace_back(id, std::move(p));
+    if (!moved_away_.empty() && r.chance(20)) {  // sent before the edge went down, stored after
+      const auto& [id, m] = r.pick(moved_away_);
+      const auto& d = deliveries_.at(id);
+      if (const auto it = d.slots.find({m.segment, m.pillar}); it != d.slots.end())
+        out.push_back(services::issue<pr::entity>(id, pr::confirm{m.segment, m.pillar, m.from, it->second.crc32c,
+                                                                  ctx.now_ns}));
+      return;
+    }
     if (due.empty())
       return;
     const auto& [id, p] = r.pick(due);
@@ -313,6 +335,7 @@ private:
   views<ct::entity> contents_view_;
   views<ug::entity> groups_view_;
   std::map<std::pair<std::string, std::string>, std::uint64_t> rescheduled_;
+  std::vector<std::pair<std::string, pr::move>> moved_away_;  ///< (delivery, move), as the log recorded them
   std::uint32_t window_ = 0;
   std::uint64_t setup_sent_ = 0, down_sent_ = 0;
   std::size_t seen_ = 0;
