@@ -20,7 +20,6 @@
 #include <sodium.h>
 
 #include <array>
-#include <cstdio>
 
 namespace storemesh::sim {
 namespace {
@@ -32,6 +31,9 @@ const std::vector<std::string> shares{"docs", "scratch", "media"};
 // sha256 of the EICAR test file: the one content the simulated scanner finds.
 constexpr const char* eicar_sha = "275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f";
 constexpr std::uint64_t mib = 1 << 20;
+/// Steps without the outcome in the log before the operator sends again:
+/// about the simulated dedup window (60 ms of 1 ms steps).
+constexpr std::uint64_t resend_after = 60;
 
 std::string hex(rng& r, std::size_t digits) {
   static const char* d = "0123456789abcdef";
@@ -79,26 +81,29 @@ public:
     auto& r = ctx.random;
     // The operator and the agents re-send what the log does not show after a while
     // (a command lost on the way; a late duplicate is refused or changes nothing).
-    if (!view_.attached && ctx.step >= attach_sent_ + 20)
+    if (!view_.attached && ctx.step >= attach_sent_ + resend_after)
       issue_attach(ctx, out);
-    if (view_.attached && !(view_.policy == desired_) && ctx.step >= policy_sent_ + 20)
+    if (view_.attached && !(view_.policy == desired_) && ctx.step >= policy_sent_ + resend_after)
       issue_policy(ctx, out);
     if (r.chance(scanner_up_ ? 10 : 60))  // the scanner is down now and then, for a few steps
       scanner_up_ = !scanner_up_;
+    // About one step in three issues a command: the whole world is one
+    // entity, so one partition; a busier agent outruns what the simulated
+    // daemons decide and its reports expire in the queue.
     const auto roll = r.below(1000);
-    if (roll < 25)
+    if (roll < 10)
       change_policy(ctx, out);
-    else if (roll < 110)
+    else if (roll < 45)
       open(ctx, out);
-    else if (roll < 125)
+    else if (roll < 52)
       update(ctx, out);
-    else if (roll < 150)
+    else if (roll < 64)
       close(ctx, out);
-    else if (roll < 600)
+    else if (roll < 264)
       access(ctx, out, r.chance(stale_reports_ > 0 ? 800 : 50));
-    else if (roll < 700)
+    else if (roll < 314)
       rescan(ctx, out);
-    else if (roll < 740)
+    else if (roll < 334)
       hostile(ctx, out);
   }
 

@@ -38,7 +38,10 @@ using commands = std::vector<services::issued_command>;
 
 constexpr std::uint64_t gib = 1ull << 30;
 constexpr std::uint64_t segment_bytes = 4096;
-constexpr std::uint64_t resend_after = 20;  ///< steps without the outcome in the log before a command is sent again
+/// Steps without the outcome in the log before a command is sent again: about
+/// the simulated dedup window (60 ms of 1 ms steps), past which the first
+/// one, if it still arrives, is refused as expired.
+constexpr std::uint64_t resend_after = 60;
 
 /// The states of one entity kind, by id, folded from its events.
 template <class Entity>
@@ -102,8 +105,9 @@ public:
     if (ctx.step % 5 == 0)
       ++window_;
     reschedule_lost(ctx, out);
+    // Planning is most of what a short run can see: often until a few are made.
     const auto roll = r.below(1000);
-    if (roll < 60)
+    if (roll < (planned_ids().size() < 3 ? 150u : 60u))
       plan(ctx, out);
     else if (roll < 520)
       confirm(ctx, out);
@@ -134,6 +138,7 @@ private:
       const auto& rec = log.at(seen_);
       if (!rec.env)
         continue;
+
       edges_view_.fold(rec, log);
       deliveries_.fold(rec, log);
       remember_moves(rec, log);
