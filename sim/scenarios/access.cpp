@@ -1,6 +1,6 @@
-// The access scenario: one access server with three shares, its operator
-// (policies, share modes) and its agents as the server's data plane would
-// act: clients opening, updating and closing sessions with random
+// The access scenario: three access servers with three shares each, their
+// operator (policies, share modes) and their agents as each server's data
+// plane would act: clients opening, updating and closing sessions with random
 // attributes, accesses reported with the verdict the agent's view of the
 // policy gives (a scan, clean or infected -- EICAR-marked content --, the
 // scanner down, a file too large), rescans of deferred data once the scanner
@@ -26,7 +26,7 @@ namespace {
 
 namespace ac = services::access;
 
-constexpr const char* server = "fs1";
+const std::vector<std::string> servers{"fs1", "fs2", "fs3"};
 const std::vector<std::string> shares{"docs", "scratch", "media"};
 // sha256 of the EICAR test file: the one content the simulated scanner finds.
 constexpr const char* eicar_sha = "275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f";
@@ -56,6 +56,19 @@ std::string to_hex(const unsigned char* p, std::size_t n) {
   return out;
 }
 
+/// One server as its operator and its data plane know it: the policy the
+/// operator wants, the state read from the log, and the view before the last
+/// policy change (what a stale agent still acts on).
+struct server_agent {
+  std::string name;
+  ac::policy desired;
+  ac::state view = ac::initial;
+  ac::state stale = ac::initial;
+  int stale_reports = 0;  ///< reports still to make from the stale view
+  bool scanner_up = true;
+  std::uint64_t attach_sent = 0, policy_sent = 0;
+};
+
 class access_scenario final : public scenario {
 public:
   std::string_view name() const override { return "access"; }
@@ -71,40 +84,47 @@ public:
     if (sodium_init() < 0)
       return;
     crypto_sign_seed_keypair(kiosk_pk_.data(), kiosk_sk_.data(), seed.data());
-    desired_ = random_policy(r);
-    issue_attach(ctx, out);
-    issue_policy(ctx, out);
+    for (const auto& name : servers) {
+      servers_.push_back(server_agent{name, random_policy(r)});
+      issue_attach(servers_.back(), ctx, out);
+      issue_policy(servers_.back(), ctx, out);
+    }
   }
 
   void step(step_context& ctx, std::vector<services::issued_command>& out) override {
     read(ctx.log);
     auto& r = ctx.random;
-    // The operator and the agents re-send what the log does not show after a while
-    // (a command lost on the way; a late duplicate is refused or changes nothing).
-    if (!view_.attached && ctx.step >= attach_sent_ + resend_after)
-      issue_attach(ctx, out);
-    if (view_.attached && !(view_.policy == desired_) && ctx.step >= policy_sent_ + resend_after)
-      issue_policy(ctx, out);
-    if (r.chance(scanner_up_ ? 10 : 60))  // the scanner is down now and then, for a few steps
-      scanner_up_ = !scanner_up_;
-    // About one step in three issues a command: the whole world is one
-    // entity, so one partition; a busier agent outruns what the simulated
-    // daemons decide and its reports expire in the queue.
+    for (auto& sv : servers_) {
+      // The operator re-sends what the log does not show after a while (a
+      // command lost on the way; a late duplicate is refused or changes nothing).
+      if (!sv.view.attached && ctx.step >= sv.attach_sent + resend_after)
+        issue_attach(sv, ctx, out);
+      if (sv.view.attached && !(sv.view.policy == sv.desired) && ctx.step >= sv.policy_sent + resend_after)
+        issue_policy(sv, ctx, out);
+      if (r.chance(sv.scanner_up ? 10 : 60))  // the scanner is down now and then, for a few steps
+        sv.scanner_up = !sv.scanner_up;
+    }
+    if (servers_.empty())
+      return;
+    // About one step in two issues a command, spread over three servers
+    // (entities, so partitions): more outran what the simulated daemons
+    // decide, and reports expired in the queue.
+    auto& sv = servers_[r.below(servers_.size())];
     const auto roll = r.below(1000);
-    if (roll < 10)
-      change_policy(ctx, out);
-    else if (roll < 45)
-      open(ctx, out);
-    else if (roll < 52)
-      update(ctx, out);
-    else if (roll < 64)
-      close(ctx, out);
-    else if (roll < 264)
-      access(ctx, out, r.chance(stale_reports_ > 0 ? 800 : 50));
-    else if (roll < 314)
-      rescan(ctx, out);
-    else if (roll < 334)
-      hostile(ctx, out);
+    if (roll < 15)
+      change_policy(sv, ctx, out);
+    else if (roll < 70)
+      open(sv, ctx, out);
+    else if (roll < 80)
+      update(sv, ctx, out);
+    else if (roll < 98)
+      close(sv, ctx, out);
+    else if (roll < 398)
+      access(sv, ctx, out, r.chance(sv.stale_reports > 0 ? 800 : 50));
+    else if (roll < 468)
+      rescan(sv, ctx, out);
+    else if (roll < 498)
+      hostile(sv, ctx, out);
   }
 
   std::optional<std::string> check(const log_view& log) override { return invariant_.advance(log); }
@@ -114,10 +134,12 @@ private:
     const auto& topic = log.events_topic(ac::entity::kind);
     for (; seen_ < log.size(); ++seen_) {
       const auto& rec = log.at(seen_);
-      if (rec.topic != topic || !rec.env || rec.env->entity_id() != server || !ac::entity::is_event(rec.env->reader()))
+      if (rec.topic != topic || !rec.env || !ac::entity::is_event(rec.env->reader()))
         continue;
-      if (auto e = ac::entity::read_event(rec.env->reader()))
-        view_ = ac::evolve(std::move(view_), e.value());
+      for (auto& sv : servers_)
+        if (rec.env->entity_id() == sv.name)
+          if (auto e = ac::entity::read_event(rec.env->reader()))
+            sv.view = ac::evolve(std::move(sv.view), e.value());
     }
   }
 
@@ -149,42 +171,45 @@ private:
     return x < 6 ? ac::share_mode::by_client : x < 8 ? ac::share_mode::always : ac::share_mode::never;
   }
 
-  void issue_attach(step_context& ctx, std::vector<services::issued_command>& out) {
-    attach_sent_ = ctx.step;
-    out.push_back(services::issue<ac::entity>(server, ac::attach{"127.0.0.1:8443", shares, ctx.now_ns}));
+  void issue_attach(server_agent& sv, step_context& ctx, std::vector<services::issued_command>& out) {
+    sv.attach_sent = ctx.step;
+    out.push_back(services::issue<ac::entity>(sv.name, ac::attach{"127.0.0.1:8443", shares, ctx.now_ns}));
   }
 
-  void issue_policy(step_context& ctx, std::vector<services::issued_command>& out) {
-    policy_sent_ = ctx.step;
-    out.push_back(services::issue<ac::entity>(server, ac::set_policy{desired_, ctx.now_ns}));
+  void issue_policy(server_agent& sv, step_context& ctx, std::vector<services::issued_command>& out) {
+    sv.policy_sent = ctx.step;
+    out.push_back(services::issue<ac::entity>(sv.name, ac::set_policy{sv.desired, ctx.now_ns}));
   }
 
   /// One change at a time, as an operator makes them; most often a share's
   /// protection, and then the agents' view of that share is stale a while.
-  void change_policy(step_context& ctx, std::vector<services::issued_command>& out) {
+  void change_policy(server_agent& sv, step_context& ctx, std::vector<services::issued_command>& out) {
     auto& r = ctx.random;
-    stale_ = view_;
+    sv.stale = sv.view;
     switch (r.below(6)) {
       case 0:
       case 1:
       case 2: {
         const auto& s = r.pick(shares);
-        desired_.shares[s] = r.chance(500) ? ac::share_mode::always : random_mode(r);
-        if (desired_.shares[s] == ac::share_mode::always)
-          stale_reports_ = 6;
+        sv.desired.shares[s] = r.chance(500) ? ac::share_mode::always : random_mode(r);
+        if (sv.desired.shares[s] == ac::share_mode::always)
+          sv.stale_reports = 6;
         break;
       }
       case 3:
-        desired_.mandatory = !desired_.mandatory;
-        stale_reports_ = desired_.mandatory ? 6 : 0;
+        sv.desired.mandatory = !sv.desired.mandatory;
+        sv.stale_reports = sv.desired.mandatory ? 6 : 0;
         break;
       case 4:
-        desired_.on_outage = desired_.on_outage == ac::outage_action::refuse ? ac::outage_action::allow_and_mark
+        sv.desired.on_outage = sv.desired.on_outage == ac::outage_action::refuse ? ac::outage_action::allow_and_mark
                                                                                : ac::outage_action::refuse;
         break;
-      default: desired_ = random_policy(r); stale_reports_ = 6; break;
+      default:
+        sv.desired = random_policy(r);
+        sv.stale_reports = 6;
+        break;
     }
-    issue_policy(ctx, out);
+    issue_policy(sv, ctx, out);
   }
 
   ac::attributes random_attrs(rng& r, const std::string& session) {
@@ -212,36 +237,36 @@ private:
     return a;
   }
 
-  std::vector<std::string> open_sessions() const {
+  static std::vector<std::string> open_sessions(const server_agent& sv) {
     std::vector<std::string> ids;
-    for (const auto& [id, s] : view_.sessions)
+    for (const auto& [id, s] : sv.view.sessions)
       if (s.open)
         ids.push_back(id);
     return ids;
   }
 
-  void open(step_context& ctx, std::vector<services::issued_command>& out) {
+  void open(server_agent& sv, step_context& ctx, std::vector<services::issued_command>& out) {
     auto& r = ctx.random;
-    if (open_sessions().size() >= 6)
+    if (open_sessions(sv).size() >= 6)
       return;
-    const auto id = std::string(server) + ":" + hex(r, 16);
+    const auto id = sv.name + ":" + hex(r, 16);
     out.push_back(services::issue<ac::entity>(
-        server, ac::open_session{id, "c" + std::to_string(r.below(20)), r.pick(shares), random_attrs(r, id), ctx.now_ns}));
+        sv.name, ac::open_session{id, "c" + std::to_string(r.below(20)), r.pick(shares), random_attrs(r, id), ctx.now_ns}));
   }
 
-  void update(step_context& ctx, std::vector<services::issued_command>& out) {
-    const auto ids = open_sessions();
+  void update(server_agent& sv, step_context& ctx, std::vector<services::issued_command>& out) {
+    const auto ids = open_sessions(sv);
     if (ids.empty())
       return;
     const auto& id = ctx.random.pick(ids);
-    out.push_back(services::issue<ac::entity>(server, ac::update_client{id, random_attrs(ctx.random, id), ctx.now_ns}));
+    out.push_back(services::issue<ac::entity>(sv.name, ac::update_client{id, random_attrs(ctx.random, id), ctx.now_ns}));
   }
 
-  void close(step_context& ctx, std::vector<services::issued_command>& out) {
-    const auto ids = open_sessions();
+  void close(server_agent& sv, step_context& ctx, std::vector<services::issued_command>& out) {
+    const auto ids = open_sessions(sv);
     if (ids.empty())
       return;
-    out.push_back(services::issue<ac::entity>(server, ac::close_session{ctx.random.pick(ids), ctx.now_ns}));
+    out.push_back(services::issue<ac::entity>(sv.name, ac::close_session{ctx.random.pick(ids), ctx.now_ns}));
   }
 
   std::string random_path(rng& r) {
@@ -263,14 +288,14 @@ private:
 
   /// The data plane's report of one access, from its view of the server
   /// (`stale`: the view before the last policy change).
-  void access(step_context& ctx, std::vector<services::issued_command>& out, bool stale) {
+  void access(server_agent& sv, step_context& ctx, std::vector<services::issued_command>& out, bool stale) {
     auto& r = ctx.random;
-    const auto ids = open_sessions();
+    const auto ids = open_sessions(sv);
     if (ids.empty())
       return;
-    const auto& view = stale ? stale_ : view_;
-    if (stale && stale_reports_ > 0)
-      --stale_reports_;
+    const auto& view = stale ? sv.stale : sv.view;
+    if (stale && sv.stale_reports > 0)
+      --sv.stale_reports;
     ac::record_access c;
     c.access = hex(r, 32);
     c.session = r.pick(ids);
@@ -289,23 +314,23 @@ private:
       c.result = ac::verdict::not_scanned;
       if (c.op == ac::access_op::get && r.chance(500))
         c.sha256.clear();  // a get let through unscanned is not hashed
-    } else if (!scanner_up_) {
+    } else if (!sv.scanner_up) {
       c.result = view.policy.on_outage == ac::outage_action::allow_and_mark ? ac::verdict::deferred
                                                                             : ac::verdict::scanner_unavailable;
     } else {
-      scan(c.access, c.sha256, c.result, c.signature, c.db_version, c.quarantine);
+      scan(sv.name, c.access, c.sha256, c.result, c.signature, c.db_version, c.quarantine);
       c.cached = r.chance(300);
     }
-    out.push_back(services::issue<ac::entity>(server, std::move(c)));
+    out.push_back(services::issue<ac::entity>(sv.name, std::move(c)));
   }
 
-  static void scan(const std::string& access, const std::string& sha, ac::verdict& v, std::string& signature,
-                   std::string& db, std::string& quarantine) {
+  static void scan(const std::string& server, const std::string& access, const std::string& sha, ac::verdict& v,
+                   std::string& signature, std::string& db, std::string& quarantine) {
     db = "27000";
     if (sha == eicar_sha) {
       v = ac::verdict::infected;
       signature = "Eicar-Test-Signature";
-      quarantine = std::string(server) + "/" + access;
+      quarantine = server + "/" + access;
     } else {
       v = ac::verdict::clean;
     }
@@ -313,24 +338,24 @@ private:
 
   /// The scanner back: one deferred access scanned (again, if the first
   /// report was lost or is still on its way: the second is not_pending).
-  void rescan(step_context& ctx, std::vector<services::issued_command>& out) {
-    if (!scanner_up_ || view_.pending.empty())
+  void rescan(server_agent& sv, step_context& ctx, std::vector<services::issued_command>& out) {
+    if (!sv.scanner_up || sv.view.pending.empty())
       return;
-    auto it = view_.pending.begin();
-    std::advance(it, static_cast<long>(ctx.random.below(view_.pending.size())));
+    auto it = sv.view.pending.begin();
+    std::advance(it, static_cast<long>(ctx.random.below(sv.view.pending.size())));
     ac::record_rescan c;
     c.access = it->first;
     c.at_ns = ctx.now_ns;
-    scan(c.access, it->second.sha256, c.result, c.signature, c.db_version, c.quarantine);
-    out.push_back(services::issue<ac::entity>(server, std::move(c)));
+    scan(sv.name, c.access, it->second.sha256, c.result, c.signature, c.db_version, c.quarantine);
+    out.push_back(services::issue<ac::entity>(sv.name, std::move(c)));
   }
 
   /// Reports no correct agent sends: each must be refused.
-  void hostile(step_context& ctx, std::vector<services::issued_command>& out) {
+  void hostile(server_agent& sv, step_context& ctx, std::vector<services::issued_command>& out) {
     auto& r = ctx.random;
     ac::record_access c;
     c.access = hex(r, 32);
-    c.session = std::string(server) + ":" + hex(r, 16);
+    c.session = sv.name + ":" + hex(r, 16);
     c.path = random_path(r);
     c.bytes = random_size(r);
     c.sha256 = r.pick(contents_);
@@ -339,13 +364,13 @@ private:
     switch (r.below(5)) {
       case 0: break;  // an unknown session
       case 1: {       // a closed one
-        for (const auto& [id, s] : view_.sessions)
+        for (const auto& [id, s] : sv.view.sessions)
           if (!s.open)
             c.session = id;
         break;
       }
       case 2: {  // a path out of the share, or a scan verdict without its database
-        const auto ids = open_sessions();
+        const auto ids = open_sessions(sv);
         if (!ids.empty())
           c.session = r.pick(ids);
         if (r.chance(500))
@@ -356,26 +381,21 @@ private:
       }
       case 3:  // a rescan of an access never deferred
         out.push_back(services::issue<ac::entity>(
-            server, ac::record_rescan{hex(r, 32), ac::verdict::clean, "", "27000", "", ctx.now_ns}));
+            sv.name, ac::record_rescan{hex(r, 32), ac::verdict::clean, "", "27000", "", ctx.now_ns}));
         return;
       default:  // a session on a share the server does not serve
         out.push_back(services::issue<ac::entity>(
-            server, ac::open_session{std::string(server) + ":" + hex(r, 16), "c1", "nope", {}, ctx.now_ns}));
+            sv.name, ac::open_session{sv.name + ":" + hex(r, 16), "c1", "nope", {}, ctx.now_ns}));
         return;
     }
-    out.push_back(services::issue<ac::entity>(server, std::move(c)));
+    out.push_back(services::issue<ac::entity>(sv.name, std::move(c)));
   }
 
   std::vector<std::string> contents_;
   std::array<unsigned char, crypto_sign_PUBLICKEYBYTES> kiosk_pk_{};
   std::array<unsigned char, crypto_sign_SECRETKEYBYTES> kiosk_sk_{};
   std::string last_proof_;
-  ac::policy desired_;
-  ac::state view_ = ac::initial;
-  ac::state stale_ = ac::initial;
-  int stale_reports_ = 0;
-  bool scanner_up_ = true;
-  std::uint64_t attach_sent_ = 0, policy_sent_ = 0;
+  std::vector<server_agent> servers_;
   std::size_t seen_ = 0;
   access_invariant invariant_;
 };

@@ -255,7 +255,7 @@ BOOST_AUTO_TEST_CASE(a_decider_that_trusts_the_agents_verdict_is_caught_by_the_s
     if (w.violation)
       BOOST_TEST_MESSAGE("seed " << seed << ": " << *w.violation);
   }
-  BOOST_TEST(found >= 8);  // 14 of these 20 seeds, each in 800 steps
+  BOOST_TEST(found >= 8);  // 16 of these 20 seeds, each in 800 steps
 }
 
 BOOST_AUTO_TEST_CASE(the_same_seed_issues_the_same_commands_and_they_decode) {
