@@ -1,0 +1,249 @@
+#include "sim/scenarios/sim_copy_agent.hpp"
+
+#include "services/migration/copy_job_codec.hpp"
+#include "services/migration/engine/chunk_hash.hpp"
+#include "services/migration/engine/chunk_plan.hpp"
+
+namespace storemesh::sim {
+
+namespace job = services::copy_job;
+namespace engine = services::migration;
+using engine::engine_detail::chunk_plan;
+
+std::string disk_name(const job::location& l) { return l.datastore + "/" + l.path; }
+
+std::string temp_name(const job::location& destination, const std::string& id) {
+  return disk_name(destination) + ".storemesh-" + id + ".part";
+}
+
+namespace {
+
+std::uint64_t offset_key(job::command const& c) {
+  if (const auto* p = std::get_if<job::report_progress>(&c))
+    return p->offset;
+  if (const auto* p = std::get_if<job::report_stopped>(&c))
+    return p->offset;
+  return 0;
+}
+
+std::vector<job::chunk_hash> beyond(const std::vector<job::chunk_hash>& mine, std::size_t recorded) {
+  return recorded >= mine.size() ? std::vector<job::chunk_hash>{}
+                                 : std::vector<job::chunk_hash>(mine.begin() + static_cast<std::ptrdiff_t>(recorded),
+                                                                mine.end());
+}
+
+} // namespace
+
+sim_copy_agent::sim_copy_agent(std::vector<std::string> hosts, sim_disk& disk, options o) : disk_(disk), opt_(o) {
+  for (auto& h : hosts)
+    agents_.push_back(agent{std::move(h), 0, {}, {}});
+}
+
+void sim_copy_agent::follow(agent& a, const log_view& log) {
+  const auto& topic = log.events_topic(job::entity::kind);
+  for (; a.cursor < log.size(); ++a.cursor) {
+    const auto& r = log.at(a.cursor);
+    if (r.topic != topic || !r.env || r.env->entity_kind() != job::entity::kind)
+      continue;
+    auto e = job::entity::read_event(r.env->reader());
+    if (!e)
+      continue;
+    const std::string id(r.env->entity_id());
+    a.jobs[id] = job::evolve(std::move(a.jobs[id]), e.value());
+  }
+}
+
+std::vector<std::string> sim_copy_agent::held(const std::string& host) const {
+  std::vector<std::string> out;
+  for (const auto& a : agents_)
+    if (a.host == host)
+      for (const auto& [id, s] : a.jobs)
+        if (s.host == host && !s.finished())
+          out.push_back(id);
+  return out;
+}
+
+const job::state* sim_copy_agent::job(const std::string& id) const {
+  const job::state* best = nullptr;
+  std::size_t seen = 0;
+  for (const auto& a : agents_)
+    if (auto it = a.jobs.find(id); it != a.jobs.end() && a.cursor >= seen) {
+      best = &it->second;
+      seen = a.cursor;
+    }
+  return best;
+}
+
+void sim_copy_agent::step(step_context& ctx, std::vector<services::issued_command>& out) {
+  for (auto& a : agents_) {
+    if (ctx.random.chance(opt_.crash_per_mille)) {
+      // Memory gone, unsynced writes gone (or torn); back from the log.
+      disk_.crash(a.host, ctx.faults.torn_write, ctx.random);
+      a.cursor = 0;
+      a.jobs.clear();
+      a.runs.clear();
+    }
+    if (!ctx.random.chance(opt_.lag_per_mille))
+      follow(a, ctx.log);
+    for (auto it = a.runs.begin(); it != a.runs.end();) {
+      auto j = a.jobs.find(it->first);
+      const bool mine = j != a.jobs.end() && j->second.host == a.host && !j->second.finished();
+      it = mine ? std::next(it) : a.runs.erase(it);  // moved on without us: abandon, report nothing
+    }
+    for (const auto& [id, s] : a.jobs)
+      if (s.host == a.host && !s.finished())
+        act(a, id, s, ctx, out);
+  }
+}
+
+void sim_copy_agent::report(const std::string& id, run& r, sent what, job::command c, step_context& ctx,
+                            std::vector<services::issued_command>& out) {
+  const auto off = offset_key(c);
+  if (r.last == what && r.last_offset == off && ctx.step < r.sent_step + opt_.resend_steps)
+    return;
+  r.last = what;
+  r.last_offset = off;
+  r.sent_step = ctx.step;
+  out.push_back(services::issue<job::entity>(id, std::move(c)));
+}
+
+void sim_copy_agent::act(agent& a, const std::string& id, const job::state& s, step_context& ctx,
+                         std::vector<services::issued_command>& out) {
+  auto it = a.runs.find(id);
+  if (it == a.runs.end() || it->second.epoch != s.epoch || it->second.hashes.size() < s.hashes.size()) {
+    run fresh;
+    fresh.epoch = s.epoch;
+    fresh.next = s.started ? s.resume_offset() : 0;
+    fresh.hashes = s.hashes;
+    it = a.runs.insert_or_assign(id, std::move(fresh)).first;
+  }
+  run& r = it->second;
+  if (!r.fail_code.empty())
+    return report(id, r, sent::failed, job::report_failed{s.epoch, r.fail_code, r.fail_reason}, ctx, out);
+  const auto source = disk_name(s.source);
+  if (!s.started) {
+    auto src = disk_.durable(source);
+    if (!src) {
+      r.fail_code = "source_missing";
+      r.fail_reason = "open " + source + ": No such file or directory";
+      return;
+    }
+    return report(id, r, sent::started, job::report_started{s.epoch, src->size(), disk_.mtime_ns(source)}, ctx, out);
+  }
+  const chunk_plan plan{s.size, s.chunk_size};
+  if (s.status == job::job_status::stopping && s.stop_sent && !s.portion_done) {
+    // Request 2: the chunk in flight is dropped, the portion is what is durable.
+    r.piece = 0;
+    r.steps_left = 0;
+    auto c = r.next > s.offset ? job::report_stopped{s.epoch, r.next, beyond(r.hashes, s.hashes.size())}
+                               : job::report_stopped{s.epoch, s.resume_offset(), {}};
+    return report(id, r, sent::stopped, std::move(c), ctx, out);
+  }
+  // At most lead_chunks ahead of the log, as the engine's runner bounds what is in flight.
+  if (r.next < s.size && r.next < s.resume_offset() + opt_.lead_chunks * s.chunk_size &&
+      ctx.random.chance(opt_.copy_per_mille)) {
+    copy_chunk(a, id, s, r, ctx);
+    if (!r.fail_code.empty())
+      return report(id, r, sent::failed, job::report_failed{s.epoch, r.fail_code, r.fail_reason}, ctx, out);
+  }
+  const bool recorded = s.offset == s.size && s.hashes.size() == plan.count();
+  if (!recorded) {
+    if (r.next > s.offset)
+      report(id, r, sent::progress,
+             job::report_progress{s.epoch, r.next, beyond(r.hashes, s.hashes.size()), ctx.now_ns}, ctx, out);
+    return;
+  }
+  if (s.status != job::job_status::finalizing && r.last != sent::finished) {
+    if (r.last != sent::finalizing)
+      return report(id, r, sent::finalizing, job::report_finalizing{s.epoch, ctx.now_ns}, ctx, out);
+  }
+  if (!r.finalized)
+    finalize(a, id, s, r);
+  if (!r.fail_code.empty())
+    return report(id, r, sent::failed, job::report_failed{s.epoch, r.fail_code, r.fail_reason}, ctx, out);
+  report(id, r, sent::finished, job::report_finished{s.epoch, r.digest}, ctx, out);
+}
+
+void sim_copy_agent::copy_chunk(agent& a, const std::string& id, const job::state& s, run& r, step_context& ctx) {
+  const chunk_plan plan{s.size, s.chunk_size};
+  const auto index = r.next / s.chunk_size;
+  const auto length = plan.length(index);
+  const auto src = disk_.durable(disk_name(s.source));
+  if (!src || src->size() != s.size) {
+    r.fail_code = "source_changed";
+    r.fail_reason = "the source changed since the job started (size or modification time)";
+    return;
+  }
+  const auto temp = temp_name(s.destination, id);
+  if (r.steps_left == 0)
+    r.steps_left = ctx.faults.slow_disk ? static_cast<unsigned>(ctx.random.between(1, opt_.max_slow_steps)) : 1;
+  // This step's piece: an even share of what is left of the chunk.
+  const auto n = (length - r.piece + r.steps_left - 1) / r.steps_left;
+  if (ctx.faults.disk_full && ctx.random.chance(opt_.enospc_per_mille)) {
+    disk_.remove(temp);  // engine::discard: a failed job leaves no temp
+    r.fail_code = "disk_full";
+    r.fail_reason = "pwrite " + temp + ": No space left on device";
+    return;
+  }
+  disk_.write(temp, a.host, r.next + r.piece, src->data() + r.next + r.piece, n);
+  r.piece += n;
+  r.steps_left -= 1;
+  if (r.piece < length)
+    return;
+  // The chunk is whole: durable before its hash is reported, so the log
+  // never records an offset the disk could lose.
+  disk_.fsync(temp, a.host);
+  r.hashes.push_back(engine::sha256(src->data() + r.next, length));
+  r.next += length;
+  r.piece = 0;
+  r.steps_left = 0;
+}
+
+void sim_copy_agent::finalize(agent& a, const std::string& id, const job::state& s, run& r) {
+  const chunk_plan plan{s.size, s.chunk_size};
+  const auto temp = temp_name(s.destination, id);
+  const auto dest = disk_name(s.destination);
+  // Idempotent, as engine::finalize: a previous finalize renamed it already.
+  const bool renamed = !disk_.exists(temp) && disk_.exists(dest) && disk_.durable(dest)->size() == s.size;
+  const auto file = renamed ? dest : temp;
+  if (!disk_.exists(file)) {
+    r.fail_code = "destination_missing";
+    r.fail_reason = "open " + temp + ": No such file or directory";
+    return;
+  }
+  disk_.fsync(file, a.host);
+  const auto src = disk_.durable(disk_name(s.source));
+  for (std::uint64_t i = 0; i < plan.count(); ++i) {
+    auto back = disk_.durable(file);
+    auto matches = [&](const bytes& b) {
+      return b.size() >= plan.end(i) && engine::sha256(b.data() + plan.offset(i), plan.length(i)) == s.hashes[i];
+    };
+    if (matches(*back))
+      continue;
+    // Read back differs (a torn or lost write): copied again once from the
+    // source, if the source still has the recorded hash.
+    if (!src || src->size() != s.size || engine::sha256(src->data() + plan.offset(i), plan.length(i)) != s.hashes[i]) {
+      r.fail_code = "source_changed";
+      r.fail_reason = "chunk " + std::to_string(i) + " of the source no longer has its recorded hash";
+      return;
+    }
+    disk_.write(file, a.host, plan.offset(i), src->data() + plan.offset(i), plan.length(i));
+    disk_.fsync(file, a.host);
+    if (!matches(*disk_.durable(file))) {
+      r.fail_code = "verification_failed";
+      r.fail_reason = "chunk " + std::to_string(i) + " reads back different after a second copy";
+      return;
+    }
+  }
+  if (auto b = disk_.durable(file); b->size() > s.size) {
+    r.fail_code = "verification_failed";
+    r.fail_reason = "the copy is longer than its source";
+    return;
+  }
+  if (!renamed)
+    disk_.rename(temp, dest);
+  r.finalized = true;
+  r.digest = engine::job_digest(s.hashes);
+}
+
+} // namespace storemesh::sim
