@@ -51,7 +51,7 @@ void migration_scenario::setup(step_context& ctx, std::vector<services::issued_c
     // Empty: the placement policy picks.
     j.host = ctx.random.chance(500) ? ctx.random.pick(hosts_) : std::string();
     j.due_step = static_cast<std::uint64_t>(ctx.random.between(0, 40));
-    bytes content(static_cast<std::size_t>(ctx.random.between(1, 6 * chunk)));
+    bytes content(static_cast<std::size_t>(ctx.random.between(1, 10 * chunk)));
     for (auto& b : content)
       b = static_cast<std::uint8_t>(ctx.random.next());
     disk_.put(disk_name(j.source), std::move(content), 1'000'000'000 + i);
@@ -82,7 +82,7 @@ void migration_scenario::operate(step_context& ctx, std::vector<services::issued
     j.sent_step = ctx.step;
     out.push_back(issue<job::entity>(j.id, job::submit{j.source, j.destination, j.host, j.chunk_size, 0}));
   }
-  if (ctx.random.chance(40)) {
+  if (ctx.random.chance(70)) {
     // Move a job mid-flight: to a host, or wherever the policy says.
     const auto& j = ctx.random.pick(jobs_);
     const auto* s = agents_->job(j.id);

@@ -278,10 +278,12 @@ BOOST_AUTO_TEST_CASE(every_job_ends_completed_or_failed_and_no_invariant_breaks)
     ctx.faults = {seed % 2 == 0, seed % 3 != 0, seed % 4 == 0};
     std::vector<storemesh::services::issued_command> cmds;
     sc.setup(ctx, cmds);
+    // Odd seeds: a network that loses, repeats and reorders commands.
+    sim::rng net_random(seed * 1000);
+    const sim::testing::mini_world::network net =
+        seed % 2 == 1 ? sim::testing::mini_world::network{60, 40, 100} : sim::testing::mini_world::network{};
     for (std::uint64_t s = 1; s <= 600; ++s) {
-      for (auto& c : cmds)
-        world.run(std::move(c));
-      cmds.clear();
+      world.send(cmds, net, net_random);
       auto v = sc.check(world.log);
       BOOST_TEST_REQUIRE(!v.has_value(), "seed " << seed << " step " << s << ": " << *v);
       ctx.step = s;

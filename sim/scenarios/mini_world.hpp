@@ -14,6 +14,7 @@
 #include "services/migration/copy_job_codec.hpp"
 #include "services/migration/migration_codec.hpp"
 #include "services/migration/reactions.hpp"
+#include "sim/rng.hpp"
 #include "sim/test_log.hpp"
 
 #include <capnp/message.h>
@@ -42,6 +43,35 @@ public:
       for (auto& r : decide(next))
         queue.push_back(std::move(r));
     }
+  }
+
+  /// The network between the scenario and the log, as the simulator's can
+  /// be: a command lost, sent twice, or held back a few steps (then decided
+  /// after later ones). The reactions' own commands are not exposed to it.
+  struct network {
+    unsigned lose_per_mille = 0, duplicate_per_mille = 0, delay_per_mille = 0;
+  };
+  /// Sends this step's commands over NET; decides those due now.
+  void send(std::vector<services::issued_command>& cmds, network net, rng& random) {
+    for (auto& c : cmds) {
+      if (random.chance(net.lose_per_mille))
+        continue;
+      if (random.chance(net.duplicate_per_mille))
+        held_.emplace_back(step_ + 1 + random.below(3), c);
+      if (random.chance(net.delay_per_mille))
+        held_.emplace_back(step_ + 1 + random.below(5), std::move(c));
+      else
+        run(std::move(c));
+    }
+    cmds.clear();
+    ++step_;
+    std::vector<std::pair<std::uint64_t, services::issued_command>> later;
+    for (auto& [due, c] : held_)
+      if (due <= step_)
+        run(std::move(c));
+      else
+        later.emplace_back(due, std::move(c));
+    held_ = std::move(later);
   }
 
   template <class Entity>
@@ -125,6 +155,8 @@ private:
   std::map<std::string, services::migration::state> migrations_;
   std::map<std::string, services::rebalancer::state> rebalancers_;
   std::map<std::string, std::uint64_t> seq_;
+  std::vector<std::pair<std::uint64_t, services::issued_command>> held_;
+  std::uint64_t step_ = 0;
 };
 
 } // namespace storemesh::sim::testing

@@ -164,6 +164,10 @@ outcome run(std::uint64_t seed, std::uint64_t steps) {
   sim::step_context ctx{random, world.log, base_ns, 0, {}};
   std::vector<storemesh::services::issued_command> cmds;
   sc.setup(ctx, cmds);
+  // Odd seeds: a network that loses, repeats and reorders commands.
+  sim::rng net_random(seed * 1000);
+  const sim::testing::mini_world::network net =
+      seed % 2 == 1 ? sim::testing::mini_world::network{60, 40, 100} : sim::testing::mini_world::network{};
   for (std::uint64_t s = 1; s <= steps && !out.violation; ++s) {
     for (auto& c : cmds) {
       capnp::MallocMessageBuilder m;
@@ -173,9 +177,8 @@ outcome run(std::uint64_t seed, std::uint64_t steps) {
       c.write(env);
       auto words = capnp::messageToFlatArray(m);
       out.bytes.emplace_back(reinterpret_cast<const char*>(words.asBytes().begin()), words.asBytes().size());
-      world.run(std::move(c));
     }
-    cmds.clear();
+    world.send(cmds, net, net_random);
     if (auto v = sc.check(world.log))
       out.violation = "seed " + std::to_string(seed) + " step " + std::to_string(s) + ": " + *v;
     ctx.step = s;
