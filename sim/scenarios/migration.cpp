@@ -91,6 +91,17 @@ void migration_scenario::operate(step_context& ctx, std::vector<services::issued
       out.push_back(issue<job::entity>(j.id, job::migrate{to, "operator"}));
     }
   }
+  if (ctx.random.chance(10)) {
+    // A throttle, for the rest of the copy or up to an offset.
+    const auto& j = ctx.random.pick(jobs_);
+    const auto rate = [&] { return ctx.random.chance(300) ? 0 : static_cast<std::uint64_t>(ctx.random.between(1024, 1 << 20)); };
+    job::throttle t{rate(), 0, 0};
+    if (ctx.random.chance(500)) {
+      t.until = static_cast<std::uint64_t>(ctx.random.between(1, 10)) * j.chunk_size / 2;
+      t.then = rate();
+    }
+    out.push_back(issue<job::entity>(j.id, t));
+  }
   if (ctx.random.chance(15)) {
     // Drain (its jobs move away), take down, or bring back a host.
     const auto& h = ctx.random.pick(hosts_);
@@ -219,7 +230,10 @@ std::optional<std::string> migration_scenario::check_job(const std::string& id, 
             if (t.chunks != whole)
               return prefix(id) + std::to_string(t.chunks) + " chunks recorded at offset " + std::to_string(x.offset);
             t.offset = x.offset;
-            t.durable.insert(x.offset);
+            // An offset inside a chunk shows progress; only a chunk's end is
+            // a point a copy resumes from.
+            if (x.offset % t.chunk_size == 0 || x.offset == t.size)
+              t.durable.insert(x.offset);
             return std::nullopt;
           },
           [&](const job::migration_requested&) -> std::optional<std::string> { return std::nullopt; },

@@ -146,6 +146,11 @@ void sim_copy_agent::act(agent& a, const std::string& id, const job::state& s, s
     if (!r.fail_code.empty())
       return report(id, r, sent::failed, job::report_failed{s.epoch, r.fail_code, r.fail_reason}, ctx, out);
   }
+  // A slow chunk shows it is alive, as the engine's every 250 ms: an offset
+  // inside the chunk and no hash. Not durable: a resume never starts there.
+  if (r.piece > 0 && r.hashes.size() == s.hashes.size() && r.next + r.piece > s.offset &&
+      ctx.random.chance(opt_.midchunk_per_mille))
+    return report(id, r, sent::progress, job::report_progress{s.epoch, r.next + r.piece, {}, ctx.now_ns}, ctx, out);
   const bool recorded = s.offset == s.size && s.hashes.size() == plan.count();
   if (!recorded) {
     if (r.next > s.offset)

@@ -7,7 +7,8 @@
 //
 //   not started             -> report_started (size, mtime of the source)
 //   running                 -> copy the next chunk (several steps on a slow
-//                              disk), fsync it, report_progress with its hash;
+//                              disk, reporting offsets inside it meanwhile),
+//                              fsync it, report_progress with its hash;
 //                              ENOSPC -> discard the temp, report_failed disk_full
 //   stop requested here     -> report_stopped at the last durable chunk
 //   every chunk recorded    -> report_finalizing; fsync, read back, recopy a
@@ -50,6 +51,7 @@ public:
     unsigned max_slow_steps = 5;     ///< with slow_disk: steps a chunk can take
     unsigned lead_chunks = 2;        ///< chunks copied ahead of what the log records
     unsigned resend_steps = 12;      ///< a report not seen decided is sent again after this
+    unsigned midchunk_per_mille = 300;  ///< chance a chunk in flight reports its offset inside it
   };
 
   sim_copy_agent(std::vector<std::string> hosts, sim_disk& disk, options o);
