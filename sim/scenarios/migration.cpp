@@ -18,6 +18,11 @@ namespace {
 
 constexpr std::uint64_t chunk = job::min_chunk_size;  // 4 KiB: the smallest the decider takes
 constexpr std::uint64_t resend_steps = 15;
+/// Every id and datastore of this scenario starts so: in the mixed run other
+/// scenarios' hosts and jobs share the log, and neither places nor checks them.
+constexpr std::string_view ids = "mig-";
+const std::string source_ds = std::string(ids) + "src";
+const std::string destination_ds = std::string(ids) + "dst";
 
 std::string prefix(const std::string& id) { return "job " + id + ": "; }
 
@@ -34,19 +39,19 @@ std::vector<job::chunk_hash> chunk_hashes(const bytes& b, std::uint64_t chunk_si
 void migration_scenario::setup(step_context& ctx, std::vector<services::issued_command>& out) {
   const auto n = ctx.random.between(3, 6);
   for (std::int64_t i = 1; i <= n; ++i) {
-    hosts_.push_back("h" + std::to_string(i));
-    std::vector<host::datastore> ds{{"src", "/mnt/src"}, {"dst", "/mnt/dst"}};
+    hosts_.push_back(std::string(ids) + "h" + std::to_string(i));
+    std::vector<host::datastore> ds{{source_ds, "/mnt/src"}, {destination_ds, "/mnt/dst"}};
     // One host cannot reach the destination: moves there must be refused.
     if (i == 4)
-      ds = {{"src", "/mnt/src"}, {"scratch", "/mnt/scratch"}};
+      ds = {{source_ds, "/mnt/src"}, {std::string(ids) + "scratch", "/mnt/scratch"}};
     out.push_back(issue<host::entity>(hosts_.back(), host::register_host{ds, host::site::none}));
   }
   const auto jobs = ctx.random.between(3, 6);
   for (std::int64_t i = 1; i <= jobs; ++i) {
     planned_job j;
-    j.id = "j" + std::to_string(i);
-    j.source = {"src", "f" + std::to_string(i)};
-    j.destination = {"dst", "copy/f" + std::to_string(i)};
+    j.id = std::string(ids) + "j" + std::to_string(i);
+    j.source = {source_ds, "f" + std::to_string(i)};
+    j.destination = {destination_ds, "copy/f" + std::to_string(i)};
     j.chunk_size = chunk * static_cast<std::uint64_t>(ctx.random.between(1, 2));
     // Empty: the placement policy picks.
     j.host = ctx.random.chance(500) ? ctx.random.pick(hosts_) : std::string();
@@ -127,7 +132,7 @@ void migration_scenario::hostile(step_context& ctx, std::vector<services::issued
       out.push_back(issue<job::entity>(j.id, job::hand_over{epoch + 40}));
       break;
     case 3:  // a job nobody submitted
-      out.push_back(issue<job::entity>("ghost", job::migrate{"", "operator"}));
+      out.push_back(issue<job::entity>(std::string(ids) + "ghost", job::migrate{"", "operator"}));
       break;
     case 4:  // a chunk size the decider must refuse
       out.push_back(issue<job::entity>(j.id + "x", job::submit{j.source, j.destination, "", 100, 0}));
@@ -136,7 +141,7 @@ void migration_scenario::hostile(step_context& ctx, std::vector<services::issued
       out.push_back(issue<job::entity>(j.id, job::report_progress{epoch, 3 * j.chunk_size, {}, ctx.now_ns}));
       break;
     default:  // a host that does not exist
-      out.push_back(issue<job::entity>(j.id, job::migrate{"h99", "operator"}));
+      out.push_back(issue<job::entity>(j.id, job::migrate{std::string(ids) + "h99", "operator"}));
       break;
   }
 }
@@ -149,6 +154,8 @@ std::optional<std::string> migration_scenario::check(const log_view& log) {
     if (!r.env)
       continue;
     const std::string id(r.env->entity_id());
+    if (id.compare(0, ids.size(), ids) != 0)
+      continue;  // another scenario's
     if (r.topic == jobs_topic && r.env->entity_kind() == job::entity::kind) {
       auto e = job::entity::read_event(r.env->reader());
       if (!e)

@@ -32,7 +32,7 @@ struct history {
         [&](Envelope::Builder b) { Entity::write_event(e, b); });
     log.append(log.events_topic(Entity::kind), rec.key, rec.value);
   }
-  void job(cj::event e) { add<cj::entity>("j1", std::move(e)); }
+  void job(cj::event e) { add<cj::entity>("mig-j1", std::move(e)); }
 };
 
 sim::bytes pattern(std::size_t n) {
@@ -48,10 +48,10 @@ struct fixture {
   history h;
   sim::bytes src = pattern(chunk * 2 + chunk / 2);
   std::vector<cj::chunk_hash> hashes;
-  cj::location source{"src", "f1"}, destination{"dst", "copy/f1"};
+  cj::location source{"mig-src", "f1"}, destination{"mig-dst", "copy/f1"};
 
   fixture() {
-    sc.disk().put("src/f1", src);
+    sc.disk().put("mig-src/f1", src);
     for (std::uint64_t off = 0; off < src.size(); off += chunk)
       hashes.push_back(mg::sha256(src.data() + off, std::min<std::uint64_t>(chunk, src.size() - off)));
   }
@@ -83,11 +83,11 @@ BOOST_AUTO_TEST_CASE(a_migrated_and_completed_copy_passes) {
   f.h.job(cj::migration_requested{1, "h1", "h2", "operator"});
   f.h.job(cj::stop_requested{1, "h1", 1});
   f.h.job(cj::portion_completed{"h1", 1, chunk, 1});
-  f.h.add<mg::entity>("j1:1", mg::portion_received{chunk});
+  f.h.add<mg::entity>("mig-j1:1", mg::portion_received{chunk});
   f.h.job(cj::assigned{"h2", 2, chunk, 1});
   f.h.job(cj::progressed{f.src.size(), f.slice(1, 3), 9});
   f.h.job(cj::finalizing{"h2", 2, 10});
-  f.sc.disk().put("dst/copy/f1", f.src);
+  f.sc.disk().put("mig-dst/copy/f1", f.src);
   f.h.job(cj::completed{mg::job_digest(f.hashes), 0});
   BOOST_TEST(!f.check().has_value());
 }
@@ -98,7 +98,7 @@ BOOST_AUTO_TEST_CASE(a_completed_copy_that_differs_from_its_source_is_found) {
   f.h.job(cj::progressed{f.src.size(), f.slice(1, 3), 9});
   auto damaged = f.src;
   damaged[chunk + 1] ^= 1;
-  f.sc.disk().put("dst/copy/f1", damaged);
+  f.sc.disk().put("mig-dst/copy/f1", damaged);
   f.h.job(cj::completed{mg::job_digest(f.hashes), 0});
   BOOST_TEST(says(f.check(), "not byte-identical"));
 }
@@ -107,7 +107,7 @@ BOOST_AUTO_TEST_CASE(a_digest_not_over_the_source_chunks_is_found) {
   fixture f;
   f.begin();
   f.h.job(cj::progressed{f.src.size(), f.slice(1, 3), 9});
-  f.sc.disk().put("dst/copy/f1", f.src);
+  f.sc.disk().put("mig-dst/copy/f1", f.src);
   f.h.job(cj::completed{mg::job_digest(f.slice(0, 2)), 0});
   BOOST_TEST(says(f.check(), "digest"));
 }
@@ -169,7 +169,7 @@ BOOST_AUTO_TEST_CASE(a_migration_told_another_portion_than_its_job_is_found) {
   fixture f;
   f.begin();
   f.h.job(cj::portion_completed{"h1", 1, chunk, 1});
-  f.h.add<mg::entity>("j1:1", mg::portion_received{2 * chunk});
+  f.h.add<mg::entity>("mig-j1:1", mg::portion_received{2 * chunk});
   BOOST_TEST(says(f.check(), "never completed"));
 }
 
@@ -292,7 +292,7 @@ BOOST_AUTO_TEST_CASE(every_job_ends_completed_or_failed_and_no_invariant_breaks)
     }
     std::size_t jobs = 0, ended = 0;
     for (int j = 1; j <= 6; ++j) {
-      const auto& s = world.state<cj::entity>("j" + std::to_string(j));
+      const auto& s = world.state<cj::entity>("mig-j" + std::to_string(j));
       if (s.status == cj::job_status::none)
         continue;
       ++jobs;

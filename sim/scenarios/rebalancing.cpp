@@ -21,6 +21,11 @@ namespace {
 constexpr std::uint64_t chunk = job::min_chunk_size;
 constexpr std::uint64_t mib = 1u << 20;
 constexpr std::uint64_t resend_steps = 15;
+/// Every host, job and datastore of this scenario starts so (the mixed run
+/// shares the log with other scenarios; the sites are the fleet's own).
+constexpr std::string_view ids = "rb-";
+const std::string source_ds = std::string(ids) + "src";
+const std::string destination_ds = std::string(ids) + "dst";
 /// Scores are sums of doubles; a plan's predictions add and subtract weights.
 constexpr double epsilon = 1e-6;
 /// Past this many, a gateway's oldest reports are forgotten: older ones are
@@ -67,31 +72,31 @@ double rebalancing_scenario::score(const host::load_report& r, const settings& s
 void rebalancing_scenario::setup(step_context& ctx, std::vector<services::issued_command>& out) {
   const auto n = ctx.random.between(3, 5);
   for (std::int64_t i = 1; i <= n; ++i)
-    gateways_.push_back({"g" + std::to_string(i), "primary", 0});
-  gateways_.push_back({"r1", "recovery", 0});
-  std::vector<std::string> ids;
+    gateways_.push_back({std::string(ids) + "g" + std::to_string(i), "primary", 0});
+  gateways_.push_back({std::string(ids) + "r1", "recovery", 0});
+  std::vector<std::string> hosts;
   for (const auto& g : gateways_) {
-    ids.push_back(g.id);
+    hosts.push_back(g.id);
     out.push_back(issue<host::entity>(
-        g.id, host::register_host{{{"src", "/mnt/src"}, {"dst", "/mnt/dst"}},
+        g.id, host::register_host{{{source_ds, "/mnt/src"}, {destination_ds, "/mnt/dst"}},
                                   g.site == "primary" ? host::site::primary : host::site::recovery}));
   }
   const auto jobs = ctx.random.between(4, 8);
   for (std::int64_t i = 1; i <= jobs; ++i) {
     planned_job j;
-    j.id = "w" + std::to_string(i);
+    j.id = std::string(ids) + "w" + std::to_string(i);
     // Piled onto g1 mostly: the site starts out of balance.
-    j.host = ctx.random.chance(650) ? "g1" : ctx.random.pick(ids);
+    j.host = ctx.random.chance(650) ? gateways_.front().id : ctx.random.pick(hosts);
     j.rate = static_cast<std::uint64_t>(ctx.random.between(1, 5)) * mib;
     bytes content(static_cast<std::size_t>(ctx.random.between(8 * chunk, 16 * chunk)));
     for (auto& b : content)
       b = static_cast<std::uint8_t>(ctx.random.next());
-    disk_.put("src/" + j.id, std::move(content), 1'000'000'000 + i);
+    disk_.put(source_ds + "/" + j.id, std::move(content), 1'000'000'000 + i);
     jobs_.push_back(std::move(j));
   }
   sim_copy_agent::options o;
   o.copy_per_mille = 120;  // long copies: they must still run when the moves come
-  agents_.emplace(ids, disk_, o);
+  agents_.emplace(hosts, disk_, o);
   first_ns_ = ctx.now_ns;
 }
 
@@ -148,7 +153,7 @@ void rebalancing_scenario::operate(step_context& ctx, std::vector<services::issu
       j.host.clear();  // refused or lost: the policy picks this time
     j.sent = true;
     j.sent_step = ctx.step;
-    out.push_back(issue<job::entity>(j.id, job::submit{{"src", j.id}, {"dst", "copy/" + j.id}, j.host, chunk, 0}));
+    out.push_back(issue<job::entity>(j.id, job::submit{{source_ds, j.id}, {destination_ds, "copy/" + j.id}, j.host, chunk, 0}));
   }
   if (ctx.random.chance(25))
     out.push_back(issue<rb::entity>("primary", rb::evaluate{"primary", rb::trigger::on_demand,
@@ -168,10 +173,10 @@ void rebalancing_scenario::operate(step_context& ctx, std::vector<services::issu
         out.push_back(issue<rb::entity>("primary", rb::evaluate{"primary", rb::trigger::on_demand, 0}));
         break;
       case 2:
-        out.push_back(issue<rb::entity>("primary", rb::observe_ended{"primary", "w99", true, ctx.now_ns}));
+        out.push_back(issue<rb::entity>("primary", rb::observe_ended{"primary", std::string(ids) + "w99", true, ctx.now_ns}));
         break;
       default:  // a load report from a plain id that is no gateway
-        out.push_back(issue<host::entity>("nobody", host::report_load{host::load_report{1, 1, 0, 0, 0, {}}}));
+        out.push_back(issue<host::entity>(std::string(ids) + "nobody", host::report_load{host::load_report{1, 1, 0, 0, 0, {}}}));
         break;
     }
   }

@@ -196,7 +196,7 @@ outcome run(std::uint64_t seed, std::uint64_t steps) {
         ++out.skipped;
   }
   for (int j = 1; j <= 8; ++j)
-    out.completed += world.state<cj::entity>("w" + std::to_string(j)).status == cj::job_status::completed ? 1 : 0;
+    out.completed += world.state<cj::entity>("rb-w" + std::to_string(j)).status == cj::job_status::completed ? 1 : 0;
   return out;
 }
 
