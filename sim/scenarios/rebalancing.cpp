@@ -243,6 +243,7 @@ std::optional<std::string> rebalancing_scenario::check_job(const std::string& id
     if (j.epoch > 0 && !j.between)
       return "job " + id + ": assigned to " + x->host + " while " + j.host + " still holds it";
     j.host = x->host;
+    j.holders.insert(x->host);
     j.epoch = x->epoch;
     j.between = false;
   } else if (std::holds_alternative<job::portion_completed>(e)) {
@@ -297,9 +298,8 @@ std::optional<std::string> rebalancing_scenario::check_rebalancer(const std::str
           [&](const rb::planned& x) { return check_plan(site, x); },
           [&](const rb::moved& x) -> std::optional<std::string> {
             const auto& j = seen_jobs_[x.job];
-            if (j.host != x.to || j.between)
-              return prefix(site) + x.job + " moved to " + x.to + ", but " +
-                     (j.between ? std::string("no gateway") : j.host) + " holds it";
+            if (j.holders.count(x.to) == 0)
+              return prefix(site) + x.job + " moved to " + x.to + ", which it was never handed to";
             return std::nullopt;
           },
           [&](const auto&) -> std::optional<std::string> { return std::nullopt; },
@@ -328,8 +328,8 @@ std::optional<std::string> rebalancing_scenario::check_plan(const std::string& s
     if (!moved.insert(m.workload).second)
       return what + "the workload moves twice in one plan";
     const auto& j = seen_jobs_[m.workload];
-    if (j.host != m.from || j.between || j.ended)
-      return what + "the workload is not running there (" + (j.host.empty() ? "nowhere" : j.host) + ")";
+    if (j.holders.count(m.from) == 0)
+      return what + "the workload never ran there (" + (j.host.empty() ? "nowhere" : "on " + j.host) + ")";
     if (pred[m.from] + epsilon < pred[m.to])
       return what + "from the idler (" + std::to_string(pred[m.from]) + ") to the busier (" +
              std::to_string(pred[m.to]) + ")";

@@ -130,7 +130,7 @@ BOOST_AUTO_TEST_CASE(a_score_no_report_gives_and_a_workload_not_on_its_source_ar
   const auto x = g.report("g1", 60 * mib, 2, 0.8), y = g.report("g2", 0, 0, 0);
   g.evaluated({g.scored("g1", x), g.scored("g2", y)});
   g.add<rb::entity>("primary", g.plan("w1", "g2", "g1", 1));
-  BOOST_TEST(says(g.check(), "not running there"));
+  BOOST_TEST(says(g.check(), "never ran there"));
 }
 
 BOOST_AUTO_TEST_CASE(a_job_on_two_gateways_at_once_is_found) {

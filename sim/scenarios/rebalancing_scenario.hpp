@@ -16,9 +16,12 @@
 //   - planned only when not all are overloaded and the spread exceeds the
 //     threshold; every move goes from the busier to the idler of its pair
 //     (scores predicted along the plan, each move carrying its weight), from
-//     the gateway that holds the workload, each workload once;
+//     a gateway that held the workload, each workload once;
 //   - a job is never assigned to a second gateway before the first completed
-//     its portion; moved names the gateway that holds the job.
+//     its portion; moved names a gateway the job was handed to.
+// The daemons' fleet view may lag the log: a plan may see a workload where
+// it was a moment ago, and a moved event may be decided after the job moved
+// on. Neither is a wrong decision, so the holders are "ever", not "now".
 
 #include "services/gateway/rebalancer.hpp"
 #include "services/gateway/settings.hpp"
@@ -29,6 +32,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -65,6 +69,7 @@ private:
   };
   struct job_seen {
     std::string host;
+    std::set<std::string> holders;  ///< every gateway it was ever assigned to
     std::uint32_t epoch = 0;
     bool between = false, ended = false;
   };
