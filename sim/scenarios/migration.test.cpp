@@ -299,6 +299,8 @@ BOOST_AUTO_TEST_CASE(every_job_ends_completed_or_failed_and_no_invariant_breaks)
       ended += s.finished() ? 1 : 0;
       completed += s.status == cj::job_status::completed ? 1 : 0;
       failed += s.status == cj::job_status::failed ? 1 : 0;
+      if (s.status == cj::job_status::failed)
+        BOOST_TEST_MESSAGE("seed " << seed << " job j" << j << " failed: " << s.failure_code << ": " << s.failure_reason);
       migrated += s.hops.size() > 1 ? 1 : 0;
       BOOST_TEST(s.finished(), "seed " << seed << " job j" << j << " is " << cj::to_string(s.status) << " on '"
                                         << s.host << "' at " << s.offset << " of " << s.size);

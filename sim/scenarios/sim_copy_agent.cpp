@@ -204,49 +204,56 @@ void sim_copy_agent::copy_chunk(agent& a, const std::string& id, const job::stat
   r.steps_left = 0;
 }
 
+// engine::finalize's steps, on the simulated disk: a temp longer than the
+// source is cut; it is synced and read back; the chunks that differ are
+// copied again once (if the source chunk still has its recorded hash),
+// synced and read back again; then renamed into place. With the temp gone
+// and the destination there (a finalize that died after its rename), the
+// destination is verified and never repaired.
 void sim_copy_agent::finalize(agent& a, const std::string& id, const job::state& s, run& r) {
   const chunk_plan plan{s.size, s.chunk_size};
   const auto temp = temp_name(s.destination, id);
   const auto dest = disk_name(s.destination);
-  // Idempotent, as engine::finalize: a previous finalize renamed it already.
-  const bool renamed = !disk_.exists(temp) && disk_.exists(dest) && disk_.durable(dest)->size() == s.size;
-  const auto file = renamed ? dest : temp;
-  if (!disk_.exists(file)) {
-    r.fail_code = "destination_missing";
-    r.fail_reason = "open " + temp + ": No such file or directory";
-    return;
-  }
-  disk_.fsync(file, a.host);
-  const auto src = disk_.durable(disk_name(s.source));
-  for (std::uint64_t i = 0; i < plan.count(); ++i) {
-    auto back = disk_.durable(file);
-    auto matches = [&](const bytes& b) {
-      return b.size() >= plan.end(i) && engine::sha256(b.data() + plan.offset(i), plan.length(i)) == s.hashes[i];
-    };
-    if (matches(*back))
-      continue;
-    // Read back differs (a torn or lost write): copied again once from the
-    // source, if the source still has the recorded hash.
-    if (!src || src->size() != s.size || engine::sha256(src->data() + plan.offset(i), plan.length(i)) != s.hashes[i]) {
-      r.fail_code = "source_changed";
-      r.fail_reason = "chunk " + std::to_string(i) + " of the source no longer has its recorded hash";
-      return;
+  auto mismatched = [&](const std::string& file, const std::vector<std::uint64_t>& which) {
+    const auto b = disk_.durable(file).value_or(bytes{});
+    std::vector<std::uint64_t> bad;
+    for (const auto i : which)
+      if (b.size() < plan.end(i) || engine::sha256(b.data() + plan.offset(i), plan.length(i)) != s.hashes[i])
+        bad.push_back(i);
+    return bad;
+  };
+  auto fail = [&](std::string code, std::string reason) {
+    disk_.remove(temp);  // engine::discard
+    r.fail_code = std::move(code);
+    r.fail_reason = std::move(reason);
+  };
+  std::vector<std::uint64_t> all(plan.count());
+  for (std::uint64_t i = 0; i < all.size(); ++i)
+    all[i] = i;
+  if (!disk_.exists(temp)) {
+    if (!disk_.exists(dest) || disk_.durable(dest)->size() != s.size)
+      return fail("destination_missing", "neither the temp " + temp + " nor the destination " + dest + " is whole");
+    if (auto bad = mismatched(dest, all); !bad.empty())
+      return fail("verification_failed", dest + ": chunk " + std::to_string(bad.front()) + " differs from the source");
+  } else {
+    disk_.truncate(temp, s.size);
+    disk_.fsync(temp, a.host);
+    const auto bad = mismatched(temp, all);
+    if (!bad.empty()) {
+      const auto src = disk_.durable(disk_name(s.source));
+      for (const auto i : bad) {
+        if (!src || src->size() != s.size ||
+            engine::sha256(src->data() + plan.offset(i), plan.length(i)) != s.hashes[i])
+          return fail("source_changed", "chunk " + std::to_string(i) + " no longer has the hash recorded for it");
+        disk_.write(temp, a.host, plan.offset(i), src->data() + plan.offset(i), plan.length(i));
+      }
+      disk_.fsync(temp, a.host);
+      if (auto still = mismatched(temp, bad); !still.empty())
+        return fail("verification_failed", temp + ": chunk " + std::to_string(still.front()) +
+                                               " reads back wrong even after copying it again");
     }
-    disk_.write(file, a.host, plan.offset(i), src->data() + plan.offset(i), plan.length(i));
-    disk_.fsync(file, a.host);
-    if (!matches(*disk_.durable(file))) {
-      r.fail_code = "verification_failed";
-      r.fail_reason = "chunk " + std::to_string(i) + " reads back different after a second copy";
-      return;
-    }
-  }
-  if (auto b = disk_.durable(file); b->size() > s.size) {
-    r.fail_code = "verification_failed";
-    r.fail_reason = "the copy is longer than its source";
-    return;
-  }
-  if (!renamed)
     disk_.rename(temp, dest);
+  }
   r.finalized = true;
   r.digest = engine::job_digest(s.hashes);
 }

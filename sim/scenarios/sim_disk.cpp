@@ -60,6 +60,17 @@ void sim_disk::fsync(const std::string& name, const std::string& host) {
   f.unsynced = std::move(rest);
 }
 
+void sim_disk::truncate(const std::string& name, std::uint64_t size) {
+  auto it = files_.find(name);
+  if (it == files_.end())
+    return;
+  auto& f = it->second;
+  if (f.durable.size() > size)
+    f.durable.resize(size);
+  for (auto& p : f.unsynced)
+    p.data.resize(p.offset >= size ? 0 : std::min<std::uint64_t>(p.data.size(), size - p.offset));
+}
+
 bool sim_disk::rename(const std::string& from, const std::string& to) {
   auto it = files_.find(from);
   if (it == files_.end())

@@ -49,6 +49,8 @@ public:
   /// rename(2) within the disk (durable: the directory is fsynced too).
   bool rename(const std::string& from, const std::string& to);
   void remove(const std::string& file) { files_.erase(file); }
+  /// ftruncate(2) to at most SIZE bytes, durable at once (finalize syncs next).
+  void truncate(const std::string& file, std::uint64_t size);
   /// HOST crashed: its unsynced writes are lost; TORN: a prefix of its last
   /// one (random length) reached the disk anyway.
   void crash(const std::string& host, bool torn, rng& random);
