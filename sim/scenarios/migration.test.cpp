@@ -208,6 +208,21 @@ BOOST_AUTO_TEST_CASE(a_crash_loses_unsynced_writes_and_a_torn_one_leaves_a_prefi
   BOOST_TEST(std::equal(torn.begin(), torn.end(), data.begin()));
 }
 
+BOOST_AUTO_TEST_CASE(writeback_makes_a_hosts_writes_durable_and_is_recorded_per_range) {
+  sim::sim_disk d;
+  sim::rng r(3);
+  const auto data = pattern(64);
+  d.write("a", "h1", 0, data.data(), 32);
+  d.write("b", "h1", 0, data.data(), 16);
+  d.write("a", "h2", 32, data.data() + 32, 32);
+  d.flush("h1");
+  d.crash("h2", false, r);
+  BOOST_TEST(d.durable("a")->size() == 32u);
+  BOOST_TEST(d.durable("b")->size() == 16u);
+  BOOST_TEST(d.durable_writes().size() == 2u);
+  BOOST_TEST(d.durable_writes().front().host == "h1");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 namespace {

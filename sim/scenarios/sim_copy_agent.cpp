@@ -83,6 +83,8 @@ void sim_copy_agent::step(step_context& ctx, std::vector<services::issued_comman
       a.jobs.clear();
       a.runs.clear();
     }
+    if (ctx.random.chance(opt_.writeback_per_mille))
+      disk_.flush(a.host);  // the kernel's writeback of dirty pages
     if (!ctx.random.chance(opt_.lag_per_mille))
       follow(a, ctx.log);
     for (auto it = a.runs.begin(); it != a.runs.end();) {
@@ -132,9 +134,12 @@ void sim_copy_agent::act(agent& a, const std::string& id, const job::state& s, s
   }
   const chunk_plan plan{s.size, s.chunk_size};
   if (s.status == job::job_status::stopping && s.stop_sent && !s.portion_done) {
-    // Request 2: the chunk in flight is dropped, the portion is what is durable.
+    // Request 2: the chunk in flight is dropped; the run's file is closed,
+    // which on a datastore shared by hosts writes its pages back, so host B
+    // reads what A copied.
     r.piece = 0;
     r.steps_left = 0;
+    disk_.flush(a.host);
     auto c = r.next > s.offset ? job::report_stopped{s.epoch, r.next, beyond(r.hashes, s.hashes.size())}
                                : job::report_stopped{s.epoch, s.resume_offset(), {}};
     return report(id, r, sent::stopped, std::move(c), ctx, out);
@@ -195,9 +200,12 @@ void sim_copy_agent::copy_chunk(agent& a, const std::string& id, const job::stat
   r.steps_left -= 1;
   if (r.piece < length)
     return;
-  // The chunk is whole: durable before its hash is reported, so the log
-  // never records an offset the disk could lose.
-  disk_.fsync(temp, a.host);
+  // The chunk is whole. Like the engine, nothing is synced before the
+  // finalize: a crash may lose chunks the log records, and the finalize's
+  // read-back finds and copies them again. sync_every_chunk makes each
+  // chunk durable before its hash is reported instead.
+  if (opt_.sync_every_chunk)
+    disk_.fsync(temp, a.host);
   r.hashes.push_back(engine::sha256(src->data() + r.next, length));
   r.next += length;
   r.piece = 0;

@@ -8,17 +8,19 @@
 //   not started             -> report_started (size, mtime of the source)
 //   running                 -> copy the next chunk (several steps on a slow
 //                              disk, reporting offsets inside it meanwhile),
-//                              fsync it, report_progress with its hash;
+//                              report_progress with its hash (not synced, as
+//                              the engine's: a crash can lose recorded chunks);
 //                              ENOSPC -> discard the temp, report_failed disk_full
-//   stop requested here     -> report_stopped at the last durable chunk
-//   every chunk recorded    -> report_finalizing; fsync, read back, recopy a
-//                              chunk whose hash differs once, rename into place,
+//   stop requested here     -> close the file (written back), report_stopped
+//                              at the end of its chunks
+//   every chunk recorded    -> report_finalizing; fsync, read back, copy again
+//                              the chunks whose hash differs (once), rename,
 //                              report_finished with job_digest(the chunk hashes)
 //   moved away or finished  -> abandon the run, report nothing
 //
 // A crash loses the agent's memory and its host's unsynced writes (a torn
-// write leaves part of the chunk in flight); it restarts from the log, at
-// the job's resume_offset(). Every report it has not seen decided is sent
+// write leaves part of the last one); it restarts from the log, at the job's
+// resume_offset(), and the finalize repairs what the crash took. Every report it has not seen decided is sent
 // again after a while (commands may be lost), so refusals of repeats are
 // expected and harmless.
 //
@@ -52,6 +54,8 @@ public:
     unsigned lead_chunks = 2;        ///< chunks copied ahead of what the log records
     unsigned resend_steps = 12;      ///< a report not seen decided is sent again after this
     unsigned midchunk_per_mille = 300;  ///< chance a chunk in flight reports its offset inside it
+    unsigned writeback_per_mille = 100; ///< chance a host's dirty pages are written back in a step
+    bool sync_every_chunk = false;      ///< fsync each chunk before reporting it (the engine does not)
   };
 
   sim_copy_agent(std::vector<std::string> hosts, sim_disk& disk, options o);

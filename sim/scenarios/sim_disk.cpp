@@ -60,6 +60,15 @@ void sim_disk::fsync(const std::string& name, const std::string& host) {
   f.unsynced = std::move(rest);
 }
 
+void sim_disk::flush(const std::string& host) {
+  for (auto& [name, f] : files_)
+    for (const auto& p : f.unsynced)
+      if (p.host == host) {
+        fsync(name, host);
+        break;
+      }
+}
+
 void sim_disk::truncate(const std::string& name, std::uint64_t size) {
   auto it = files_.find(name);
   if (it == files_.end())

@@ -46,6 +46,8 @@ public:
              std::size_t n);
   /// fsync of FILE on HOST: its writes to FILE become durable.
   void fsync(const std::string& file, const std::string& host);
+  /// Every write of HOST becomes durable (writeback, or a close on a shared mount).
+  void flush(const std::string& host);
   /// rename(2) within the disk (durable: the directory is fsynced too).
   bool rename(const std::string& from, const std::string& to);
   void remove(const std::string& file) { files_.erase(file); }
