@@ -62,7 +62,7 @@ void migration_scenario::setup(step_context& ctx, std::vector<services::issued_c
     disk_.put(disk_name(j.source), std::move(content), 1'000'000'000 + i);
     jobs_.push_back(std::move(j));
   }
-  agents_.emplace(hosts_, disk_, sim_copy_agent::options{});
+  agents_.emplace(hosts_, disk_, options_);
 }
 
 void migration_scenario::step(step_context& ctx, std::vector<services::issued_command>& out) {

@@ -37,6 +37,7 @@ namespace storemesh::sim {
 
 class migration_scenario final : public scenario {
 public:
+  explicit migration_scenario(sim_copy_agent::options agents = {}) : options_(agents) {}
   [[nodiscard]] std::string_view name() const override { return "migration"; }
   void setup(step_context& ctx, std::vector<services::issued_command>& out) override;
   void step(step_context& ctx, std::vector<services::issued_command>& out) override;
@@ -74,6 +75,7 @@ private:
   void operate(step_context& ctx, std::vector<services::issued_command>& out);
   void hostile(step_context& ctx, std::vector<services::issued_command>& out);
 
+  sim_copy_agent::options options_;
   sim_disk disk_;
   std::vector<std::string> hosts_;
   std::vector<planned_job> jobs_;

@@ -56,6 +56,9 @@ public:
     unsigned midchunk_per_mille = 300;  ///< chance a chunk in flight reports its offset inside it
     unsigned writeback_per_mille = 100; ///< chance a host's dirty pages are written back in a step
     bool sync_every_chunk = false;      ///< fsync each chunk before reporting it (the engine does not)
+    /// Test-only, a bug planted in the agent: the finalize renames without
+    /// reading back, so chunks a crash lost reach the destination as zeros.
+    bool planted_skip_read_back = false;
   };
 
   sim_copy_agent(std::vector<std::string> hosts, sim_disk& disk, options o);
