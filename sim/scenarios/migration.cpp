@@ -17,7 +17,7 @@ using services::issue;
 namespace {
 
 constexpr std::uint64_t chunk = job::min_chunk_size;  // 4 KiB: the smallest the decider takes
-constexpr std::uint64_t resend_steps = 15;
+constexpr std::uint64_t resend_steps = 40;
 /// Every id and datastore of this scenario starts so: in the mixed run other
 /// scenarios' hosts and jobs share the log, and neither places nor checks them.
 constexpr std::string_view ids = "mig-";
@@ -46,7 +46,7 @@ void migration_scenario::setup(step_context& ctx, std::vector<services::issued_c
       ds = {{source_ds, "/mnt/src"}, {std::string(ids) + "scratch", "/mnt/scratch"}};
     out.push_back(issue<host::entity>(hosts_.back(), host::register_host{ds, host::site::none}));
   }
-  const auto jobs = ctx.random.between(3, 6);
+  const auto jobs = ctx.random.between(3, 5);
   for (std::int64_t i = 1; i <= jobs; ++i) {
     planned_job j;
     j.id = std::string(ids) + "j" + std::to_string(i);
@@ -56,7 +56,7 @@ void migration_scenario::setup(step_context& ctx, std::vector<services::issued_c
     // Empty: the placement policy picks.
     j.host = ctx.random.chance(500) ? ctx.random.pick(hosts_) : std::string();
     j.due_step = static_cast<std::uint64_t>(ctx.random.between(0, 40));
-    bytes content(static_cast<std::size_t>(ctx.random.between(1, 10 * chunk)));
+    bytes content(static_cast<std::size_t>(ctx.random.between(1, 4 * chunk)));
     for (auto& b : content)
       b = static_cast<std::uint8_t>(ctx.random.next());
     disk_.put(disk_name(j.source), std::move(content), 1'000'000'000 + i);
@@ -69,7 +69,7 @@ void migration_scenario::step(step_context& ctx, std::vector<services::issued_co
   if (agents_)
     agents_->step(ctx, out);
   operate(ctx, out);
-  if (ctx.random.chance(20))
+  if (ctx.random.chance(10))
     hostile(ctx, out);
 }
 
@@ -78,8 +78,9 @@ void migration_scenario::operate(step_context& ctx, std::vector<services::issued
     if (j.due_step > ctx.step || (agents_->job(j.id) != nullptr && agents_->job(j.id)->status != job::job_status::none))
       continue;
     // Not in the log yet: the first submit, or again (lost on the way).
-    if (j.sent && ctx.step < j.sent_step + resend_steps)
+    if (j.sent && ctx.step < j.sent_step + (resend_steps << std::min<std::uint64_t>(j.resends, 4)))
       continue;
+    j.resends += j.sent ? 1 : 0;
     // Refused (a host that cannot take it) or lost: the policy picks this time.
     if (j.sent)
       j.host.clear();
@@ -87,7 +88,7 @@ void migration_scenario::operate(step_context& ctx, std::vector<services::issued
     j.sent_step = ctx.step;
     out.push_back(issue<job::entity>(j.id, job::submit{j.source, j.destination, j.host, j.chunk_size, 0}));
   }
-  if (ctx.random.chance(70)) {
+  if (ctx.random.chance(30)) {
     // Move a job mid-flight: to a host, or wherever the policy says.
     const auto& j = ctx.random.pick(jobs_);
     const auto* s = agents_->job(j.id);
@@ -96,7 +97,7 @@ void migration_scenario::operate(step_context& ctx, std::vector<services::issued
       out.push_back(issue<job::entity>(j.id, job::migrate{to, "operator"}));
     }
   }
-  if (ctx.random.chance(10)) {
+  if (ctx.random.chance(5)) {
     // A throttle, for the rest of the copy or up to an offset.
     const auto& j = ctx.random.pick(jobs_);
     const auto rate = [&] { return ctx.random.chance(300) ? 0 : static_cast<std::uint64_t>(ctx.random.between(1024, 1 << 20)); };
@@ -107,7 +108,7 @@ void migration_scenario::operate(step_context& ctx, std::vector<services::issued
     }
     out.push_back(issue<job::entity>(j.id, t));
   }
-  if (ctx.random.chance(15)) {
+  if (ctx.random.chance(8)) {
     // Drain (its jobs move away), take down, or bring back a host.
     const auto& h = ctx.random.pick(hosts_);
     const auto to = ctx.random.chance(500) ? host::host_state::up

@@ -54,6 +54,7 @@ private:
     std::string host;
     std::uint64_t due_step = 0;
     std::uint64_t sent_step = 0;
+    std::uint64_t resends = 0;
     bool sent = false;
   };
   /// What check() knows of one job, folded from its events.

@@ -20,7 +20,7 @@ namespace {
 
 constexpr std::uint64_t chunk = job::min_chunk_size;
 constexpr std::uint64_t mib = 1u << 20;
-constexpr std::uint64_t resend_steps = 15;
+constexpr std::uint64_t resend_steps = 40;
 /// Every host, job and datastore of this scenario starts so (the mixed run
 /// shares the log with other scenarios; the sites are the fleet's own).
 constexpr std::string_view ids = "rb-";
@@ -88,14 +88,14 @@ void rebalancing_scenario::setup(step_context& ctx, std::vector<services::issued
     // Piled onto g1 mostly: the site starts out of balance.
     j.host = ctx.random.chance(650) ? gateways_.front().id : ctx.random.pick(hosts);
     j.rate = static_cast<std::uint64_t>(ctx.random.between(1, 5)) * mib;
-    bytes content(static_cast<std::size_t>(ctx.random.between(8 * chunk, 16 * chunk)));
+    bytes content(static_cast<std::size_t>(ctx.random.between(4 * chunk, 8 * chunk)));
     for (auto& b : content)
       b = static_cast<std::uint8_t>(ctx.random.next());
     disk_.put(source_ds + "/" + j.id, std::move(content), 1'000'000'000 + i);
     jobs_.push_back(std::move(j));
   }
   sim_copy_agent::options o;
-  o.copy_per_mille = 120;  // long copies: they must still run when the moves come
+  o.copy_per_mille = 30;  // long copies: they must still run when the moves come
   agents_.emplace(hosts, disk_, o);
   first_ns_ = ctx.now_ns;
 }
@@ -117,7 +117,7 @@ void rebalancing_scenario::report_loads(step_context& ctx, std::vector<services:
   if (ctx.random.chance(overload_ ? 60 : 8))
     overload_ = !overload_;  // a burst: every gateway past the threshold for a while
   for (auto& g : gateways_) {
-    if (!ctx.random.chance(250))
+    if (!ctx.random.chance(20))
       continue;
     host::load_report r;
     r.at_ns = std::max({ctx.now_ns, g.last_at_ns + 1, std::int64_t{1}});
@@ -147,23 +147,24 @@ void rebalancing_scenario::operate(step_context& ctx, std::vector<services::issu
     const auto* s = agents_->job(j.id);
     if (s != nullptr && s->status != job::job_status::none)
       continue;
-    if (j.sent && ctx.step < j.sent_step + resend_steps)
+    if (j.sent && ctx.step < j.sent_step + (resend_steps << std::min<std::uint64_t>(j.resends, 4)))
       continue;
+    j.resends += j.sent ? 1 : 0;
     if (j.sent)
       j.host.clear();  // refused or lost: the policy picks this time
     j.sent = true;
     j.sent_step = ctx.step;
     out.push_back(issue<job::entity>(j.id, job::submit{{source_ds, j.id}, {destination_ds, "copy/" + j.id}, j.host, chunk, 0}));
   }
-  if (ctx.random.chance(25))
+  if (ctx.random.chance(10))
     out.push_back(issue<rb::entity>("primary", rb::evaluate{"primary", rb::trigger::on_demand,
                                                             std::max<std::int64_t>(1, ctx.now_ns)}));
-  if (ctx.random.chance(10)) {
+  if (ctx.random.chance(5)) {
     const auto& g = ctx.random.pick(gateways_);
     const auto to = ctx.random.chance(600) ? host::host_state::up : host::host_state::draining;
     out.push_back(issue<host::entity>(g.id, host::set_state{to, "operator"}));
   }
-  if (ctx.random.chance(15)) {
+  if (ctx.random.chance(8)) {
     // Commands the deciders must refuse.
     switch (ctx.random.below(4)) {
       case 0:

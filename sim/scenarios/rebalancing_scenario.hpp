@@ -55,6 +55,7 @@ private:
     std::string id, host;
     std::uint64_t rate = 0;  ///< bytes/s its gateway reports for it
     std::uint64_t sent_step = 0;
+    std::uint64_t resends = 0;
     bool sent = false;
   };
   struct gateway_model {

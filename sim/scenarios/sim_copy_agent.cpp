@@ -101,8 +101,13 @@ void sim_copy_agent::step(step_context& ctx, std::vector<services::issued_comman
 void sim_copy_agent::report(const std::string& id, run& r, sent what, job::command c, step_context& ctx,
                             std::vector<services::issued_command>& out) {
   const auto off = offset_key(c);
-  if (r.last == what && r.last_offset == off && ctx.step < r.sent_step + opt_.resend_steps)
+  const bool again = r.last == what && r.last_offset == off;
+  // The same report again only after a while, twice as long each time: the
+  // fabric may take tens of steps to decide one, and an early repeat only
+  // comes back refused as stale.
+  if (again && ctx.step < r.sent_step + (std::uint64_t{opt_.resend_steps} << std::min(r.resends, 4u)))
     return;
+  r.resends = again ? r.resends + 1 : 0;
   r.last = what;
   r.last_offset = off;
   r.sent_step = ctx.step;

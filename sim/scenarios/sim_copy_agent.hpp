@@ -45,15 +45,19 @@ namespace storemesh::sim {
 
 class sim_copy_agent {
 public:
+  /// The defaults keep a handful of jobs under half a command a step: the
+  /// simulated fabric decides about one command a step when nothing fails,
+  /// and a command that waits longer than the dedup window (60 steps) is
+  /// refused as expired.
   struct options {
-    unsigned copy_per_mille = 500;   ///< chance a held job moves on in a step
+    unsigned copy_per_mille = 80;    ///< chance a held job moves on in a step
     unsigned lag_per_mille = 200;    ///< chance an agent does not read the log in a step
     unsigned crash_per_mille = 4;    ///< chance an agent crashes in a step
     unsigned enospc_per_mille = 15;  ///< with disk_full: chance a write fails
     unsigned max_slow_steps = 5;     ///< with slow_disk: steps a chunk can take
     unsigned lead_chunks = 2;        ///< chunks copied ahead of what the log records
-    unsigned resend_steps = 12;      ///< a report not seen decided is sent again after this
-    unsigned midchunk_per_mille = 300;  ///< chance a chunk in flight reports its offset inside it
+    unsigned resend_steps = 40;      ///< a report not seen decided is sent again after this (then 2x, 4x...)
+    unsigned midchunk_per_mille = 60;   ///< chance a chunk in flight reports its offset inside it
     unsigned writeback_per_mille = 100; ///< chance a host's dirty pages are written back in a step
     bool sync_every_chunk = false;      ///< fsync each chunk before reporting it (the engine does not)
     /// Test-only, a bug planted in the agent: the finalize renames without
@@ -84,6 +88,7 @@ private:
     sent last = sent::none;
     std::uint64_t last_offset = 0;
     std::uint64_t sent_step = 0;
+    unsigned resends = 0;  ///< of the last report
   };
   struct agent {
     std::string host;
