@@ -57,8 +57,7 @@ void migration_scenario::setup(step_context& ctx, std::vector<services::issued_c
     j.host = ctx.random.chance(500) ? ctx.random.pick(hosts_) : std::string();
     j.due_step = static_cast<std::uint64_t>(ctx.random.between(0, 40));
     bytes content(static_cast<std::size_t>(ctx.random.between(1, 4 * chunk)));
-    for (auto& b : content)
-      b = static_cast<std::uint8_t>(ctx.random.next());
+    fill(content, ctx.random);
     disk_.put(disk_name(j.source), std::move(content), 1'000'000'000 + i);
     jobs_.push_back(std::move(j));
   }

@@ -89,8 +89,7 @@ void rebalancing_scenario::setup(step_context& ctx, std::vector<services::issued
     j.host = ctx.random.chance(650) ? gateways_.front().id : ctx.random.pick(hosts);
     j.rate = static_cast<std::uint64_t>(ctx.random.between(1, 5)) * mib;
     bytes content(static_cast<std::size_t>(ctx.random.between(4 * chunk, 8 * chunk)));
-    for (auto& b : content)
-      b = static_cast<std::uint8_t>(ctx.random.next());
+    fill(content, ctx.random);
     disk_.put(source_ds + "/" + j.id, std::move(content), 1'000'000'000 + i);
     jobs_.push_back(std::move(j));
   }

@@ -23,6 +23,15 @@ namespace storemesh::sim {
 
 using bytes = std::vector<std::uint8_t>;
 
+/// Fills B with bytes from R, eight a draw (a file's content, deterministic by seed).
+inline void fill(bytes& b, rng& r) {
+  for (std::size_t i = 0; i < b.size(); i += 8) {
+    auto x = r.next();
+    for (std::size_t k = i; k < b.size() && k < i + 8; ++k, x >>= 8)
+      b[k] = static_cast<std::uint8_t>(x);
+  }
+}
+
 class sim_disk {
 public:
   /// One fsynced write: RANGE [offset, offset + size) of FILE by HOST.
