@@ -9,6 +9,8 @@ namespace {
 const std::vector<std::pair<std::string, std::function<std::unique_ptr<scenario>()>>>& makers() {
   static const std::vector<std::pair<std::string, std::function<std::unique_ptr<scenario>()>>> all{
       {"runtime", &make_runtime_scenario},
+      {"migration", &make_migration_scenario},
+      {"rebalancing", &make_rebalancing_scenario},
       {"access", &make_access_scenario},
       {"delivery", &make_delivery_scenario},
   };
