@@ -9,6 +9,7 @@ namespace {
 const std::vector<std::pair<std::string, std::function<std::unique_ptr<scenario>()>>>& makers() {
   static const std::vector<std::pair<std::string, std::function<std::unique_ptr<scenario>()>>> all{
       {"runtime", &make_runtime_scenario},
+      {"quorum", &make_quorum_scenario},
   };
   return all;
 }
