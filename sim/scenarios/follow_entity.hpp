@@ -8,6 +8,8 @@
 
 #include "sim/scenario.hpp"
 
+#include <algorithm>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -17,12 +19,14 @@ template <class Entity>
 class follow_entity {
 public:
   /// on_event(entity_id, event) for every event; on_refusal(entity_id, code,
-  /// command) for every refused command of this kind, in log order.
+  /// command) for every refused command of this kind, in log order, up to
+  /// record `until` (excluded; all of them by default).
   template <class OnEvent, class OnRefusal>
-  void poll(const log_view& log, OnEvent&& on_event, OnRefusal&& on_refusal) {
+  void poll(const log_view& log, OnEvent&& on_event, OnRefusal&& on_refusal, std::size_t until = SIZE_MAX) {
+    until = std::min(until, log.size());
     const std::string& events = log.events_topic(Entity::kind);
     const std::string& rejected = log.rejected_topic();
-    for (; next_ < log.size(); ++next_) {
+    for (; next_ < until; ++next_) {
       const logged_record& r = log.at(next_);
       if (!r.env)
         continue;

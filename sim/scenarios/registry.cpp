@@ -10,6 +10,7 @@ const std::vector<std::pair<std::string, std::function<std::unique_ptr<scenario>
   static const std::vector<std::pair<std::string, std::function<std::unique_ptr<scenario>()>>> all{
       {"runtime", &make_runtime_scenario},
       {"quorum", &make_quorum_scenario},
+      {"consensus", &make_consensus_scenario},
   };
   return all;
 }
