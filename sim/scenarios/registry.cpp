@@ -11,6 +11,7 @@ const std::vector<std::pair<std::string, std::function<std::unique_ptr<scenario>
       {"runtime", &make_runtime_scenario},
       {"quorum", &make_quorum_scenario},
       {"consensus", &make_consensus_scenario},
+      {"control_path", &make_control_path_scenario},
   };
   return all;
 }
