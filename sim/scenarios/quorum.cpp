@@ -108,6 +108,8 @@ public:
     report_promoted(ctx.random, out);
     report_returns(out);
     tunnels(ctx.random, out);
+    if (ctx.random.chance(5) && removals_ < 2)
+      remove(ctx.random, out);
     if (ctx.random.chance(40))
       hostile(ctx.random, out);
   }
@@ -198,10 +200,15 @@ private:
   }
 
   void offer_promotions(rng& r, std::vector<services::issued_command>& out) {
-    if (!agents_.needs_promotion())
-      return;
     for (const auto& [id, l] : agents_.losses()) {
-      if (!l.open || agents_.under_way_for(id) || !due("promote:" + std::to_string(id), 4))
+      // A director that restarted does not know its promote was decided and
+      // asks again: refused promotion_in_progress.
+      if (l.open && agents_.under_way_for(id) && r.chance(100)) {
+        out.push_back(cmd(cl::promote{id, candidates(r), now_}));
+        continue;
+      }
+      if (!l.open || agents_.under_way_for(id) || !agents_.needs_promotion() ||
+          !due("promote:" + std::to_string(id), 4))
         continue;
       out.push_back(cmd(cl::promote{id, candidates(r), now_}));
       return;  // one loss at a time: the next is offered once this one is started
@@ -261,6 +268,24 @@ private:
     }
   }
 
+  /// The operator takes a peer out for good (a member's removal is a loss, a
+  /// promoting node's a failed promotion) and adds a fresh node instead.
+  void remove(rng& r, std::vector<services::issued_command>& out) {
+    const auto& p = world_[r.below(world_.size())];
+    const auto role = agents_.role_of(p.id);
+    if (!role || role == role::removed)
+      return;
+    ++removals_;
+    out.push_back(cmd(cl::remove_node{p.id, now_}));
+    peer_world fresh;
+    fresh.id = "n" + std::to_string(world_.size() - 2);
+    fresh.domain = p.domain;
+    fresh.speed = static_cast<std::uint64_t>(r.between(4, 16));
+    fresh.last_heartbeat_ns = now_;
+    world_.push_back(fresh);
+    out.push_back(add(world_.size() - 1));
+  }
+
   /// Wrong commands, each of which the decider must refuse.
   void hostile(rng& r, std::vector<services::issued_command>& out) {
     const auto& p = world_[r.below(world_.size())];
@@ -298,6 +323,7 @@ private:
   cl::config config_;
   std::vector<peer_world> world_;
   std::uint64_t head_ = 0;
+  unsigned removals_ = 0;
   std::uint64_t step_ = 0;
   std::int64_t now_ = 0;
   std::map<std::string, std::uint64_t> last_;
