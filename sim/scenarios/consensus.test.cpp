@@ -208,4 +208,18 @@ BOOST_AUTO_TEST_CASE(runs_against_the_real_deciders_break_no_invariant) {
     BOOST_TEST(codes.count(code), code);
 }
 
+// Commands lost, delayed and overtaken: the agents re-ask, the deciders
+// refuse what came too late, and no invariant breaks.
+BOOST_AUTO_TEST_CASE(runs_with_lost_and_delayed_commands_break_no_invariant) {
+  for (std::uint64_t seed = 1; seed <= 100; ++seed) {
+    sim::testing::inline_world w;
+    w.host<tp::entity>();
+    w.host<rt::entity>();
+    w.react_with(&services::consensus::react);
+    auto s = sim::make_consensus_scenario();
+    const auto v = sim::testing::run_inline(*s, w, seed, 200, true);
+    BOOST_TEST(!v.has_value(), "seed " << seed << ": " << v.value_or(""));
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

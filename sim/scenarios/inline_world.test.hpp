@@ -118,19 +118,39 @@ private:
 };
 
 /// Runs `s` for `steps` steps from `seed` in an inline_world; the first
-/// violation check() finds, if any.
-inline std::optional<std::string> run_inline(scenario& s, inline_world& w, std::uint64_t seed, std::uint64_t steps) {
+/// violation check() finds, if any. With `lossy`, a command is lost (1 in
+/// 20) or delayed by 1 to 5 steps (1 in 10), so later ones overtake it: the
+/// network faults a scenario's agents must cope with (a stand-in until the
+/// simulator runs them; duplicates keep their id there, so none here).
+inline std::optional<std::string> run_inline(scenario& s, inline_world& w, std::uint64_t seed, std::uint64_t steps,
+                                             bool lossy = false) {
   rng random(seed);
+  rng network(seed ^ 0x5eed);
   step_context ctx{random, w.log, 1'000'000'000, 0, {}};
+  std::multimap<std::uint64_t, services::issued_command> delayed;
+  auto send = [&](std::vector<services::issued_command> out) {
+    std::vector<services::issued_command> now;
+    for (auto& c : out) {
+      if (lossy && network.chance(50))
+        continue;
+      if (lossy && network.chance(100))
+        delayed.emplace(ctx.step + static_cast<std::uint64_t>(network.between(1, 5)), std::move(c));
+      else
+        now.push_back(std::move(c));
+    }
+    for (auto it = delayed.begin(); it != delayed.end() && it->first <= ctx.step;)
+      now.push_back(std::move(it->second)), it = delayed.erase(it);
+    w.run(std::move(now));
+  };
   std::vector<services::issued_command> out;
   s.setup(ctx, out);
-  w.run(std::move(out));
+  send(std::move(out));
   for (std::uint64_t i = 1; i <= steps; ++i) {
     ctx.step = i;
     ctx.now_ns += 100'000'000;
     out.clear();
     s.step(ctx, out);
-    w.run(std::move(out));
+    send(std::move(out));
     if (auto v = s.check(w.log))
       return v;
   }
