@@ -1,18 +1,24 @@
 // The quorum scenario: one cluster of three management servers and four
-// nodes. The scenario plays the operator (configure, add the peers), the
-// world the peers live in (a log head that moves, replicas that apply it at
-// their own pace, peers that die and come back) and the director, which acts
-// on the cluster's events as the real one does: it reports a member lost once
-// its heartbeats have stopped for a while, offers every node as a candidate
-// with the facts it measured (healthy, applied, head, domain) and lets the
-// decider choose, reports the promoted node ready once it caught up (or
-// failed if it died), reports a lost server back when it heartbeats again,
-// and records tunnels opening and closing. Commands may be lost: the director
-// re-asks after a few steps when nothing happened. Some commands are wrong on
-// purpose (a node reported lost, a stale loss, a ready from a lagging or
-// unpromoted node, a second promotion for a loss under way): the decider must
-// refuse them. The invariants are quorum_fold's.
+// nodes. The scenario plays the operator (configure, add the peers, remove
+// one now and then and add a fresh node), the world the peers live in (a log
+// head that moves, in bursts too, replicas that apply it at their own pace,
+// peers that die and come back), the director and the promoted nodes. The
+// director is the production monitor (services/tunnels/director/monitor.hpp,
+// paced by pacer.hpp) fed with what it measures: phi from the time since a
+// peer's last heartbeat, each replica's applied offset, the head. So it
+// reports members lost, offers every node with its facts (lagging and
+// unhealthy ones included) and lets the decider choose, reports a promoted
+// node failed when it dies and a lost server back when it heartbeats again.
+// A promoted node reports ready once it caught up, after a few steps of sync.
+// The director also records tunnels opening and closing. Commands may be
+// lost: the pacer lets the director re-ask. Some commands are wrong on
+// purpose (a node reported lost, phi too low, an unknown loss, a second
+// promotion for a loss under way, a ready from a stale measure or an
+// unpromoted node, a return of a member, a tunnel never opened): the decider
+// must refuse them. The invariants are quorum_fold's.
 
+#include "services/tunnels/director/monitor.hpp"
+#include "services/tunnels/director/pacer.hpp"
 #include "services/tunnels/quorum/cluster_codec.hpp"
 #include "sim/scenarios/follow_entity.hpp"
 #include "sim/scenarios/quorum_fold.hpp"
@@ -72,6 +78,7 @@ public:
     c.phi_threshold = 8.0;
     c.heartbeat_interval_ns = 1'000'000'000;
     c.use_domains = ctx.random.chance(500);
+    setup_ns_ = ctx.now_ns;
     config_ = c;
     out.push_back(cmd(cl::configure{c}));
     const char* domains[] = {"dc-a", "dc-b", "dc-c", "dc-d"};
@@ -92,9 +99,13 @@ public:
     now_ = ctx.now_ns;
     move_world(ctx.random);
     view_.poll(ctx.log, [&](const std::string& id, const cl::event& e) {
-      if (id == cluster_id)
-        (void)agents_.apply(e);
+      if (id != cluster_id)
+        return;
+      (void)agents_.apply(e);
+      cluster_ = cl::evolve(std::move(cluster_), e);
     });
+    if (step_ns_ == 0)
+      step_ns_ = std::max<std::int64_t>((now_ - setup_ns_) / static_cast<std::int64_t>(std::max<std::uint64_t>(step_, 1)), 1);
     if (!agents_.configured()) {
       if (due("configure", 10))  // lost, or not decided yet: the operator asks again
         out.push_back(cmd(cl::configure{config_}));
@@ -103,10 +114,8 @@ public:
     for (std::size_t i = 0; i < world_.size(); ++i)
       if (!agents_.role_of(world_[i].id) && due("add:" + world_[i].id, 10))
         out.push_back(add(i));
-    report_losses(out);
-    offer_promotions(ctx.random, out);
+    direct(ctx.random, out);
     report_promoted(ctx.random, out);
-    report_returns(out);
     tunnels(ctx.random, out);
     if (ctx.random.chance(5) && removals_ < 2)
       remove(ctx.random, out);
@@ -188,34 +197,34 @@ private:
     return c;
   }
 
-  void report_losses(std::vector<services::issued_command>& out) {
+  /// The director: the production monitor (services/tunnels/director/
+  /// monitor.hpp) on what it measured now, paced as the director paces it
+  /// (pacer.hpp). Its detector's phi grows with the time since a peer's last
+  /// heartbeat. Now and then it restarts (its pacer forgotten) and, from a
+  /// view that is behind, asks again for a promotion already under way.
+  void direct(rng& r, std::vector<services::issued_command>& out) {
+    if (!pacer_ || r.chance(10))
+      pacer_.emplace(4 * step_ns_);
+    services::director::observation o;
+    o.observer = "director";
+    o.head_offset = head_;
+    o.now_ns = now_;
     for (const auto& p : world_) {
-      if (p.alive || agents_.role_of(p.id) != role::member || step_ < p.dead_since + 2)
-        continue;
-      if (!due("lost:" + p.id, 6))
-        continue;
-      const double phi = 8.5 + static_cast<double>(step_ - p.dead_since);
-      out.push_back(cmd(cl::report_lost{p.id, "director", phi, p.last_heartbeat_ns, now_}));
+      services::director::peer_facts f;
+      f.phi = p.alive ? 0.5 : 8.0 * static_cast<double>(step_ - p.dead_since) / 3.0;
+      f.last_heartbeat_ns = p.last_heartbeat_ns;
+      f.applied_offset = p.applied;
+      o.peers.emplace(p.id, f);
     }
+    for (auto& c : services::director::assess(cluster_, o))
+      if (pacer_->admit(services::director::describe(c), now_))
+        out.push_back(cmd(std::move(c)));
+    for (const auto& [id, pr] : agents_.promotions())
+      if (pr.under_way && r.chance(100))
+        out.push_back(cmd(cl::promote{pr.loss, candidates(r), now_}));
   }
 
-  void offer_promotions(rng& r, std::vector<services::issued_command>& out) {
-    for (const auto& [id, l] : agents_.losses()) {
-      // A director that restarted does not know its promote was decided and
-      // asks again: refused promotion_in_progress.
-      if (l.open && agents_.under_way_for(id) && r.chance(100)) {
-        out.push_back(cmd(cl::promote{id, candidates(r), now_}));
-        continue;
-      }
-      if (!l.open || agents_.under_way_for(id) || !agents_.needs_promotion() ||
-          !due("promote:" + std::to_string(id), 4))
-        continue;
-      out.push_back(cmd(cl::promote{id, candidates(r), now_}));
-      return;  // one loss at a time: the next is offered once this one is started
-    }
-  }
-
-  /// Every node, with the facts the director measured now.
+  /// Every node, with the facts measured now (sometimes a misreported domain).
   std::vector<cl::candidate> candidates(rng& r) {
     std::vector<cl::candidate> cs;
     for (const auto& p : world_)
@@ -233,10 +242,7 @@ private:
         continue;
       // A promoted node takes a few steps to sync its replica before it may report.
       const auto [since, fresh] = promoted_at_.try_emplace(id, step_ + static_cast<std::uint64_t>(r.between(1, 5)));
-      if (!p->alive) {
-        if (due("failed:" + pr.node, 4))
-          out.push_back(cmd(cl::report_failed{pr.node, "stopped heartbeating while catching up", now_}));
-      } else if (step_ >= since->second && head_ - p->applied <= max_lag) {
+      if (p->alive && step_ >= since->second && head_ - p->applied <= max_lag) {
         if (due("ready:" + pr.node, 3))
           out.push_back(cmd(cl::report_ready{pr.node, p->applied, head_, now_}));
       }
@@ -246,12 +252,6 @@ private:
         out.push_back(cmd(cl::report_ready{pr.node, head_ > behind ? head_ - behind : 0, head_, now_}));
       }
     }
-  }
-
-  void report_returns(std::vector<services::issued_command>& out) {
-    for (const auto& p : world_)
-      if (p.alive && agents_.role_of(p.id) == role::lost && due("back:" + p.id, 5))
-        out.push_back(cmd(cl::report_back{p.id, now_}));
   }
 
   void tunnels(rng& r, std::vector<services::issued_command>& out) {
@@ -330,6 +330,10 @@ private:
   std::map<std::uint64_t, std::uint64_t> promoted_at_;  ///< by promotion: the step its node may report ready
   follow_entity<cl::entity> view_, checked_;
   quorum_fold agents_, checker_;
+  cl::state cluster_;  ///< the director's view, as the monitor reads it
+  std::optional<services::director::pacer> pacer_;
+  std::int64_t setup_ns_ = 0;
+  std::int64_t step_ns_ = 0;
   std::optional<std::string> violation_;
 };
 
