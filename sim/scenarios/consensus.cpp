@@ -41,6 +41,12 @@ namespace cs = services::consensus;
 using services::issue;
 
 constexpr std::string_view network_id = "net-sim";
+/// The agents act every `tick` steps: the simulator lets one daemon act per
+/// step, so a command takes ten steps or more to be decided; agents that act
+/// faster only pile up commands that expire in the queue. The operator asks
+/// again after `resend` steps without an outcome.
+constexpr std::uint64_t tick = 5;
+constexpr std::uint64_t resend = 40;
 
 /// A router process: its own file and what it holds in memory (lost when it
 /// crashes), as router_facts wants them.
@@ -82,8 +88,10 @@ public:
     for (auto& r : routers_)
       r.own_cid = store(file(1, ctx.random, false));  // each its own file: the first seed wins
     quorum_ = static_cast<std::uint32_t>(ctx.random.pick(std::vector<int>{0, 0, 2, 3}));
-    for (std::size_t i = 0; i < routers_.size(); ++i)
+    for (std::size_t i = 0; i < routers_.size(); ++i) {
       out.push_back(register_router(i));
+      last_["register:" + routers_[i].name] = 0;  // sent now: asked again only after a while
+    }
     setup_ns_ = ctx.now_ns;
     early_proposal_ = ctx.random.chance(300);
   }
@@ -98,16 +106,19 @@ public:
     view_routers_.poll(ctx.log, [&](const std::string& id, const rt::event& e) {
       routers_state_[id] = rt::evolve(std::move(routers_state_[id]), e);
     });
-    // The window is set once the clock's pace is known: about 15 steps.
+    // The window is set once the clock's pace is known: 100 steps, time for
+    // a proposal and its votes to pass the simulator's slow log.
     if (window_ == 0)
       window_ = std::max<std::int64_t>(
-          15 * (now_ - setup_ns_) / static_cast<std::int64_t>(std::max<std::uint64_t>(step_, 1)), 1'000'000);
+          100 * (now_ - setup_ns_) / static_cast<std::int64_t>(std::max<std::uint64_t>(step_, 1)), 1'000'000);
+    if (step_ % tick != 0)
+      return;
     const tp::config wanted{quorum_, window_};
-    if ((!network_.configured || network_.config != wanted) && due("configure", 10))  // lost, or not decided yet
+    if ((!network_.configured || network_.config != wanted) && due("configure", resend))  // lost, or not decided yet
       out.push_back(issue<tp::entity>(std::string(network_id), tp::configure{wanted}));
     for (std::size_t i = 0; i < routers_.size(); ++i) {
       const auto it = routers_state_.find(routers_[i].name);
-      if ((it == routers_state_.end() || !it->second.registered) && due("register:" + routers_[i].name, 10))
+      if ((it == routers_state_.end() || !it->second.registered) && due("register:" + routers_[i].name, resend))
         out.push_back(register_router(i));
     }
     // An operator quicker than the routers: a first topology proposed while
@@ -198,7 +209,7 @@ private:
   void crash_or_restart(router_proc& r, rng& rnd) {
     if (r.alive && rnd.chance(15)) {
       r.alive = false;
-      r.back_at = step_ + static_cast<std::uint64_t>(rnd.between(3, 30));
+      r.back_at = step_ + static_cast<std::uint64_t>(rnd.between(15, 80));
     } else if (!r.alive && step_ >= r.back_at) {
       // A new process: nothing of the old one's memory.
       r = router_proc{r.name, r.own_cid};

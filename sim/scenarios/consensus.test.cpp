@@ -204,7 +204,9 @@ BOOST_AUTO_TEST_CASE(runs_against_the_real_deciders_break_no_invariant) {
   BOOST_TEST_MESSAGE("agreed " << agreed << ", announced " << announced);
   BOOST_TEST(agreed > 30u);
   BOOST_TEST(announced > agreed);
-  for (const char* code : {"not_enrolled", "already_voted", "too_late", "proposal_exists", "not_due", "stale"})
+  // (too_late and not_due need a proposal still open when the hostile vote or
+  // expiry comes: rare here, where every vote is decided at once.)
+  for (const char* code : {"not_enrolled", "already_voted", "proposal_exists", "stale", "already_agreed"})
     BOOST_TEST(codes.count(code), code);
 }
 

@@ -53,6 +53,13 @@ struct operation {
   std::string cdb;
 };
 
+/// The agents act every `tick` steps: the simulator lets one daemon act per
+/// step, so a command takes ten steps or more to be decided; agents that act
+/// faster only pile up commands that expire in the queue. They ask again
+/// after `resend` steps without an outcome.
+constexpr std::uint64_t tick = 5;
+constexpr std::uint64_t resend = 40;
+
 const std::vector<operation>& operations() {
   static const std::vector<operation> all{
       {"inquiry", std::string("\x12\x00\x00\x00\x60\x00", 6)},
@@ -78,6 +85,7 @@ public:
       links_[s] = ctx.random.pick(hosts_).name;
       out.push_back(issue<st::entity>(s, st::add{fc_port(s)}));
       out.push_back(issue<st::entity>(s, st::link_host{links_[s]}));
+      last_["add:" + std::string(s)] = last_["link:" + std::string(s)] = 0;  // asked again only after a while
     }
   }
 
@@ -85,6 +93,8 @@ public:
     step_ = ctx.step;
     now_ = ctx.now_ns;
     view_.poll(ctx.log, [&](const std::string& id, const st::event& e) { (void)systems_.apply(id, e); });
+    if (step_ % tick != 0)
+      return;
     operate(ctx.random, out);
     move_hosts(ctx.random, out);
     if (ctx.random.chance(300))
@@ -130,9 +140,9 @@ private:
   void operate(rng& r, std::vector<services::issued_command>& out) {
     for (const auto& s : storages_) {
       const auto* sys = systems_.find(s);
-      if ((!sys || !sys->added) && due("add:" + s, 10))
+      if ((!sys || !sys->added) && due("add:" + s, resend))
         out.push_back(issue<st::entity>(s, st::add{fc_port(s)}));
-      else if (sys && sys->added && sys->host != links_[s] && due("link:" + s, 10))
+      else if (sys && sys->added && sys->host != links_[s] && due("link:" + s, resend))
         out.push_back(issue<st::entity>(s, st::link_host{links_[s]}));
     }
     if (r.chance(15)) {
@@ -149,7 +159,7 @@ private:
       auto& h = hosts_[i];
       if (h.alive && r.chance(10)) {
         h.alive = false;
-        h.back_at = step_ + static_cast<std::uint64_t>(r.between(2, 20));
+        h.back_at = step_ + static_cast<std::uint64_t>(r.between(10, 60));
       } else if (!h.alive && step_ >= h.back_at) {
         h.alive = true;
         out.push_back(attach(i));
@@ -213,8 +223,8 @@ private:
       if (!h || !h->alive)
         continue;
       if (q.answer_at == 0)
-        q.answer_at = step_ + static_cast<std::uint64_t>(r.between(1, 4));
-      if (step_ < q.answer_at || !due("outcome:" + id, 5))
+        q.answer_at = step_ + static_cast<std::uint64_t>(r.between(1, 15));
+      if (step_ < q.answer_at || !due("outcome:" + id, resend))
         continue;
       if (r.chance(80)) {
         out.push_back(issue<st::entity>(q.storage, st::fail{id, x->second.ox_id, r.chance(500), "FC link dropped", now_}));

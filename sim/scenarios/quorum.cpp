@@ -37,6 +37,12 @@ using role = quorum_fold::role;
 
 constexpr std::string_view cluster_id = "quorum-sim";
 constexpr std::uint64_t max_lag = 10;
+/// The agents act every `tick` steps: the simulator lets one daemon act per
+/// step, so a command takes ten steps or more to be decided; agents that act
+/// faster only pile up commands that expire in the queue. They ask again
+/// after `resend` steps without an outcome.
+constexpr std::uint64_t tick = 5;
+constexpr std::uint64_t resend = 40;
 
 /// A peer as the world has it: alive or not, how far its replica applied.
 struct peer_world {
@@ -80,6 +86,9 @@ public:
     c.use_domains = ctx.random.chance(500);
     setup_ns_ = ctx.now_ns;
     config_ = c;
+    last_["configure"] = 0;
+    first_to_die_ = "s" + std::to_string(ctx.random.between(1, 3));
+    first_death_at_ = static_cast<std::uint64_t>(ctx.random.between(10, 50));
     out.push_back(cmd(cl::configure{c}));
     const char* domains[] = {"dc-a", "dc-b", "dc-c", "dc-d"};
     for (std::size_t i = 0; i < 7; ++i) {
@@ -91,13 +100,13 @@ public:
       p.last_heartbeat_ns = ctx.now_ns;
       world_.push_back(p);
       out.push_back(add(i));
+      last_["add:" + p.id] = 0;  // sent now: asked again only after `resend` steps
     }
   }
 
   void step(step_context& ctx, std::vector<services::issued_command>& out) override {
     step_ = ctx.step;
     now_ = ctx.now_ns;
-    move_world(ctx.random);
     view_.poll(ctx.log, [&](const std::string& id, const cl::event& e) {
       if (id != cluster_id)
         return;
@@ -106,18 +115,21 @@ public:
     });
     if (step_ns_ == 0)
       step_ns_ = std::max<std::int64_t>((now_ - setup_ns_) / static_cast<std::int64_t>(std::max<std::uint64_t>(step_, 1)), 1);
+    if (step_ % tick != 0)
+      return;
+    move_world(ctx.random);
     if (!agents_.configured()) {
-      if (due("configure", 10))  // lost, or not decided yet: the operator asks again
+      if (due("configure", resend))  // lost, or not decided yet: the operator asks again
         out.push_back(cmd(cl::configure{config_}));
       return;
     }
     for (std::size_t i = 0; i < world_.size(); ++i)
-      if (!agents_.role_of(world_[i].id) && due("add:" + world_[i].id, 10))
+      if (!agents_.role_of(world_[i].id) && due("add:" + world_[i].id, resend))
         out.push_back(add(i));
     direct(ctx.random, out);
     report_promoted(ctx.random, out);
     tunnels(ctx.random, out);
-    if (ctx.random.chance(5) && removals_ < 2)
+    if (ctx.random.chance(10) && removals_ < 2)
       remove(ctx.random, out);
     if (ctx.random.chance(40))
       hostile(ctx.random, out);
@@ -179,10 +191,16 @@ private:
         const bool promoted = agents_.role_of(p.id) == role::promoting;
         p.applied = std::min(head_, p.applied + r.below(p.speed * (promoted ? 2 : 1) + 1));
         p.last_heartbeat_ns = now_;
-        if (r.chance(p.server ? 15 : 8)) {
+        // Deaths: one server early in every run (the simulator's runs are
+        // short and its log slow: a loss late in a run is never filled),
+        // then any peer now and then.
+        const bool early = p.id == first_to_die_ && step_ >= first_death_at_;
+        if (early || r.chance(p.server ? 20 : 15)) {
+          if (early)
+            first_to_die_.clear();
           p.alive = false;
           p.dead_since = step_;
-          p.back_at = r.chance(600) ? step_ + static_cast<std::uint64_t>(r.between(5, 60)) : 0;
+          p.back_at = r.chance(600) ? step_ + static_cast<std::uint64_t>(r.between(20, 80)) : 0;
         }
       } else if (p.back_at != 0 && step_ >= p.back_at) {
         p.alive = true;
@@ -203,8 +221,8 @@ private:
   /// heartbeat. Now and then it restarts (its pacer forgotten) and, from a
   /// view that is behind, asks again for a promotion already under way.
   void direct(rng& r, std::vector<services::issued_command>& out) {
-    if (!pacer_ || r.chance(10))
-      pacer_.emplace(4 * step_ns_);
+    if (!pacer_ || r.chance(20))
+      pacer_.emplace(static_cast<std::int64_t>(resend) * step_ns_);
     services::director::observation o;
     o.observer = "director";
     o.head_offset = head_;
@@ -220,7 +238,7 @@ private:
       if (pacer_->admit(services::director::describe(c), now_))
         out.push_back(cmd(std::move(c)));
     for (const auto& [id, pr] : agents_.promotions())
-      if (pr.under_way && r.chance(100))
+      if (pr.under_way && r.chance(50))
         out.push_back(cmd(cl::promote{pr.loss, candidates(r), now_}));
   }
 
@@ -241,9 +259,9 @@ private:
       if (!p)
         continue;
       // A promoted node takes a few steps to sync its replica before it may report.
-      const auto [since, fresh] = promoted_at_.try_emplace(id, step_ + static_cast<std::uint64_t>(r.between(1, 5)));
+      const auto [since, fresh] = promoted_at_.try_emplace(id, step_ + static_cast<std::uint64_t>(r.between(5, 25)));
       if (p->alive && step_ >= since->second && head_ - p->applied <= max_lag) {
-        if (due("ready:" + pr.node, 3))
+        if (due("ready:" + pr.node, resend))
           out.push_back(cmd(cl::report_ready{pr.node, p->applied, head_, now_}));
       }
       if (p->alive && r.chance(200)) {
@@ -255,7 +273,7 @@ private:
   }
 
   void tunnels(rng& r, std::vector<services::issued_command>& out) {
-    if (r.chance(60)) {
+    if (r.chance(50)) {
       const auto& p = world_[r.below(world_.size())];
       if (p.alive && agents_.role_of(p.id) && agents_.role_of(p.id) != role::removed)
         out.push_back(cmd(cl::record_tunnel{p.id, "director", hex_hash(r), true, "", now_}));
@@ -284,6 +302,7 @@ private:
     fresh.last_heartbeat_ns = now_;
     world_.push_back(fresh);
     out.push_back(add(world_.size() - 1));
+    last_["add:" + fresh.id] = step_;
   }
 
   /// Wrong commands, each of which the decider must refuse.
@@ -323,6 +342,8 @@ private:
   cl::config config_;
   std::vector<peer_world> world_;
   std::uint64_t head_ = 0;
+  std::string first_to_die_;
+  std::uint64_t first_death_at_ = 0;
   unsigned removals_ = 0;
   std::uint64_t step_ = 0;
   std::int64_t now_ = 0;
