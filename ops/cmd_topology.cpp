@@ -182,7 +182,7 @@ void status(const status_options& o) {
     if (p->status == tp::proposal_status::agreed)
       outcome += fmt::format(" (epoch {})", p->epoch);
     if (p->status == tp::proposal_status::superseded)
-      outcome += " by " + p->closed_by;
+      outcome += " by " + (p->closed_by.empty() ? std::string("the seed") : p->closed_by);
     fmt::print("  {} {}: {} by {}, based on {}, deadline {}; {} accept, {} reject\n", p->id, outcome, p->cid,
                p->proposer, p->base_cid.empty() ? "nothing" : p->base_cid, p->deadline_ns, p->accepts(),
                p->rejects());
@@ -281,7 +281,7 @@ void propose(const propose_options& o) {
       if (p->status == tp::proposal_status::agreed)
         outcome += fmt::format(" (epoch {})", p->epoch);
       if (p->status == tp::proposal_status::superseded)
-        outcome += " by " + p->closed_by;
+        outcome += " by " + (p->closed_by.empty() ? std::string("the seed") : p->closed_by);
       if (!o.json) {
         fmt::print("{}: {}; {} accept, {} reject\n", id, outcome, p->accepts(), p->rejects());
         for (const auto& v : p->votes)

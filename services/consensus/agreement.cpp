@@ -167,7 +167,13 @@ D decide_seed(const state& s, const seed& c) {
     return D::reject("already_agreed", "the network already agreed on " + s.agreed_cid + " (epoch " +
                                            std::to_string(s.epoch) + "): propose a change instead");
   }
-  return D::accept(seeded{c.cid, 1});
+  // Proposals open now are based on nothing: the seed agrees the first
+  // topology before them, so none may later be agreed over a topology it was
+  // never based on (the simulator's consensus scenario found that race).
+  std::vector<event> out{seeded{c.cid, 1}};
+  for (const auto* p : s.open_proposals())
+    out.push_back(superseded{p->id, ""});
+  return D::accept(std::move(out));
 }
 
 D decide_propose(const state& s, const propose& c) {

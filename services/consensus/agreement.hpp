@@ -13,7 +13,7 @@
 //                 |
 //                 +--expire at or after its deadline------------> expired
 //                 |
-//                 +--another proposal agreed first--------------> superseded
+//                 +--another proposal (or the seed) agreed first-> superseded
 //
 // Every closed state is final.
 //
@@ -35,7 +35,10 @@
 //    network (services/consensus/reactions.hpp).
 //  - seed{cid}: the initial agreed topology, epoch 1 (the first router's
 //    file), only while nothing is agreed. The same cid again changes nothing;
-//    another one is refused (already_agreed).
+//    another one is refused (already_agreed). Proposals open then are based
+//    on nothing: the seed supersedes them (superseded{p, by: ""}), as an
+//    agreement does, or one could be agreed later over a topology it was
+//    never based on.
 //  - propose{proposal, cid, proposer, base_cid, deadline_ns}: the proposer
 //    must be enrolled; base_cid must be the agreed cid (empty while nothing is
 //    agreed), else it is stale; the cid must differ from the agreed one. The
@@ -150,7 +153,7 @@ struct expired {
 
 struct superseded {
   std::string proposal;
-  std::string by;  ///< the proposal agreed instead
+  std::string by;  ///< the proposal agreed instead; empty: the seed
   bool operator==(const superseded& o) const { return proposal == o.proposal && by == o.by; }
 };
 

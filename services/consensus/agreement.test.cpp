@@ -118,6 +118,18 @@ BOOST_AUTO_TEST_CASE(seed_only_while_nothing_is_agreed) {
   topo().given(with(seeded_three(), {p1, agreed{"p1", cid1, 2}})).when(seed{cid0}).then_rejected("already_agreed");
 }
 
+// A proposal made while nothing was agreed is based on nothing; a seed that
+// lands first agrees the first topology, so that proposal is superseded (it
+// would otherwise be agreed later over a topology it was never based on).
+BOOST_AUTO_TEST_CASE(a_seed_supersedes_the_proposals_based_on_nothing) {
+  const proposed early{"p1", cid1, "r1", "", deadline};
+  const auto h = std::vector<event>{enrolled{"r1"}, enrolled{"r2"}, enrolled{"r3"}, early};
+  topo().given(h).when(seed{cid0}).then({seeded{cid0, 1}, superseded{"p1", ""}});
+  const auto s = fold(with(h, {seeded{cid0, 1}, superseded{"p1", ""}}));
+  BOOST_TEST(s.find("p1")->status == proposal_status::superseded);
+  topo().given(with(h, {seeded{cid0, 1}, superseded{"p1", ""}})).when(yes("p1", "r1")).then_rejected("proposal_closed");
+}
+
 BOOST_AUTO_TEST_CASE(a_seed_must_be_a_cid) {
   topo().when(seed{""}).then_rejected("invalid");
   topo().when(seed{"Qmabcdefghijklmnop"}).then_rejected("invalid");

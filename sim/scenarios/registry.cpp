@@ -13,6 +13,9 @@ const std::vector<std::pair<std::string, std::function<std::unique_ptr<scenario>
       {"rebalancing", &make_rebalancing_scenario},
       {"access", &make_access_scenario},
       {"delivery", &make_delivery_scenario},
+      {"quorum", &make_quorum_scenario},
+      {"consensus", &make_consensus_scenario},
+      {"control_path", &make_control_path_scenario},
   };
   return all;
 }

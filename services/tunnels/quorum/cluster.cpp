@@ -1,5 +1,7 @@
 #include "services/tunnels/quorum/cluster.hpp"
 
+#include "events/planted_bugs.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <set>
@@ -279,7 +281,7 @@ choice choose(const state& s, const std::vector<candidate>& candidates) {
     else if (c.head_offset < c.applied_offset)
       v.reason = "applied offset " + std::to_string(c.applied_offset) + " is past the head " +
                  std::to_string(c.head_offset);
-    else if (c.lag() > s.config.max_lag)
+    else if (c.lag() > s.config.max_lag && !events::planted(events::planted_bug::promote_lagging))
       v.reason = "lagging: " + std::to_string(c.lag()) + " records behind the head, more than " +
                  std::to_string(s.config.max_lag);
     else if (!c.domain.empty() && c.domain != p->spec.domain)
@@ -467,7 +469,7 @@ D decide_report_ready(const state& s, const report_ready& c) {
   if (c.head_offset < c.applied_offset)
     return D::reject("invalid", "the applied offset is past the head");
   const auto lag = c.head_offset - c.applied_offset;
-  if (lag > s.config.max_lag)
+  if (lag > s.config.max_lag && !events::planted(events::planted_bug::promote_lagging))
     return D::reject("not_caught_up", "'" + c.node + "' is " + std::to_string(lag) +
                                           " records behind the head, more than " + std::to_string(s.config.max_lag));
   return D::accept(promotion_ready{p->id, c.node, c.applied_offset, c.head_offset, c.now_ns});

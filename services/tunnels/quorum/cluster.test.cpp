@@ -1,5 +1,6 @@
 #include "services/tunnels/quorum/cluster_codec.hpp"
 #include "services/testing/decider_spec.hpp"
+#include "events/planted_bugs.hpp"
 
 #include <algorithm>
 
@@ -254,6 +255,26 @@ BOOST_AUTO_TEST_CASE(a_lagging_node_is_never_promoted) {
   BOOST_TEST(!p.verdicts[0].eligible);
   BOOST_TEST(p.verdicts[0].reason.find("lagging: 11 records behind") != std::string::npos, p.verdicts[0].reason);
   cluster().given(h).when(promote{1, {fit("n2", 11), fit("n3", 50)}, 6000}).then_rejected("no_eligible_node");
+}
+
+// The switch the simulator plants (events/planted_bugs.hpp): with it the
+// caught-up check is skipped at promotion and at ready, and nowhere else.
+BOOST_AUTO_TEST_CASE(the_planted_promote_lagging_bug_skips_the_caught_up_check_and_only_while_set) {
+  namespace ev = storemesh::events;
+  const auto h = with(bootstrap(), {c_lost});
+  const promote lagging_only{1, {fit("n2", 11)}, 6000};
+  cluster().given(h).when(lagging_only).then_rejected("no_eligible_node");
+
+  ev::planted_bugs() = static_cast<unsigned>(ev::planted_bug::promote_lagging);
+  const auto p = started(decide_on(h, lagging_only));
+  const auto ready = decide_on(with(h, {p}), report_ready{"n2", 100, 111, 9000});
+  ev::planted_bugs() = 0;
+
+  BOOST_TEST(p.node == "n2");
+  BOOST_TEST(p.head_offset - p.applied_offset == 11u);
+  BOOST_TEST(ready.accepted());
+  cluster().given(h).when(lagging_only).then_rejected("no_eligible_node");
+  cluster().given(with(h, {p})).when(report_ready{"n2", 100, 111, 9000}).then_rejected("not_caught_up");
 }
 
 BOOST_AUTO_TEST_CASE(no_eligible_node_is_a_rejection_that_says_why_for_each) {
