@@ -1,7 +1,8 @@
 #include "services/consensus/agreement_codec.hpp"
 #include "services/consensus/reactions.hpp"
 #include "services/consensus/router_node_codec.hpp"
-#include "sim/scenarios/inline_world.test.hpp"
+#include "sim/scenarios/direct_world.hpp"
+#include "sim/test_records.hpp"
 #include "sim/scenarios/scenarios.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -25,15 +26,11 @@ const std::string cid2 = "bafkreie5cvv4h45feyvkojx6sf4tp7pkpblbmzr4hmpmtd3fjbk2y
 /// Topology and router events as the runtime writes them.
 struct history {
   sim::test_log log;
-  std::map<std::string, std::pair<std::uint64_t, events::crypto::digest>> chains;
+  sim::testing::test_records records;
 
   template <class Entity>
   history& then(const std::string& id, const typename Entity::event_type& e) {
-    auto& [seq, last] = chains[std::string(Entity::kind) + "/" + id];
-    auto r = actors::make_event_record(Entity::kind, id, ++seq, last, actors::cause{}, "daemon@test",
-                                       [&](schema::Envelope::Builder b) { Entity::write_event(e, b); });
-    last = events::crypto::record_hash(r.value);
-    log.append(log.events_topic(Entity::kind), r.key, r.value);
+    records.event<Entity>(log, id, e);
     return *this;
   }
   history& topo(const tp::event& e) { return then<tp::entity>(net, e); }
@@ -178,15 +175,14 @@ BOOST_AUTO_TEST_CASE(runs_against_the_real_deciders_break_no_invariant) {
   std::map<std::string, std::size_t> codes;
   std::size_t agreed = 0, announced = 0;
   for (std::uint64_t seed = 1; seed <= 30; ++seed) {
-    sim::testing::inline_world w;
-    w.host<tp::entity>();
-    w.host<rt::entity>();
-    w.react_with(&services::consensus::react);
+    sim::testing::direct_world w;
+    w.host<tp::entity, rt::entity>();
+    w.react();
     auto s = sim::make_consensus_scenario();
-    const auto v = sim::testing::run_inline(*s, w, seed, 200);
+    const auto v = w.run(*s, {seed, 200});
     BOOST_TEST(!v.has_value(), "seed " << seed << ": " << v.value_or(""));
-    for (const auto& code : w.refusals)
-      ++codes[code];
+    for (const auto& [code, n] : w.rejected)
+      codes[code] += n;
     for (std::size_t i = 0; i < w.log.size(); ++i) {
       const auto& r = w.log.at(i);
       if (!r.env)
@@ -214,12 +210,11 @@ BOOST_AUTO_TEST_CASE(runs_against_the_real_deciders_break_no_invariant) {
 // refuse what came too late, and no invariant breaks.
 BOOST_AUTO_TEST_CASE(runs_with_lost_and_delayed_commands_break_no_invariant) {
   for (std::uint64_t seed = 1; seed <= 100; ++seed) {
-    sim::testing::inline_world w;
-    w.host<tp::entity>();
-    w.host<rt::entity>();
-    w.react_with(&services::consensus::react);
+    sim::testing::direct_world w;
+    w.host<tp::entity, rt::entity>();
+    w.react();
     auto s = sim::make_consensus_scenario();
-    const auto v = sim::testing::run_inline(*s, w, seed, 200, true);
+    const auto v = w.run(*s, {seed, 200, sim::testing::lossy});
     BOOST_TEST(!v.has_value(), "seed " << seed << ": " << v.value_or(""));
   }
 }

@@ -1,5 +1,6 @@
 #include "services/control_path/storage_system_codec.hpp"
-#include "sim/scenarios/inline_world.test.hpp"
+#include "sim/scenarios/direct_world.hpp"
+#include "sim/test_records.hpp"
 #include "sim/scenarios/scenarios.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -22,14 +23,10 @@ const std::string cdb6("\x12\x00\x00\x00\x60\x00", 6);
 /// array1's events as the runtime writes them.
 struct history {
   sim::test_log log;
-  std::uint64_t seq = 0;
-  events::crypto::digest last{};
+  sim::testing::test_records records;
 
   history& then(const st::event& e) {
-    auto r = actors::make_event_record(st::entity::kind, "array1", ++seq, last, actors::cause{}, "daemon@test",
-                                       [&](schema::Envelope::Builder b) { st::entity::write_event(e, b); });
-    last = events::crypto::record_hash(r.value);
-    log.append(log.events_topic(st::entity::kind), r.key, r.value);
+    records.event<st::entity>(log, "array1", e);
     return *this;
   }
 
@@ -154,14 +151,13 @@ BOOST_AUTO_TEST_CASE(runs_against_the_real_deciders_break_no_invariant) {
   std::map<std::string, std::size_t> codes;
   std::size_t answered = 0, forwarded = 0;
   for (std::uint64_t seed = 1; seed <= 30; ++seed) {
-    sim::testing::inline_world w;
-    w.host<st::entity>();
-    w.host<ch::entity>();
+    sim::testing::direct_world w;
+    w.host<st::entity, ch::entity>();
     auto s = sim::make_control_path_scenario();
-    const auto v = sim::testing::run_inline(*s, w, seed, 200);
+    const auto v = w.run(*s, {seed, 200});
     BOOST_TEST(!v.has_value(), "seed " << seed << ": " << v.value_or(""));
-    for (const auto& code : w.refusals)
-      ++codes[code];
+    for (const auto& [code, n] : w.rejected)
+      codes[code] += n;
     for (std::size_t i = 0; i < w.log.size(); ++i) {
       const auto& r = w.log.at(i);
       if (r.env && r.topic == w.log.events_topic(st::entity::kind))
@@ -184,11 +180,10 @@ BOOST_AUTO_TEST_CASE(runs_against_the_real_deciders_break_no_invariant) {
 // refuse what came too late, and no invariant breaks.
 BOOST_AUTO_TEST_CASE(runs_with_lost_and_delayed_commands_break_no_invariant) {
   for (std::uint64_t seed = 1; seed <= 100; ++seed) {
-    sim::testing::inline_world w;
-    w.host<st::entity>();
-    w.host<ch::entity>();
+    sim::testing::direct_world w;
+    w.host<st::entity, ch::entity>();
     auto s = sim::make_control_path_scenario();
-    const auto v = sim::testing::run_inline(*s, w, seed, 200, true);
+    const auto v = w.run(*s, {seed, 200, sim::testing::lossy});
     BOOST_TEST(!v.has_value(), "seed " << seed << ": " << v.value_or(""));
   }
 }

@@ -9,6 +9,7 @@
 #include "services/delivery/user_group_codec.hpp"
 #include "sim/scenarios/delivery_invariant.hpp"
 #include "sim/scenarios/direct_world.hpp"
+#include "sim/test_records.hpp"
 #include "sim/scenarios/scenarios.hpp"
 
 #include <boost/test/data/test_case.hpp>
@@ -37,11 +38,11 @@ pr::planned two_segments() {
 
 struct history {
   sim::test_log log;
-  std::map<std::string, std::uint64_t> seqs;
+  sim::testing::test_records records;
   sim::delivery_invariant inv;
 
   history& add(const pr::event& e) {
-    sim::testing::append_event<pr::entity>(log, seqs, d1, e);
+    records.event<pr::entity>(log, d1, e);
     return *this;
   }
   history& confirm(std::uint32_t s, std::uint32_t j, std::string edge, std::uint32_t crc) {
@@ -180,13 +181,24 @@ struct dispersal_blind : pr::entity {
   }
 };
 
+/// `seed` for `steps` steps of 10 ms, commands lost and overtaken if `shuffled`.
+sim::testing::run_options options(std::uint64_t seed, std::uint64_t steps, bool shuffled = false) {
+  return {seed, steps, shuffled ? sim::testing::lossy : sim::testing::network{}, 1'000'000'000, 10'000'000};
+}
+
+/// A world in which Delivery decides the delivery processes.
+template <class Delivery = pr::entity>
+struct world : sim::testing::direct_world {
+  world() { host<Delivery, dl::edge_unit::entity, dl::content::entity, dl::user_group::entity>(); }
+};
+
 template <class Delivery>
 int seeds_found(const std::string& what) {
   int found = 0;
   for (std::uint64_t seed = 1; seed <= 20; ++seed) {
-    sim::testing::direct_world<Delivery, dl::edge_unit::entity, dl::content::entity, dl::user_group::entity> w;
+    world<Delivery> w;
     auto s = sim::make_scenario("delivery");
-    w.run(*s, seed, 300);
+    w.run(*s, options(seed, 300));
     if (w.violation) {
       BOOST_TEST_MESSAGE("seed " << seed << ": " << *w.violation);
       found += w.violation->find(what) != std::string::npos;
@@ -199,7 +211,6 @@ int seeds_found(const std::string& what) {
 
 BOOST_AUTO_TEST_SUITE(sim_delivery_scenario)
 
-using world = sim::testing::direct_world<pr::entity, dl::edge_unit::entity, dl::content::entity, dl::user_group::entity>;
 
 BOOST_AUTO_TEST_CASE(deciders_with_a_check_skipped_are_caught) {
   BOOST_TEST(seeds_found<crc_blind>("the plan's is") >= 10);
@@ -207,14 +218,14 @@ BOOST_AUTO_TEST_CASE(deciders_with_a_check_skipped_are_caught) {
 }
 
 BOOST_AUTO_TEST_CASE(the_same_seed_issues_the_same_commands_and_they_decode) {
-  world a, b, c;
+  world<> a, b, c;
   auto sa = sim::make_scenario("delivery");
   auto sb = sim::make_scenario("delivery");
   auto sc = sim::make_scenario("delivery");
   BOOST_REQUIRE(sa && sb && sc);
-  a.run(*sa, 42, 200);
-  b.run(*sb, 42, 200);
-  c.run(*sc, 43, 200);
+  a.run(*sa, options(42, 200));
+  b.run(*sb, options(42, 200));
+  c.run(*sc, options(43, 200));
   BOOST_TEST(a.undecodable == 0u);
   BOOST_TEST(a.trace.size() > 50u);
   BOOST_TEST((a.trace == b.trace));
@@ -224,11 +235,12 @@ BOOST_AUTO_TEST_CASE(the_same_seed_issues_the_same_commands_and_they_decode) {
 BOOST_DATA_TEST_CASE(operator_edges_and_runner_deliver_and_reschedule_with_no_violation,
                      boost::unit_test::data::make({false, true}), shuffled) {
   // shuffled: commands lost and overtaken on the way; the agents send again.
-  std::map<std::string, int> rejected, seen;
+  std::map<std::string, std::size_t> rejected;
+  std::map<std::string, int> seen;
   for (std::uint64_t seed = 1; seed <= 20; ++seed) {
-    world w;
+    world<> w;
     auto s = sim::make_scenario("delivery");
-    w.run(*s, seed, 300, shuffled);
+    w.run(*s, options(seed, 300, shuffled));
     BOOST_TEST(!w.violation, "seed " << seed << ": " << w.violation.value_or(""));
     BOOST_TEST(w.undecodable == 0u);
     for (const auto& [code, n] : w.rejected)

@@ -1,6 +1,7 @@
 #include "events/planted_bugs.hpp"
 #include "services/tunnels/quorum/cluster_codec.hpp"
-#include "sim/scenarios/inline_world.test.hpp"
+#include "sim/scenarios/direct_world.hpp"
+#include "sim/test_records.hpp"
 #include "sim/scenarios/scenarios.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -27,28 +28,16 @@ public_key key(std::uint8_t n) {
 /// A cluster's events as the runtime writes them, and refused commands.
 struct history {
   sim::test_log log;
-  std::uint64_t seq = 0;
-  events::crypto::digest last{};
-  events::crypto::key_pair signer = events::crypto::key_pair::from_seed({3});
+  sim::testing::test_records records;
 
   history& then(const event& e) {
-    auto r = actors::make_event_record(entity::kind, id, ++seq, last, actors::cause{}, "daemon@test",
-                                       [&](schema::Envelope::Builder b) { entity::write_event(e, b); });
-    last = events::crypto::record_hash(r.value);
-    log.append(log.events_topic(entity::kind), r.key, r.value);
+    records.event<entity>(log, id, e);
     return *this;
   }
 
   history& refused(const command& c, const std::string& code) {
-    actors::command_header h;
-    h.id[0] = static_cast<std::uint8_t>(++seq);
-    auto cmd = actors::make_command_record(entity::kind, id, h, signer,
-                                           [&](schema::Envelope::Builder b) { entity::write_command(c, b); });
-    BOOST_REQUIRE(cmd.has_value());
-    const auto at = log.append(log.commands_topic(), cmd.value().key, cmd.value().value);
-    auto r = actors::make_rejection_record(entity::kind, id, code, "refused", log.commands_topic(), partition_id{0},
-                                           log.at(at).offset, cmd.value().value, h.id, "daemon@test");
-    log.append(log.rejected_topic(), r.key, r.value);
+    BOOST_REQUIRE(records.refused(log, entity::kind, id,
+                                  [&](schema::Envelope::Builder b) { entity::write_command(c, b); }, code));
     return *this;
   }
 
@@ -195,14 +184,14 @@ BOOST_AUTO_TEST_CASE(runs_against_the_real_decider_break_no_invariant) {
   std::size_t refusals = 0, promotions = 0;
   std::map<std::string, std::size_t> codes;
   for (std::uint64_t seed = 1; seed <= 40; ++seed) {
-    sim::testing::inline_world w;
+    sim::testing::direct_world w;
     w.host<entity>();
     auto s = sim::make_quorum_scenario();
-    const auto v = sim::testing::run_inline(*s, w, seed, 200);
+    const auto v = w.run(*s, {seed, 200});
     BOOST_TEST(!v.has_value(), "seed " << seed << ": " << v.value_or(""));
-    refusals += w.rejected;
-    for (const auto& code : w.refusals)
-      ++codes[code];
+    refusals += w.rejections;
+    for (const auto& [code, n] : w.rejected)
+      codes[code] += n;
     for (std::size_t i = 0; i < w.log.size(); ++i)
       if (w.log.at(i).env && w.log.at(i).topic == w.log.events_topic(entity::kind))
         if (auto e = entity::read_event(w.log.at(i).env->reader()))
@@ -228,10 +217,10 @@ BOOST_AUTO_TEST_CASE(the_planted_promote_lagging_bug_is_caught) {
     std::optional<std::uint64_t> caught;
     std::string what;
     for (std::uint64_t seed = 1; seed <= 50 && !caught; ++seed) {
-      sim::testing::inline_world w;
+      sim::testing::direct_world w;
       w.host<entity>();
       auto s = sim::make_quorum_scenario();
-      if (auto v = sim::testing::run_inline(*s, w, seed, 200, lossy)) {
+      if (auto v = w.run(*s, {seed, 200, lossy ? sim::testing::lossy : sim::testing::network{}})) {
         caught = seed;
         what = *v;
       }
