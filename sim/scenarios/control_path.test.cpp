@@ -5,8 +5,6 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include <capnp/message.h>
-#include <capnp/serialize.h>
 
 #include <map>
 
@@ -46,29 +44,9 @@ st::converted converted(const std::string& rq, std::uint16_t ox, const std::stri
 
 std::vector<std::string> commands_of(std::uint64_t seed, std::uint64_t steps) {
   auto s = sim::make_control_path_scenario();
-  sim::rng random(seed);
-  sim::test_log empty;
-  sim::step_context ctx{random, empty, 1'000'000'000, 0, {}};
-  std::vector<services::issued_command> out;
-  s->setup(ctx, out);
-  for (std::uint64_t i = 1; i <= steps; ++i) {
-    ctx.step = i;
-    ctx.now_ns += 100'000'000;
-    s->step(ctx, out);
-  }
-  std::vector<std::string> bytes;
-  for (const auto& c : out) {
-    capnp::MallocMessageBuilder m;
-    auto env = m.initRoot<schema::Envelope>();
-    c.write(env);
-    if (c.kind == std::string(st::entity::kind))
-      BOOST_TEST(st::entity::read_command(env.asReader()).has_value());
-    else
-      BOOST_TEST((c.kind == std::string(ch::entity::kind) && ch::entity::read_command(env.asReader()).has_value()));
-    auto words = capnp::messageToFlatArray(m);
-    bytes.emplace_back(reinterpret_cast<const char*>(words.asBytes().begin()), words.asBytes().size());
-  }
-  return bytes;
+  const auto run = sim::testing::issued_unanswered<st::entity, ch::entity>(*s, seed, steps);
+  BOOST_TEST(run.all_decode);
+  return run.written;
 }
 
 } // namespace

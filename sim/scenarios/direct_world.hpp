@@ -62,6 +62,49 @@ struct run_options {
   std::int64_t step_ns = 100'000'000;
 };
 
+/// C as written: its envelope's kind, id and payload (no command id, no clock).
+inline std::string written(const services::issued_command& c) {
+  capnp::MallocMessageBuilder message;
+  auto env = message.initRoot<schema::Envelope>();
+  env.setEntityKind(c.kind);
+  env.setEntityId(c.id);
+  c.write(env);
+  const auto words = capnp::messageToFlatArray(message);
+  return {reinterpret_cast<const char*>(words.asBytes().begin()), words.asBytes().size()};
+}
+
+/// What a scenario issues when nothing it sends is ever decided (its agents
+/// read an empty log): for "its commands decode, and a seed replays them".
+struct issued {
+  std::vector<services::issued_command> commands;
+  std::vector<std::string> written;  ///< each as written
+  bool all_decode = true;            ///< each one's kind is one of the Entities and reads with its codec
+};
+
+/// Runs S from `seed` for `steps` steps of 100 ms against an empty log.
+template <class... Entities>
+issued issued_unanswered(scenario& s, std::uint64_t seed, std::uint64_t steps) {
+  rng random(seed);
+  test_log empty;
+  step_context ctx{random, empty, 1'000'000'000, 0, {}};
+  issued out;
+  s.setup(ctx, out.commands);
+  for (std::uint64_t i = 1; i <= steps; ++i) {
+    ctx.step = i;
+    ctx.now_ns += 100'000'000;
+    s.step(ctx, out.commands);
+  }
+  for (const auto& c : out.commands) {
+    out.written.push_back(written(c));
+    capnp::MallocMessageBuilder message;
+    auto env = message.initRoot<schema::Envelope>();
+    c.write(env);
+    const bool decodes = ((c.kind == Entities::kind && Entities::read_command(env.asReader()).has_value()) || ...);
+    out.all_decode = out.all_decode && decodes;
+  }
+  return out;
+}
+
 class direct_world {
 public:
   direct_world() = default;
@@ -192,16 +235,6 @@ private:
       }
       return std::nullopt;
     };
-  }
-
-  static std::string written(const services::issued_command& c) {
-    capnp::MallocMessageBuilder message;
-    auto env = message.initRoot<schema::Envelope>();
-    env.setEntityKind(c.kind);
-    env.setEntityId(c.id);
-    c.write(env);
-    const auto words = capnp::messageToFlatArray(message);
-    return {reinterpret_cast<const char*>(words.asBytes().begin()), words.asBytes().size()};
   }
 
   void decide_one(const services::issued_command& c) {

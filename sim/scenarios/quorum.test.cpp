@@ -6,8 +6,6 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include <capnp/message.h>
-#include <capnp/serialize.h>
 
 #include <map>
 
@@ -64,31 +62,14 @@ promotion_started started(std::uint64_t promotion, const std::string& node, std:
                            "chosen"};
 }
 
-/// The payload bytes of every command a run issues (envelope fields aside).
+/// Every command a run issues, as written; each must decode.
 std::vector<std::string> commands_of(std::uint64_t seed, std::uint64_t steps) {
   auto s = sim::make_quorum_scenario();
-  sim::rng random(seed);
-  sim::test_log empty;
-  sim::step_context ctx{random, empty, 1'000'000'000, 0, {}};
-  std::vector<services::issued_command> out;
-  s->setup(ctx, out);
-  for (std::uint64_t i = 1; i <= steps; ++i) {
-    ctx.step = i;
-    ctx.now_ns += 100'000'000;
-    s->step(ctx, out);
-  }
-  std::vector<std::string> bytes;
-  for (const auto& c : out) {
-    capnp::MallocMessageBuilder m;
-    auto env = m.initRoot<schema::Envelope>();
-    c.write(env);
-    BOOST_TEST(c.kind == std::string(entity::kind));
+  const auto run = sim::testing::issued_unanswered<entity>(*s, seed, steps);
+  BOOST_TEST(run.all_decode);
+  for (const auto& c : run.commands)
     BOOST_TEST(c.id == id);
-    BOOST_TEST(entity::read_command(env.asReader()).has_value());
-    auto words = capnp::messageToFlatArray(m);
-    bytes.emplace_back(reinterpret_cast<const char*>(words.asBytes().begin()), words.asBytes().size());
-  }
-  return bytes;
+  return run.written;
 }
 
 } // namespace
