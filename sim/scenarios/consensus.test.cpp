@@ -2,6 +2,7 @@
 #include "services/consensus/reactions.hpp"
 #include "services/consensus/router_node_codec.hpp"
 #include "sim/scenarios/direct_world.hpp"
+#include "sim/scenarios/follow_entity.hpp"
 #include "sim/test_records.hpp"
 #include "sim/scenarios/scenarios.hpp"
 
@@ -161,17 +162,10 @@ BOOST_AUTO_TEST_CASE(runs_against_the_real_deciders_break_no_invariant) {
     BOOST_TEST(!v.has_value(), "seed " << seed << ": " << v.value_or(""));
     for (const auto& [code, n] : w.rejected)
       codes[code] += n;
-    for (std::size_t i = 0; i < w.log.size(); ++i) {
-      const auto& r = w.log.at(i);
-      if (!r.env)
-        continue;
-      if (r.topic == w.log.events_topic(tp::entity::kind))
-        if (auto e = tp::entity::read_event(r.env->reader()))
-          agreed += std::holds_alternative<tp::agreed>(e.value());
-      if (r.topic == w.log.events_topic(rt::entity::kind))
-        if (auto e = rt::entity::read_event(r.env->reader()))
-          announced += std::holds_alternative<rt::announced>(e.value());
-    }
+    sim::follow_entity<tp::entity>().poll(
+        w.log, [&](const std::string&, const tp::event& e) { agreed += std::holds_alternative<tp::agreed>(e); });
+    sim::follow_entity<rt::entity>().poll(
+        w.log, [&](const std::string&, const rt::event& e) { announced += std::holds_alternative<rt::announced>(e); });
   }
   for (const auto& [code, n] : codes)
     BOOST_TEST_MESSAGE("refused " << code << ": " << n);

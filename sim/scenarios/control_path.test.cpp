@@ -1,5 +1,6 @@
 #include "services/control_path/storage_system_codec.hpp"
 #include "sim/scenarios/direct_world.hpp"
+#include "sim/scenarios/follow_entity.hpp"
 #include "sim/test_records.hpp"
 #include "sim/scenarios/scenarios.hpp"
 
@@ -136,14 +137,10 @@ BOOST_AUTO_TEST_CASE(runs_against_the_real_deciders_break_no_invariant) {
     BOOST_TEST(!v.has_value(), "seed " << seed << ": " << v.value_or(""));
     for (const auto& [code, n] : w.rejected)
       codes[code] += n;
-    for (std::size_t i = 0; i < w.log.size(); ++i) {
-      const auto& r = w.log.at(i);
-      if (r.env && r.topic == w.log.events_topic(st::entity::kind))
-        if (auto e = st::entity::read_event(r.env->reader())) {
-          answered += std::holds_alternative<st::answered>(e.value());
-          forwarded += std::holds_alternative<st::forwarded>(e.value());
-        }
-    }
+    sim::follow_entity<st::entity>().poll(w.log, [&](const std::string&, const st::event& e) {
+      answered += std::holds_alternative<st::answered>(e);
+      forwarded += std::holds_alternative<st::forwarded>(e);
+    });
   }
   for (const auto& [code, n] : codes)
     BOOST_TEST_MESSAGE("refused " << code << ": " << n);

@@ -1,6 +1,7 @@
 #include "events/planted_bugs.hpp"
 #include "services/tunnels/quorum/cluster_codec.hpp"
 #include "sim/scenarios/direct_world.hpp"
+#include "sim/scenarios/follow_entity.hpp"
 #include "sim/test_records.hpp"
 #include "sim/scenarios/scenarios.hpp"
 
@@ -173,10 +174,8 @@ BOOST_AUTO_TEST_CASE(runs_against_the_real_decider_break_no_invariant) {
     refusals += w.rejections;
     for (const auto& [code, n] : w.rejected)
       codes[code] += n;
-    for (std::size_t i = 0; i < w.log.size(); ++i)
-      if (w.log.at(i).env && w.log.at(i).topic == w.log.events_topic(entity::kind))
-        if (auto e = entity::read_event(w.log.at(i).env->reader()))
-          promotions += std::holds_alternative<promotion_ready>(e.value());
+    sim::follow_entity<entity>().poll(
+        w.log, [&](const std::string&, const event& e) { promotions += std::holds_alternative<promotion_ready>(e); });
   }
   for (const auto& [code, n] : codes)
     BOOST_TEST_MESSAGE("refused " << code << ": " << n);

@@ -6,6 +6,7 @@
 #include "services/migration/copy_job_codec.hpp"
 #include "services/migration/migration_codec.hpp"
 #include "sim/scenarios/direct_world.hpp"
+#include "sim/scenarios/follow_entity.hpp"
 #include "sim/scenarios/rebalancing_scenario.hpp"
 #include "sim/test_log.hpp"
 #include "sim/test_records.hpp"
@@ -178,12 +179,9 @@ outcome run(std::uint64_t seed, std::uint64_t steps) {
   out.plans = r.plans;
   out.moves = r.moves_done;
   out.undecodable = world.undecodable;
-  for (std::size_t i = 0; i < world.log.size(); ++i) {
-    const auto& rec = world.log.at(i);
-    if (rec.env && rec.env->entity_kind() == rb::entity::kind)
-      if (auto e = rb::entity::read_event(rec.env->reader()); e && std::holds_alternative<rb::skipped_all_overloaded>(e.value()))
-        ++out.skipped;
-  }
+  sim::follow_entity<rb::entity>().poll(world.log, [&](const std::string&, const rb::event& e) {
+    out.skipped += std::holds_alternative<rb::skipped_all_overloaded>(e) ? 1 : 0;
+  });
   for (int j = 1; j <= 8; ++j)
     out.completed += world.state<cj::entity>("rb-w" + std::to_string(j)).status == cj::job_status::completed ? 1 : 0;
   return out;
