@@ -9,6 +9,7 @@
 #include "services/delivery/user_group_codec.hpp"
 #include "sim/scenarios/delivery_invariant.hpp"
 #include "sim/scenarios/direct_world.hpp"
+#include "sim/scenarios/says.hpp"
 #include "sim/test_records.hpp"
 #include "sim/scenarios/scenarios.hpp"
 
@@ -18,6 +19,7 @@
 using namespace storemesh;
 namespace dl = services::delivery;
 namespace pr = dl::process;
+using sim::testing::says;
 
 namespace {
 
@@ -57,11 +59,6 @@ struct history {
   std::optional<std::string> check() { return inv.advance(log); }
 };
 
-void require_found(history& h, const std::string& what) {
-  const auto v = h.check();
-  BOOST_REQUIRE_MESSAGE(v, "expected: " << what);
-  BOOST_TEST(v->find(what) != std::string::npos, *v);
-}
 
 } // namespace
 
@@ -78,7 +75,7 @@ BOOST_AUTO_TEST_CASE(a_plan_with_k_slices_of_a_segment_on_one_edge_is_found) {
   p.placements[1].edge = "e1";  // segment 0: pillars 0 and 1 on e1, k = 2
   history h;
   h.add(p);
-  require_found(h, "edge 'e1' holds 2 slices of segment 0");
+  BOOST_TEST(says(h.check(), "edge 'e1' holds 2 slices of segment 0"));
 }
 
 BOOST_AUTO_TEST_CASE(a_plan_leaving_a_segment_short_of_k_is_found) {
@@ -86,25 +83,25 @@ BOOST_AUTO_TEST_CASE(a_plan_leaving_a_segment_short_of_k_is_found) {
   p.placements.erase(p.placements.begin() + 3, p.placements.begin() + 5);  // segment 1 keeps one
   history h;
   h.add(p);
-  require_found(h, "segment 1 has 1 placements, fewer than k = 2");
+  BOOST_TEST(says(h.check(), "segment 1 has 1 placements, fewer than k = 2"));
 }
 
 BOOST_AUTO_TEST_CASE(a_confirm_with_another_crc_or_from_another_edge_is_found) {
   history crc;
   crc.add(two_segments()).confirm(0, 1, "e2", 2);
-  require_found(crc, "confirmed with CRC32C 2, the plan's is 1");
+  BOOST_TEST(says(crc.check(), "confirmed with CRC32C 2, the plan's is 1"));
 
   history edge;
   edge.add(two_segments()).confirm(0, 1, "e3", 1);
-  require_found(edge, "confirmed by 'e3' but placed on 'e2'");
+  BOOST_TEST(says(edge.check(), "confirmed by 'e3' but placed on 'e2'"));
 
   history unplaced;
   unplaced.add(two_segments()).confirm(5, 0, "e1", 0);
-  require_found(unplaced, "confirmed but not placed");
+  BOOST_TEST(says(unplaced.check(), "confirmed but not placed"));
 
   history twice;
   twice.add(two_segments()).confirm(0, 1, "e2", 1).confirm(0, 1, "e2", 1);
-  require_found(twice, "confirmed twice");
+  BOOST_TEST(says(twice.check(), "confirmed twice"));
 }
 
 BOOST_AUTO_TEST_CASE(a_reschedule_that_keeps_dispersal_passes_and_one_that_breaks_it_is_found) {
@@ -119,39 +116,39 @@ BOOST_AUTO_TEST_CASE(a_reschedule_that_keeps_dispersal_passes_and_one_that_break
   history bad;
   bad.add(two_segments());
   bad.add(pr::rescheduled{"e2", "down", {pr::move{0, 1, "e2", "e1", 1}}, {}, 2});  // e1 holds 0.0 already
-  require_found(bad, "edge 'e1' holds 2 slices of segment 0");
+  BOOST_TEST(says(bad.check(), "edge 'e1' holds 2 slices of segment 0"));
 }
 
 BOOST_AUTO_TEST_CASE(a_moved_confirmed_slice_and_a_confirm_at_the_old_edge_are_found) {
   history moved;
   moved.add(two_segments()).confirm(0, 1, "e2", 1);
   moved.add(pr::rescheduled{"e2", "down", {pr::move{0, 1, "e2", "e4", 1}}, {}, 2});
-  require_found(moved, "moved away from 'e2' after it was confirmed there");
+  BOOST_TEST(says(moved.check(), "moved away from 'e2' after it was confirmed there"));
 
   history old;
   old.add(two_segments());
   old.add(pr::rescheduled{"e2", "down", {pr::move{0, 1, "e2", "e4", 1}}, {}, 2});
   old.confirm(0, 1, "e2", 1);  // e2 came back: the slice is no longer its own
-  require_found(old, "confirmed by 'e2' but placed on 'e4'");
+  BOOST_TEST(says(old.check(), "confirmed by 'e2' but placed on 'e4'"));
 
   history other;
   other.add(two_segments());
   other.add(pr::rescheduled{"e2", "down", {pr::move{0, 0, "e1", "e4", 1}}, {}, 2});
-  require_found(other, "by a reschedule of 'e2'");
+  BOOST_TEST(says(other.check(), "by a reschedule of 'e2'"));
 }
 
 BOOST_AUTO_TEST_CASE(completion_before_every_slice_is_confirmed_or_twice_is_found) {
   history early;
   early.add(two_segments()).confirm(0, 0, "e1", 0).confirm(0, 1, "e2", 1).add(pr::completed{2});
-  require_found(early, "completed with slice 0.2 on 'e3' unconfirmed");
+  BOOST_TEST(says(early.check(), "completed with slice 0.2 on 'e3' unconfirmed"));
 
   history twice;
   twice.add(two_segments()).confirm_all().add(pr::completed{2}).add(pr::completed{3});
-  require_found(twice, "completed twice");
+  BOOST_TEST(says(twice.check(), "completed twice"));
 
   history replanned;
   replanned.add(two_segments()).add(two_segments());
-  require_found(replanned, "planned a second time");
+  BOOST_TEST(says(replanned.check(), "planned a second time"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -8,11 +8,13 @@
 #include "services/gateway/rebalancer_codec.hpp"
 #include "services/host/host_codec.hpp"
 #include "sim/scenarios/direct_world.hpp"
+#include "sim/scenarios/says.hpp"
 #include "sim/test_log.hpp"
 #include "sim/test_records.hpp"
 
 
 namespace sim = storemesh::sim;
+using sim::testing::says;
 namespace cj = storemesh::services::copy_job;
 namespace mg = storemesh::services::migration;
 
@@ -64,11 +66,6 @@ struct fixture {
   }
   std::optional<std::string> check() { return sc.check(h.log); }
 };
-
-bool says(const std::optional<std::string>& v, const std::string& what) {
-  BOOST_TEST_MESSAGE(v.value_or("(no violation)"));
-  return v && v->find(what) != std::string::npos;
-}
 
 } // namespace
 

@@ -6,6 +6,7 @@
 #include "services/migration/copy_job_codec.hpp"
 #include "services/migration/migration_codec.hpp"
 #include "sim/scenarios/direct_world.hpp"
+#include "sim/scenarios/says.hpp"
 #include "sim/scenarios/follow_entity.hpp"
 #include "sim/scenarios/rebalancing_scenario.hpp"
 #include "sim/test_log.hpp"
@@ -13,6 +14,7 @@
 
 
 namespace sim = storemesh::sim;
+using sim::testing::says;
 namespace cj = storemesh::services::copy_job;
 namespace rb = storemesh::services::rebalancer;
 namespace host = storemesh::services::host;
@@ -59,11 +61,6 @@ struct fixture {
   }
   std::optional<std::string> check() { return sc.check(log); }
 };
-
-bool says(const std::optional<std::string>& v, const std::string& what) {
-  BOOST_TEST_MESSAGE(v.value_or("(no violation)"));
-  return v && v->find(what) != std::string::npos;
-}
 
 } // namespace
 
