@@ -244,11 +244,6 @@ struct scan_blind : ac::entity {
 
 } // namespace
 
-/// `seed` for `steps` steps of 10 ms, commands lost and overtaken if `shuffled`.
-sim::testing::run_options options(std::uint64_t seed, std::uint64_t steps, bool shuffled = false) {
-  return {seed, steps, shuffled ? sim::testing::lossy : sim::testing::network{}, 1'000'000'000, 10'000'000};
-}
-
 BOOST_AUTO_TEST_SUITE(sim_access_scenario)
 
 BOOST_AUTO_TEST_CASE(a_decider_that_trusts_the_agents_verdict_is_caught_by_the_stale_agents) {
@@ -257,7 +252,7 @@ BOOST_AUTO_TEST_CASE(a_decider_that_trusts_the_agents_verdict_is_caught_by_the_s
     sim::testing::direct_world w;
     w.host<scan_blind>();
     auto s = sim::make_scenario("access");
-    w.run(*s, options(seed, 800));
+    w.run(*s, seed, 800);
     found += w.violation.has_value();
     if (w.violation)
       BOOST_TEST_MESSAGE("seed " << seed << ": " << *w.violation);
@@ -274,9 +269,9 @@ BOOST_AUTO_TEST_CASE(the_same_seed_issues_the_same_commands_and_they_decode) {
   auto sb = sim::make_scenario("access");
   auto sc = sim::make_scenario("access");
   BOOST_REQUIRE(sa && sb && sc);
-  a.run(*sa, options(42, 200));
-  b.run(*sb, options(42, 200));
-  c.run(*sc, options(43, 200));
+  a.run(*sa, 42, 200);
+  b.run(*sb, 42, 200);
+  c.run(*sc, 43, 200);
   BOOST_TEST(a.undecodable == 0u);
   BOOST_TEST(a.trace.size() > 30u);
   BOOST_TEST((a.trace == b.trace));
@@ -294,7 +289,7 @@ BOOST_DATA_TEST_CASE(agents_drive_scans_policy_changes_and_stale_reports_with_no
     sim::testing::direct_world w;
     w.host<ac::entity>();
     auto s = sim::make_scenario("access");
-    w.run(*s, options(seed, 300, shuffled));
+    w.run(*s, seed, 300, shuffled);
     BOOST_TEST(!w.violation, "seed " << seed << ": " << w.violation.value_or(""));
     BOOST_TEST(w.undecodable == 0u);
     for (const auto& [code, n] : w.rejected)

@@ -151,7 +151,7 @@ BOOST_AUTO_TEST_CASE(runs_against_the_real_deciders_break_no_invariant) {
     w.host<tp::entity, rt::entity>();
     w.react();
     auto s = sim::make_consensus_scenario();
-    const auto v = w.run(*s, {seed, 200});
+    const auto v = w.run(*s, seed, 200);
     BOOST_TEST(!v.has_value(), "seed " << seed << ": " << v.value_or(""));
     for (const auto& [code, n] : w.rejected)
       codes[code] += n;
@@ -179,7 +179,7 @@ BOOST_AUTO_TEST_CASE(runs_with_lost_and_delayed_commands_break_no_invariant) {
     w.host<tp::entity, rt::entity>();
     w.react();
     auto s = sim::make_consensus_scenario();
-    const auto v = w.run(*s, {seed, 200, sim::testing::lossy});
+    const auto v = w.run(*s, seed, 200, true);
     BOOST_TEST(!v.has_value(), "seed " << seed << ": " << v.value_or(""));
   }
 }

@@ -178,11 +178,6 @@ struct dispersal_blind : pr::entity {
   }
 };
 
-/// `seed` for `steps` steps of 10 ms, commands lost and overtaken if `shuffled`.
-sim::testing::run_options options(std::uint64_t seed, std::uint64_t steps, bool shuffled = false) {
-  return {seed, steps, shuffled ? sim::testing::lossy : sim::testing::network{}, 1'000'000'000, 10'000'000};
-}
-
 /// A world in which Delivery decides the delivery processes.
 template <class Delivery = pr::entity>
 struct world : sim::testing::direct_world {
@@ -195,7 +190,7 @@ int seeds_found(const std::string& what) {
   for (std::uint64_t seed = 1; seed <= 20; ++seed) {
     world<Delivery> w;
     auto s = sim::make_scenario("delivery");
-    w.run(*s, options(seed, 300));
+    w.run(*s, seed, 300);
     if (w.violation) {
       BOOST_TEST_MESSAGE("seed " << seed << ": " << *w.violation);
       found += w.violation->find(what) != std::string::npos;
@@ -220,9 +215,9 @@ BOOST_AUTO_TEST_CASE(the_same_seed_issues_the_same_commands_and_they_decode) {
   auto sb = sim::make_scenario("delivery");
   auto sc = sim::make_scenario("delivery");
   BOOST_REQUIRE(sa && sb && sc);
-  a.run(*sa, options(42, 200));
-  b.run(*sb, options(42, 200));
-  c.run(*sc, options(43, 200));
+  a.run(*sa, 42, 200);
+  b.run(*sb, 42, 200);
+  c.run(*sc, 43, 200);
   BOOST_TEST(a.undecodable == 0u);
   BOOST_TEST(a.trace.size() > 50u);
   BOOST_TEST((a.trace == b.trace));
@@ -237,7 +232,7 @@ BOOST_DATA_TEST_CASE(operator_edges_and_runner_deliver_and_reschedule_with_no_vi
   for (std::uint64_t seed = 1; seed <= 20; ++seed) {
     world<> w;
     auto s = sim::make_scenario("delivery");
-    w.run(*s, options(seed, 300, shuffled));
+    w.run(*s, seed, 300, shuffled);
     BOOST_TEST(!w.violation, "seed " << seed << ": " << w.violation.value_or(""));
     BOOST_TEST(w.undecodable == 0u);
     for (const auto& [code, n] : w.rejected)

@@ -18,7 +18,7 @@
 //   direct_world w;
 //   w.host<access::entity>();            // or several: host<A, B>()
 //   w.react();                           // if the scenario needs reactions
-//   auto v = w.run(scenario, {seed, steps, network});   // the first violation
+//   auto v = w.run(scenario, seed, steps, lossy);   // the first violation
 //   w.rejected["scan_required"]          // how often each code was answered
 
 #include "actors/core/reaction_step.hpp"
@@ -189,6 +189,11 @@ public:
       violation = s.check(log);
     }
     return violation;
+  }
+
+  /// The same, `steps` steps of 100 ms from `seed`, on a `lossy` network or a perfect one.
+  std::optional<std::string> run(scenario& s, std::uint64_t seed, std::uint64_t steps, bool lossy = false) {
+    return run(s, run_options{seed, steps, lossy ? testing::lossy : network{}});
   }
 
   /// Entity `id`'s state as its decisions so far left it.

@@ -163,7 +163,7 @@ BOOST_AUTO_TEST_CASE(runs_against_the_real_decider_break_no_invariant) {
     sim::testing::direct_world w;
     w.host<entity>();
     auto s = sim::make_quorum_scenario();
-    const auto v = w.run(*s, {seed, 200});
+    const auto v = w.run(*s, seed, 200);
     BOOST_TEST(!v.has_value(), "seed " << seed << ": " << v.value_or(""));
     refusals += w.rejections;
     for (const auto& [code, n] : w.rejected)
@@ -194,7 +194,7 @@ BOOST_AUTO_TEST_CASE(the_planted_promote_lagging_bug_is_caught) {
       sim::testing::direct_world w;
       w.host<entity>();
       auto s = sim::make_quorum_scenario();
-      if (auto v = w.run(*s, {seed, 200, lossy ? sim::testing::lossy : sim::testing::network{}})) {
+      if (auto v = w.run(*s, seed, 200, lossy)) {
         caught = seed;
         what = *v;
       }
