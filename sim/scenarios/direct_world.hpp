@@ -54,14 +54,6 @@ struct network {
 /// Commands lost (1 in 20) and overtaken (1 in 10 held back).
 inline constexpr network lossy{50, 0, 100};
 
-struct run_options {
-  std::uint64_t seed = 1;
-  std::uint64_t steps = 200;
-  network net{};
-  std::int64_t start_ns = 1'000'000'000;
-  std::int64_t step_ns = 100'000'000;
-};
-
 /// C as written: its envelope's kind, id and payload (no command id, no clock).
 inline std::string written(const services::issued_command& c) {
   capnp::MallocMessageBuilder message;
@@ -114,7 +106,8 @@ public:
   test_log log;
   services::fleet::view fleet;
   std::map<std::string, std::size_t> rejected;  ///< by code
-  std::size_t decided = 0, rejections = 0, events = 0, undecodable = 0;
+  std::size_t decided = 0;  ///< accepted
+  std::size_t rejections = 0, events = 0, undecodable = 0;
   std::optional<std::string> violation;  ///< what run() found, if anything
   std::vector<std::string> trace;        ///< every command sent, as written (no id, no clock), in order
 
@@ -172,28 +165,29 @@ public:
     held_ = std::move(later);
   }
 
-  /// Runs S from its setup for o.steps steps, checking it after each; the
-  /// first violation (also kept in `violation`).
-  std::optional<std::string> run(scenario& s, const run_options& o) {
-    rng random(o.seed);
-    rng net_random(o.seed ^ 0x5eed);
-    step_context ctx{random, log, o.start_ns, 0, {}};
+  /// Runs S from its setup for `steps` steps of 100 ms from `seed`, its
+  /// commands sent over NET, checking it after each step; the first
+  /// violation (also kept in `violation`).
+  std::optional<std::string> run(scenario& s, std::uint64_t seed, std::uint64_t steps, const network& net) {
+    rng random(seed);
+    rng net_random(seed ^ 0x5eed);
+    step_context ctx{random, log, 1'000'000'000, 0, {}};
     std::vector<services::issued_command> out;
     s.setup(ctx, out);
-    send(out, o.net, net_random);
-    for (std::uint64_t i = 1; i <= o.steps && !violation; ++i) {
+    send(out, net, net_random);
+    for (std::uint64_t i = 1; i <= steps && !violation; ++i) {
       ctx.step = i;
-      ctx.now_ns += o.step_ns;
+      ctx.now_ns += 100'000'000;
       s.step(ctx, out);
-      send(out, o.net, net_random);
+      send(out, net, net_random);
       violation = s.check(log);
     }
     return violation;
   }
 
-  /// The same, `steps` steps of 100 ms from `seed`, on a `lossy` network or a perfect one.
+  /// The same on a `lossy` network, or a perfect one.
   std::optional<std::string> run(scenario& s, std::uint64_t seed, std::uint64_t steps, bool lossy = false) {
-    return run(s, run_options{seed, steps, lossy ? testing::lossy : network{}});
+    return run(s, seed, steps, lossy ? testing::lossy : network{});
   }
 
   /// Entity `id`'s state as its decisions so far left it.
