@@ -1,5 +1,7 @@
 #include "sim/invariants.hpp"
 
+#include "sim/hex.hpp"
+
 #include <sodium.h>
 
 namespace storemesh::sim {
@@ -10,16 +12,6 @@ std::string blake2b_256(const std::string& bytes) {
   std::string out(32, '\0');
   crypto_generichash(reinterpret_cast<unsigned char*>(out.data()), out.size(),
                      reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), nullptr, 0);
-  return out;
-}
-
-std::string hex(std::string_view bytes) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out += digits[c >> 4];
-    out += digits[c & 15];
-  }
   return out;
 }
 

@@ -13,6 +13,7 @@
 #include "events/crypto/keys.hpp"
 #include "events/envelope/envelope_builder.hpp"
 #include "events/log_errc.hpp"
+#include "sim/hex.hpp"
 #include "sim/invariants.hpp"
 #include "sim/rng.hpp"
 #include "sim/scenarios/scenarios.hpp"
@@ -198,16 +199,6 @@ public:
   const std::string& commands_topic() const override { return commands_name_; }
 
 private:
-  static std::string hex(std::string_view bytes) {
-    static const char* digits = "0123456789abcdef";
-    std::string out;
-    for (unsigned char c : bytes) {
-      out += digits[c >> 4];
-      out += digits[c & 15];
-    }
-    return out;
-  }
-
   result<void> make_scenarios() {
     if (o_.scenario == "mixed") {
       for (const auto& name : scenario_names())

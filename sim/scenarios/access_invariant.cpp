@@ -99,23 +99,13 @@ bool client_protects_itself(const ac::policy& p, const ac::attributes& a, bool k
 }
 
 std::optional<std::string> access_invariant::advance(const log_view& log) {
-  if (violation_)
-    return violation_;
-  const auto& topic = log.events_topic(ac::entity::kind);
-  for (; next_ < log.size(); ++next_) {
-    const auto& r = log.at(next_);
-    if (r.topic != topic || !r.env || r.env->entity_kind() != ac::entity::kind || !ac::entity::is_event(r.env->reader()))
-      continue;
-    auto e = ac::entity::read_event(r.env->reader());
-    if (!e)
-      continue;  // not ours to judge: the runtime's scenario checks what decodes
-    if (auto v = fold(std::string(r.env->entity_id()), e.value())) {
-      violation_ = "access: record " + std::to_string(next_) + ": " + *v;
-      ++next_;
-      return violation_;
-    }
-  }
-  return std::nullopt;
+  events_.poll(log, [&](const std::string& server, const ac::event& e) {
+    if (violation_)
+      return;  // the first one stands
+    if (auto v = fold(server, e))
+      violation_ = "access: record " + std::to_string(events_.position()) + ": " + *v;
+  });
+  return violation_;
 }
 
 std::optional<std::string> access_invariant::fold(const std::string& server, const ac::event& e) {

@@ -27,8 +27,9 @@
 // the session_redecided it causes), so checking at each `accessed` never sees
 // a half-applied policy change.
 
-#include "services/access/access_server.hpp"
+#include "services/access/access_server_codec.hpp"
 #include "sim/scenario.hpp"
+#include "sim/scenarios/follow_entity.hpp"
 
 #include <map>
 #include <optional>
@@ -62,7 +63,7 @@ private:
                                        const services::access::accessed& a);
 
   std::map<std::string, server_view> servers_;
-  std::size_t next_ = 0;
+  follow_entity<services::access::entity> events_;
   std::optional<std::string> violation_;
 };
 

@@ -25,6 +25,7 @@
 #include "services/consensus/topology/topology.hpp"
 #include "services/consensus/topology/topology_review.hpp"
 #include "sim/scenarios/consensus_fold.hpp"
+#include "sim/scenarios/agent_pacing.hpp"
 #include "sim/scenarios/follow_entity.hpp"
 #include "sim/scenarios/scenarios.hpp"
 
@@ -41,13 +42,6 @@ namespace cs = services::consensus;
 using services::issue;
 
 constexpr std::string_view network_id = "net-sim";
-/// The agents act every `tick` steps: the simulator lets one daemon act per
-/// step, so a command takes ten steps or more to be decided; agents that act
-/// faster only pile up commands that expire in the queue. The operator asks
-/// again after `resend` steps without an outcome.
-constexpr std::uint64_t tick = 5;
-constexpr std::uint64_t resend = 40;
-
 /// A router process: its own file and what it holds in memory (lost when it
 /// crashes), as router_facts wants them.
 struct router_proc {
@@ -90,7 +84,7 @@ public:
     quorum_ = static_cast<std::uint32_t>(ctx.random.pick(std::vector<int>{0, 0, 2, 3}));
     for (std::size_t i = 0; i < routers_.size(); ++i) {
       out.push_back(register_router(i));
-      last_["register:" + routers_[i].name] = 0;  // sent now: asked again only after a while
+      resends_.sent("register:" + routers_[i].name, 0);
     }
     setup_ns_ = ctx.now_ns;
     early_proposal_ = ctx.random.chance(300);
@@ -111,14 +105,14 @@ public:
     if (window_ == 0)
       window_ = std::max<std::int64_t>(
           100 * (now_ - setup_ns_) / static_cast<std::int64_t>(std::max<std::uint64_t>(step_, 1)), 1'000'000);
-    if (step_ % tick != 0)
+    if (step_ % agent_tick != 0)
       return;
     const tp::config wanted{quorum_, window_};
-    if ((!network_.configured || network_.config != wanted) && due("configure", resend))  // lost, or not decided yet
+    if ((!network_.configured || network_.config != wanted) && resends_.due("configure", step_))  // lost, or not decided yet
       out.push_back(issue<tp::entity>(std::string(network_id), tp::configure{wanted}));
     for (std::size_t i = 0; i < routers_.size(); ++i) {
       const auto it = routers_state_.find(routers_[i].name);
-      if ((it == routers_state_.end() || !it->second.registered) && due("register:" + routers_[i].name, resend))
+      if ((it == routers_state_.end() || !it->second.registered) && resends_.due("register:" + routers_[i].name, step_))
         out.push_back(register_router(i));
     }
     // An operator quicker than the routers: a first topology proposed while
@@ -154,13 +148,6 @@ public:
   }
 
 private:
-  bool due(const std::string& what, std::uint64_t every) {
-    auto [it, fresh] = last_.try_emplace(what, step_);
-    if (!fresh && step_ < it->second + every)
-      return false;
-    it->second = step_;
-    return true;
-  }
 
   services::issued_command register_router(std::size_t i) {
     rt::endpoints e{"127.0.0.1:" + std::to_string(9100 + 2 * i), "127.0.0.1:" + std::to_string(9101 + 2 * i),
@@ -374,7 +361,7 @@ private:
   bool early_proposal_ = false;
   std::uint64_t step_ = 0;
   std::int64_t now_ = 0;
-  std::map<std::string, std::uint64_t> last_;
+  resend_timer resends_;
   tp::state network_;                            ///< the agents' view: the network's agreement
   std::map<std::string, rt::state> routers_state_;  ///< and every router, as plan_router reads them
   consensus_fold checker_;

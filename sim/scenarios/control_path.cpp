@@ -20,6 +20,7 @@
 
 #include "services/control_path/storage_system_codec.hpp"
 #include "sim/scenarios/control_path_fold.hpp"
+#include "sim/scenarios/agent_pacing.hpp"
 #include "sim/scenarios/follow_entity.hpp"
 #include "sim/scenarios/scenarios.hpp"
 
@@ -53,13 +54,6 @@ struct operation {
   std::string cdb;
 };
 
-/// The agents act every `tick` steps: the simulator lets one daemon act per
-/// step, so a command takes ten steps or more to be decided; agents that act
-/// faster only pile up commands that expire in the queue. They ask again
-/// after `resend` steps without an outcome.
-constexpr std::uint64_t tick = 5;
-constexpr std::uint64_t resend = 40;
-
 const std::vector<operation>& operations() {
   static const std::vector<operation> all{
       {"inquiry", std::string("\x12\x00\x00\x00\x60\x00", 6)},
@@ -85,7 +79,8 @@ public:
       links_[s] = ctx.random.pick(hosts_).name;
       out.push_back(issue<st::entity>(s, st::add{fc_port(s)}));
       out.push_back(issue<st::entity>(s, st::link_host{links_[s]}));
-      last_["add:" + std::string(s)] = last_["link:" + std::string(s)] = 0;  // asked again only after a while
+      resends_.sent("add:" + std::string(s), 0);
+      resends_.sent("link:" + std::string(s), 0);
     }
   }
 
@@ -93,7 +88,7 @@ public:
     step_ = ctx.step;
     now_ = ctx.now_ns;
     view_.poll(ctx.log, [&](const std::string& id, const st::event& e) { (void)systems_.apply(id, e); });
-    if (step_ % tick != 0)
+    if (step_ % agent_tick != 0)
       return;
     operate(ctx.random, out);
     move_hosts(ctx.random, out);
@@ -120,14 +115,6 @@ private:
     return issue<ch::entity>(hosts_[i].name, ch::attach{"127.0.0.1:" + std::to_string(7101 + i), "127.0.0.1:7000", now_});
   }
 
-  bool due(const std::string& what, std::uint64_t every) {
-    auto [it, fresh] = last_.try_emplace(what, step_);
-    if (!fresh && step_ < it->second + every)
-      return false;
-    it->second = step_;
-    return true;
-  }
-
   host_world* host(const std::string& name) {
     for (auto& h : hosts_)
       if (h.name == name)
@@ -140,9 +127,9 @@ private:
   void operate(rng& r, std::vector<services::issued_command>& out) {
     for (const auto& s : storages_) {
       const auto* sys = systems_.find(s);
-      if ((!sys || !sys->added) && due("add:" + s, resend))
+      if ((!sys || !sys->added) && resends_.due("add:" + s, step_))
         out.push_back(issue<st::entity>(s, st::add{fc_port(s)}));
-      else if (sys && sys->added && sys->host != links_[s] && due("link:" + s, resend))
+      else if (sys && sys->added && sys->host != links_[s] && resends_.due("link:" + s, step_))
         out.push_back(issue<st::entity>(s, st::link_host{links_[s]}));
     }
     if (r.chance(15)) {
@@ -224,7 +211,7 @@ private:
         continue;
       if (q.answer_at == 0)
         q.answer_at = step_ + static_cast<std::uint64_t>(r.between(1, 15));
-      if (step_ < q.answer_at || !due("outcome:" + id, resend))
+      if (step_ < q.answer_at || !resends_.due("outcome:" + id, step_))
         continue;
       if (r.chance(80)) {
         out.push_back(issue<st::entity>(q.storage, st::fail{id, x->second.ox_id, r.chance(500), "FC link dropped", now_}));
@@ -285,7 +272,7 @@ private:
   std::map<std::string, request> requests_;  ///< by request id
   std::uint64_t step_ = 0;
   std::int64_t now_ = 0;
-  std::map<std::string, std::uint64_t> last_;
+  resend_timer resends_;
   control_path_fold systems_, checker_;
   follow_entity<st::entity> view_, checked_;
   std::optional<std::string> violation_;

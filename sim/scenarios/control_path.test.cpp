@@ -1,11 +1,12 @@
 #include "services/control_path/storage_system_codec.hpp"
-#include "sim/scenarios/inline_world.test.hpp"
+#include "sim/scenarios/direct_world.hpp"
+#include "sim/scenarios/follow_entity.hpp"
+#include "sim/scenarios/says.hpp"
+#include "sim/test_records.hpp"
 #include "sim/scenarios/scenarios.hpp"
 
 #include <boost/test/unit_test.hpp>
 
-#include <capnp/message.h>
-#include <capnp/serialize.h>
 
 #include <map>
 
@@ -13,6 +14,7 @@ using namespace storemesh;
 namespace st = services::storage;
 namespace ch = services::control_host;
 namespace sim = storemesh::sim;
+using sim::testing::says;
 
 namespace {
 
@@ -22,14 +24,10 @@ const std::string cdb6("\x12\x00\x00\x00\x60\x00", 6);
 /// array1's events as the runtime writes them.
 struct history {
   sim::test_log log;
-  std::uint64_t seq = 0;
-  events::crypto::digest last{};
+  sim::testing::test_records records;
 
   history& then(const st::event& e) {
-    auto r = actors::make_event_record(st::entity::kind, "array1", ++seq, last, actors::cause{}, "daemon@test",
-                                       [&](schema::Envelope::Builder b) { st::entity::write_event(e, b); });
-    last = events::crypto::record_hash(r.value);
-    log.append(log.events_topic(st::entity::kind), r.key, r.value);
+    records.event<st::entity>(log, "array1", e);
     return *this;
   }
 
@@ -49,29 +47,9 @@ st::converted converted(const std::string& rq, std::uint16_t ox, const std::stri
 
 std::vector<std::string> commands_of(std::uint64_t seed, std::uint64_t steps) {
   auto s = sim::make_control_path_scenario();
-  sim::rng random(seed);
-  sim::test_log empty;
-  sim::step_context ctx{random, empty, 1'000'000'000, 0, {}};
-  std::vector<services::issued_command> out;
-  s->setup(ctx, out);
-  for (std::uint64_t i = 1; i <= steps; ++i) {
-    ctx.step = i;
-    ctx.now_ns += 100'000'000;
-    s->step(ctx, out);
-  }
-  std::vector<std::string> bytes;
-  for (const auto& c : out) {
-    capnp::MallocMessageBuilder m;
-    auto env = m.initRoot<schema::Envelope>();
-    c.write(env);
-    if (c.kind == std::string(st::entity::kind))
-      BOOST_TEST(st::entity::read_command(env.asReader()).has_value());
-    else
-      BOOST_TEST((c.kind == std::string(ch::entity::kind) && ch::entity::read_command(env.asReader()).has_value()));
-    auto words = capnp::messageToFlatArray(m);
-    bytes.emplace_back(reinterpret_cast<const char*>(words.asBytes().begin()), words.asBytes().size());
-  }
-  return bytes;
+  const auto run = sim::testing::issued_unanswered<st::entity, ch::entity>(*s, seed, steps);
+  BOOST_TEST(run.all_decode);
+  return run.written;
 }
 
 } // namespace
@@ -89,8 +67,7 @@ BOOST_AUTO_TEST_CASE(a_forwarded_request_converted_and_answered_at_the_linked_ho
 BOOST_AUTO_TEST_CASE(a_conversion_by_a_host_without_the_link_is_found) {
   auto h = linked_at_b();
   h.then(st::linked{"host-c", "host-b"}).then(converted(rq1, 0, "host-b"));
-  BOOST_REQUIRE(h.check().has_value());
-  BOOST_TEST(h.check()->find("the FC link is at 'host-c'") != std::string::npos, *h.check());
+  BOOST_TEST(says(h.check(), "the FC link is at 'host-c'"));
 }
 
 BOOST_AUTO_TEST_CASE(a_conversion_on_a_system_never_added_is_found) {
@@ -102,29 +79,25 @@ BOOST_AUTO_TEST_CASE(a_conversion_on_a_system_never_added_is_found) {
 BOOST_AUTO_TEST_CASE(a_forward_to_a_host_without_the_link_is_found) {
   auto h = linked_at_b();
   h.then(st::forwarded{rq1, "host-a", "host-c", "inquiry", 5});
-  BOOST_REQUIRE(h.check().has_value());
-  BOOST_TEST(h.check()->find("forwarded to host-c") != std::string::npos, *h.check());
+  BOOST_TEST(says(h.check(), "forwarded to host-c"));
 }
 
 BOOST_AUTO_TEST_CASE(a_request_converted_twice_is_found_even_after_its_exchange_closed) {
   auto h = linked_at_b();
   h.then(converted(rq1, 0)).then(st::answered{rq1, 0, {}, 20}).then(converted(rq1, 1));
-  BOOST_REQUIRE(h.check().has_value());
-  BOOST_TEST(h.check()->find("converted twice") != std::string::npos, *h.check());
+  BOOST_TEST(says(h.check(), "converted twice"));
 }
 
 BOOST_AUTO_TEST_CASE(an_ox_id_held_twice_is_found) {
   auto h = linked_at_b();
   h.then(converted(rq1, 4)).then(converted(rq2, 4));
-  BOOST_REQUIRE(h.check().has_value());
-  BOOST_TEST(h.check()->find("which the open exchange") != std::string::npos, *h.check());
+  BOOST_TEST(says(h.check(), "which the open exchange"));
 }
 
 BOOST_AUTO_TEST_CASE(two_outcomes_for_one_exchange_are_found) {
   auto h = linked_at_b();
   h.then(converted(rq1, 0)).then(st::answered{rq1, 0, {}, 20}).then(st::failed{rq1, 0, true, "late", 30});
-  BOOST_REQUIRE(h.check().has_value());
-  BOOST_TEST(h.check()->find("failed, but no exchange") != std::string::npos, *h.check());
+  BOOST_TEST(says(h.check(), "failed, but no exchange"));
 }
 
 BOOST_AUTO_TEST_CASE(an_answer_under_another_ox_id_is_found) {
@@ -154,22 +127,17 @@ BOOST_AUTO_TEST_CASE(runs_against_the_real_deciders_break_no_invariant) {
   std::map<std::string, std::size_t> codes;
   std::size_t answered = 0, forwarded = 0;
   for (std::uint64_t seed = 1; seed <= 30; ++seed) {
-    sim::testing::inline_world w;
-    w.host<st::entity>();
-    w.host<ch::entity>();
+    sim::testing::direct_world w;
+    w.host<st::entity, ch::entity>();
     auto s = sim::make_control_path_scenario();
-    const auto v = sim::testing::run_inline(*s, w, seed, 200);
+    const auto v = w.run(*s, seed, 200);
     BOOST_TEST(!v.has_value(), "seed " << seed << ": " << v.value_or(""));
-    for (const auto& code : w.refusals)
-      ++codes[code];
-    for (std::size_t i = 0; i < w.log.size(); ++i) {
-      const auto& r = w.log.at(i);
-      if (r.env && r.topic == w.log.events_topic(st::entity::kind))
-        if (auto e = st::entity::read_event(r.env->reader())) {
-          answered += std::holds_alternative<st::answered>(e.value());
-          forwarded += std::holds_alternative<st::forwarded>(e.value());
-        }
-    }
+    for (const auto& [code, n] : w.rejected)
+      codes[code] += n;
+    sim::follow_entity<st::entity>().poll(w.log, [&](const std::string&, const st::event& e) {
+      answered += std::holds_alternative<st::answered>(e);
+      forwarded += std::holds_alternative<st::forwarded>(e);
+    });
   }
   for (const auto& [code, n] : codes)
     BOOST_TEST_MESSAGE("refused " << code << ": " << n);
@@ -184,11 +152,10 @@ BOOST_AUTO_TEST_CASE(runs_against_the_real_deciders_break_no_invariant) {
 // refuse what came too late, and no invariant breaks.
 BOOST_AUTO_TEST_CASE(runs_with_lost_and_delayed_commands_break_no_invariant) {
   for (std::uint64_t seed = 1; seed <= 100; ++seed) {
-    sim::testing::inline_world w;
-    w.host<st::entity>();
-    w.host<ch::entity>();
+    sim::testing::direct_world w;
+    w.host<st::entity, ch::entity>();
     auto s = sim::make_control_path_scenario();
-    const auto v = sim::testing::run_inline(*s, w, seed, 200, true);
+    const auto v = w.run(*s, seed, 200, true);
     BOOST_TEST(!v.has_value(), "seed " << seed << ": " << v.value_or(""));
   }
 }

@@ -9,6 +9,8 @@
 #include "services/delivery/user_group_codec.hpp"
 #include "sim/scenarios/delivery_invariant.hpp"
 #include "sim/scenarios/direct_world.hpp"
+#include "sim/scenarios/says.hpp"
+#include "sim/test_records.hpp"
 #include "sim/scenarios/scenarios.hpp"
 
 #include <boost/test/data/test_case.hpp>
@@ -17,6 +19,7 @@
 using namespace storemesh;
 namespace dl = services::delivery;
 namespace pr = dl::process;
+using sim::testing::says;
 
 namespace {
 
@@ -37,11 +40,11 @@ pr::planned two_segments() {
 
 struct history {
   sim::test_log log;
-  std::map<std::string, std::uint64_t> seqs;
+  sim::testing::test_records records;
   sim::delivery_invariant inv;
 
   history& add(const pr::event& e) {
-    sim::testing::append_event<pr::entity>(log, seqs, d1, e);
+    records.event<pr::entity>(log, d1, e);
     return *this;
   }
   history& confirm(std::uint32_t s, std::uint32_t j, std::string edge, std::uint32_t crc) {
@@ -56,11 +59,6 @@ struct history {
   std::optional<std::string> check() { return inv.advance(log); }
 };
 
-void require_found(history& h, const std::string& what) {
-  const auto v = h.check();
-  BOOST_REQUIRE_MESSAGE(v, "expected: " << what);
-  BOOST_TEST(v->find(what) != std::string::npos, *v);
-}
 
 } // namespace
 
@@ -77,7 +75,7 @@ BOOST_AUTO_TEST_CASE(a_plan_with_k_slices_of_a_segment_on_one_edge_is_found) {
   p.placements[1].edge = "e1";  // segment 0: pillars 0 and 1 on e1, k = 2
   history h;
   h.add(p);
-  require_found(h, "edge 'e1' holds 2 slices of segment 0");
+  BOOST_TEST(says(h.check(), "edge 'e1' holds 2 slices of segment 0"));
 }
 
 BOOST_AUTO_TEST_CASE(a_plan_leaving_a_segment_short_of_k_is_found) {
@@ -85,25 +83,25 @@ BOOST_AUTO_TEST_CASE(a_plan_leaving_a_segment_short_of_k_is_found) {
   p.placements.erase(p.placements.begin() + 3, p.placements.begin() + 5);  // segment 1 keeps one
   history h;
   h.add(p);
-  require_found(h, "segment 1 has 1 placements, fewer than k = 2");
+  BOOST_TEST(says(h.check(), "segment 1 has 1 placements, fewer than k = 2"));
 }
 
 BOOST_AUTO_TEST_CASE(a_confirm_with_another_crc_or_from_another_edge_is_found) {
   history crc;
   crc.add(two_segments()).confirm(0, 1, "e2", 2);
-  require_found(crc, "confirmed with CRC32C 2, the plan's is 1");
+  BOOST_TEST(says(crc.check(), "confirmed with CRC32C 2, the plan's is 1"));
 
   history edge;
   edge.add(two_segments()).confirm(0, 1, "e3", 1);
-  require_found(edge, "confirmed by 'e3' but placed on 'e2'");
+  BOOST_TEST(says(edge.check(), "confirmed by 'e3' but placed on 'e2'"));
 
   history unplaced;
   unplaced.add(two_segments()).confirm(5, 0, "e1", 0);
-  require_found(unplaced, "confirmed but not placed");
+  BOOST_TEST(says(unplaced.check(), "confirmed but not placed"));
 
   history twice;
   twice.add(two_segments()).confirm(0, 1, "e2", 1).confirm(0, 1, "e2", 1);
-  require_found(twice, "confirmed twice");
+  BOOST_TEST(says(twice.check(), "confirmed twice"));
 }
 
 BOOST_AUTO_TEST_CASE(a_reschedule_that_keeps_dispersal_passes_and_one_that_breaks_it_is_found) {
@@ -118,39 +116,39 @@ BOOST_AUTO_TEST_CASE(a_reschedule_that_keeps_dispersal_passes_and_one_that_break
   history bad;
   bad.add(two_segments());
   bad.add(pr::rescheduled{"e2", "down", {pr::move{0, 1, "e2", "e1", 1}}, {}, 2});  // e1 holds 0.0 already
-  require_found(bad, "edge 'e1' holds 2 slices of segment 0");
+  BOOST_TEST(says(bad.check(), "edge 'e1' holds 2 slices of segment 0"));
 }
 
 BOOST_AUTO_TEST_CASE(a_moved_confirmed_slice_and_a_confirm_at_the_old_edge_are_found) {
   history moved;
   moved.add(two_segments()).confirm(0, 1, "e2", 1);
   moved.add(pr::rescheduled{"e2", "down", {pr::move{0, 1, "e2", "e4", 1}}, {}, 2});
-  require_found(moved, "moved away from 'e2' after it was confirmed there");
+  BOOST_TEST(says(moved.check(), "moved away from 'e2' after it was confirmed there"));
 
   history old;
   old.add(two_segments());
   old.add(pr::rescheduled{"e2", "down", {pr::move{0, 1, "e2", "e4", 1}}, {}, 2});
   old.confirm(0, 1, "e2", 1);  // e2 came back: the slice is no longer its own
-  require_found(old, "confirmed by 'e2' but placed on 'e4'");
+  BOOST_TEST(says(old.check(), "confirmed by 'e2' but placed on 'e4'"));
 
   history other;
   other.add(two_segments());
   other.add(pr::rescheduled{"e2", "down", {pr::move{0, 0, "e1", "e4", 1}}, {}, 2});
-  require_found(other, "by a reschedule of 'e2'");
+  BOOST_TEST(says(other.check(), "by a reschedule of 'e2'"));
 }
 
 BOOST_AUTO_TEST_CASE(completion_before_every_slice_is_confirmed_or_twice_is_found) {
   history early;
   early.add(two_segments()).confirm(0, 0, "e1", 0).confirm(0, 1, "e2", 1).add(pr::completed{2});
-  require_found(early, "completed with slice 0.2 on 'e3' unconfirmed");
+  BOOST_TEST(says(early.check(), "completed with slice 0.2 on 'e3' unconfirmed"));
 
   history twice;
   twice.add(two_segments()).confirm_all().add(pr::completed{2}).add(pr::completed{3});
-  require_found(twice, "completed twice");
+  BOOST_TEST(says(twice.check(), "completed twice"));
 
   history replanned;
   replanned.add(two_segments()).add(two_segments());
-  require_found(replanned, "planned a second time");
+  BOOST_TEST(says(replanned.check(), "planned a second time"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -180,11 +178,17 @@ struct dispersal_blind : pr::entity {
   }
 };
 
+/// A world in which Delivery decides the delivery processes.
+template <class Delivery = pr::entity>
+struct world : sim::testing::direct_world {
+  world() { host<Delivery, dl::edge_unit::entity, dl::content::entity, dl::user_group::entity>(); }
+};
+
 template <class Delivery>
 int seeds_found(const std::string& what) {
   int found = 0;
   for (std::uint64_t seed = 1; seed <= 20; ++seed) {
-    sim::testing::direct_world<Delivery, dl::edge_unit::entity, dl::content::entity, dl::user_group::entity> w;
+    world<Delivery> w;
     auto s = sim::make_scenario("delivery");
     w.run(*s, seed, 300);
     if (w.violation) {
@@ -199,7 +203,6 @@ int seeds_found(const std::string& what) {
 
 BOOST_AUTO_TEST_SUITE(sim_delivery_scenario)
 
-using world = sim::testing::direct_world<pr::entity, dl::edge_unit::entity, dl::content::entity, dl::user_group::entity>;
 
 BOOST_AUTO_TEST_CASE(deciders_with_a_check_skipped_are_caught) {
   BOOST_TEST(seeds_found<crc_blind>("the plan's is") >= 10);
@@ -207,7 +210,7 @@ BOOST_AUTO_TEST_CASE(deciders_with_a_check_skipped_are_caught) {
 }
 
 BOOST_AUTO_TEST_CASE(the_same_seed_issues_the_same_commands_and_they_decode) {
-  world a, b, c;
+  world<> a, b, c;
   auto sa = sim::make_scenario("delivery");
   auto sb = sim::make_scenario("delivery");
   auto sc = sim::make_scenario("delivery");
@@ -224,9 +227,10 @@ BOOST_AUTO_TEST_CASE(the_same_seed_issues_the_same_commands_and_they_decode) {
 BOOST_DATA_TEST_CASE(operator_edges_and_runner_deliver_and_reschedule_with_no_violation,
                      boost::unit_test::data::make({false, true}), shuffled) {
   // shuffled: commands lost and overtaken on the way; the agents send again.
-  std::map<std::string, int> rejected, seen;
+  std::map<std::string, std::size_t> rejected;
+  std::map<std::string, int> seen;
   for (std::uint64_t seed = 1; seed <= 20; ++seed) {
-    world w;
+    world<> w;
     auto s = sim::make_scenario("delivery");
     w.run(*s, seed, 300, shuffled);
     BOOST_TEST(!w.violation, "seed " << seed << ": " << w.violation.value_or(""));

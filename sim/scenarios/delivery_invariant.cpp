@@ -17,24 +17,13 @@ std::string slice_name(std::uint32_t segment, std::uint32_t pillar) {
 } // namespace
 
 std::optional<std::string> delivery_invariant::advance(const log_view& log) {
-  if (violation_)
-    return violation_;
-  const auto& topic = log.events_topic(pr::entity::kind);
-  for (; next_ < log.size(); ++next_) {
-    const auto& r = log.at(next_);
-    if (r.topic != topic || !r.env || r.env->entity_kind() != pr::entity::kind || !pr::entity::is_event(r.env->reader()))
-      continue;
-    auto e = pr::entity::read_event(r.env->reader());
-    if (!e)
-      continue;  // not ours to judge: the runtime's scenario checks what decodes
-    const std::string id(r.env->entity_id());
-    if (auto v = fold(deliveries_[id], e.value())) {
-      violation_ = "delivery " + id + ": record " + std::to_string(next_) + ": " + *v;
-      ++next_;
-      return violation_;
-    }
-  }
-  return std::nullopt;
+  events_.poll(log, [&](const std::string& id, const pr::event& e) {
+    if (violation_)
+      return;  // the first one stands
+    if (auto v = fold(deliveries_[id], e))
+      violation_ = "delivery " + id + ": record " + std::to_string(events_.position()) + ": " + *v;
+  });
+  return violation_;
 }
 
 std::optional<std::string> delivery_invariant::dispersed(const delivery_view& d,

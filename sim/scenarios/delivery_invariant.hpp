@@ -23,8 +23,9 @@
 // whether they are on edges that are up is the plan's tolerance (k + m
 // pillars on distinct edges survive m edges lost), not a decision.
 
-#include "services/delivery/process.hpp"
+#include "services/delivery/process_codec.hpp"
 #include "sim/scenario.hpp"
+#include "sim/scenarios/follow_entity.hpp"
 
 #include <map>
 #include <optional>
@@ -56,7 +57,7 @@ private:
   static std::optional<std::string> dispersed(const delivery_view& d, std::optional<std::uint32_t> segment);
 
   std::map<std::string, delivery_view> deliveries_;
-  std::size_t next_ = 0;
+  follow_entity<services::delivery::process::entity> events_;
   std::optional<std::string> violation_;
 };
 

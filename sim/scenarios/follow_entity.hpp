@@ -56,6 +56,9 @@ public:
     poll(log, std::forward<OnEvent>(on_event), [](const std::string&, std::string_view, const auto&) {});
   }
 
+  /// The index of the record being read (in a callback), or of the next to read.
+  [[nodiscard]] std::size_t position() const { return next_; }
+
 private:
   std::size_t next_ = 0;
 };

@@ -5,32 +5,31 @@
 #include "services/migration/engine/chunk_hash.hpp"
 #include "services/migration/migration_codec.hpp"
 #include "sim/scenarios/migration_scenario.hpp"
-#include "sim/scenarios/mini_world.hpp"
+#include "services/gateway/rebalancer_codec.hpp"
+#include "services/host/host_codec.hpp"
+#include "sim/scenarios/direct_world.hpp"
+#include "sim/scenarios/says.hpp"
 #include "sim/test_log.hpp"
+#include "sim/test_records.hpp"
 
-#include <capnp/message.h>
-#include <capnp/serialize.h>
 
 namespace sim = storemesh::sim;
+using sim::testing::says;
 namespace cj = storemesh::services::copy_job;
 namespace mg = storemesh::services::migration;
-using storemesh::schema::Envelope;
 
 namespace {
 
 constexpr std::uint64_t chunk = 4096;
 
-/// Appends events of entity (Entity, id) to a test log, sequenced.
+/// Events of entities, as the runtime appends them.
 struct history {
   sim::test_log log;
-  std::map<std::string, std::uint64_t> seq;
+  sim::testing::test_records records;
 
   template <class Entity>
   void add(const std::string& id, typename Entity::event_type e) {
-    auto rec = storemesh::actors::make_event_record(
-        Entity::kind, id, ++seq[id], storemesh::events::crypto::zero_digest, {}, "test",
-        [&](Envelope::Builder b) { Entity::write_event(e, b); });
-    log.append(log.events_topic(Entity::kind), rec.key, rec.value);
+    records.event<Entity>(log, id, e);
   }
   void job(cj::event e) { add<cj::entity>("mig-j1", std::move(e)); }
 };
@@ -67,11 +66,6 @@ struct fixture {
   }
   std::optional<std::string> check() { return sc.check(h.log); }
 };
-
-bool says(const std::optional<std::string>& v, const std::string& what) {
-  BOOST_TEST_MESSAGE(v.value_or("(no violation)"));
-  return v && v->find(what) != std::string::npos;
-}
 
 } // namespace
 
@@ -227,6 +221,13 @@ BOOST_AUTO_TEST_SUITE_END()
 
 namespace {
 
+/// The hosts, copy jobs, migrations and rebalancers decided by their own
+/// deciders, and the reactions run on their events.
+void host_migration(sim::testing::direct_world& w) {
+  w.host<storemesh::services::host::entity, cj::entity, mg::entity, storemesh::services::rebalancer::entity>();
+  w.react();
+}
+
 /// The commands of a run, as bytes (an envelope per command), and whether
 /// each decodes with its kind's codec.
 struct recorded {
@@ -236,33 +237,21 @@ struct recorded {
 
 template <class Scenario>
 recorded record_commands(std::uint64_t seed, std::uint64_t steps) {
-  recorded out;
   Scenario sc;
-  sim::rng random(seed);
-  sim::test_log log;
-  sim::step_context ctx{random, log, 0, 0, {}};
+  sim::rng random(seed), net_random(seed);
+  sim::testing::direct_world world;
+  host_migration(world);
+  sim::step_context ctx{random, world.log, 0, 0, {}};
   ctx.faults = {true, true, true};
-  sim::testing::mini_world world;
   std::vector<storemesh::services::issued_command> cmds;
   sc.setup(ctx, cmds);
   for (std::uint64_t s = 0; s <= steps; ++s) {
-    for (auto& c : cmds) {
-      capnp::MallocMessageBuilder m;
-      auto env = m.initRoot<Envelope>();
-      env.setEntityKind(c.kind);
-      env.setEntityId(c.id);
-      c.write(env);
-      auto words = capnp::messageToFlatArray(m);
-      out.bytes.emplace_back(reinterpret_cast<const char*>(words.asBytes().begin()), words.asBytes().size());
-      world.run(std::move(c));
-    }
-    cmds.clear();
+    world.send(cmds, {}, net_random);
     ctx.step = s + 1;
     ctx.now_ns = 1'700'000'000'000'000'000 + static_cast<std::int64_t>(s) * 100'000'000;
     sc.step(ctx, cmds);
   }
-  out.all_decode = world.undecodable == 0;
-  return out;
+  return {world.trace, world.undecodable == 0};
 }
 
 } // namespace
@@ -270,7 +259,7 @@ recorded record_commands(std::uint64_t seed, std::uint64_t steps) {
 BOOST_AUTO_TEST_SUITE(migration_run)
 
 BOOST_AUTO_TEST_CASE(the_same_seed_issues_the_same_commands_and_every_one_decodes) {
-  // The mini world decides at once, so the log (and what the agents read)
+  // The direct world decides at once, so the log (and what the agents read)
   // is the same on both runs too.
   auto a = record_commands<sim::migration_scenario>(42, 150);
   auto b = record_commands<sim::migration_scenario>(42, 150);
@@ -288,15 +277,15 @@ BOOST_AUTO_TEST_CASE(every_job_ends_completed_or_failed_and_no_invariant_breaks)
   for (std::uint64_t seed = 1; seed <= 20; ++seed) {
     sim::migration_scenario sc;
     sim::rng random(seed);
-    sim::testing::mini_world world;
+    sim::testing::direct_world world;
+    host_migration(world);
     sim::step_context ctx{random, world.log, 0, 0, {}};
     ctx.faults = {seed % 2 == 0, seed % 3 != 0, seed % 4 == 0};
     std::vector<storemesh::services::issued_command> cmds;
     sc.setup(ctx, cmds);
     // Odd seeds: a network that loses, repeats and reorders commands.
     sim::rng net_random(seed * 1000);
-    const sim::testing::mini_world::network net =
-        seed % 2 == 1 ? sim::testing::mini_world::network{60, 40, 100} : sim::testing::mini_world::network{};
+    const sim::testing::network net = seed % 2 == 1 ? sim::testing::network{60, 40, 100} : sim::testing::network{};
     for (std::uint64_t s = 1; s <= 600; ++s) {
       world.send(cmds, net, net_random);
       auto v = sc.check(world.log);
@@ -321,7 +310,7 @@ BOOST_AUTO_TEST_CASE(every_job_ends_completed_or_failed_and_no_invariant_breaks)
                                         << s.host << "' at " << s.offset << " of " << s.size);
     }
     BOOST_TEST(jobs >= 3u, "seed " << seed << ": " << jobs << " jobs submitted");
-    for (const auto& [code, n] : world.refusals)
+    for (const auto& [code, n] : world.rejected)
       BOOST_TEST_MESSAGE("seed " << seed << " refused " << code << " x" << n);
   }
   BOOST_TEST_MESSAGE("completed " << completed << ", failed " << failed << ", migrated " << migrated);
@@ -339,7 +328,8 @@ BOOST_AUTO_TEST_CASE(an_agent_that_skips_the_read_back_is_caught_within_a_few_se
   for (; seed <= 200 && !found; ++seed) {
     sim::migration_scenario sc(planted);
     sim::rng random(seed);
-    sim::testing::mini_world world;
+    sim::testing::direct_world world;
+    host_migration(world);
     sim::step_context ctx{random, world.log, 0, 0, {false, true, false}};
     std::vector<storemesh::services::issued_command> cmds;
     sc.setup(ctx, cmds);

@@ -20,6 +20,7 @@
 #include "services/tunnels/director/monitor.hpp"
 #include "services/tunnels/director/pacer.hpp"
 #include "services/tunnels/quorum/cluster_codec.hpp"
+#include "sim/scenarios/agent_pacing.hpp"
 #include "sim/scenarios/follow_entity.hpp"
 #include "sim/scenarios/quorum_fold.hpp"
 #include "sim/scenarios/scenarios.hpp"
@@ -37,13 +38,6 @@ using role = quorum_fold::role;
 
 constexpr std::string_view cluster_id = "quorum-sim";
 constexpr std::uint64_t max_lag = 10;
-/// The agents act every `tick` steps: the simulator lets one daemon act per
-/// step, so a command takes ten steps or more to be decided; agents that act
-/// faster only pile up commands that expire in the queue. They ask again
-/// after `resend` steps without an outcome.
-constexpr std::uint64_t tick = 5;
-constexpr std::uint64_t resend = 40;
-
 /// A peer as the world has it: alive or not, how far its replica applied.
 struct peer_world {
   std::string id;
@@ -86,7 +80,7 @@ public:
     c.use_domains = ctx.random.chance(500);
     setup_ns_ = ctx.now_ns;
     config_ = c;
-    last_["configure"] = 0;
+    resends_.sent("configure", 0);
     first_to_die_ = "s" + std::to_string(ctx.random.between(1, 3));
     first_death_at_ = static_cast<std::uint64_t>(ctx.random.between(10, 50));
     out.push_back(cmd(cl::configure{c}));
@@ -100,7 +94,7 @@ public:
       p.last_heartbeat_ns = ctx.now_ns;
       world_.push_back(p);
       out.push_back(add(i));
-      last_["add:" + p.id] = 0;  // sent now: asked again only after `resend` steps
+      resends_.sent("add:" + p.id, 0);
     }
   }
 
@@ -115,16 +109,16 @@ public:
     });
     if (step_ns_ == 0)
       step_ns_ = std::max<std::int64_t>((now_ - setup_ns_) / static_cast<std::int64_t>(std::max<std::uint64_t>(step_, 1)), 1);
-    if (step_ % tick != 0)
+    if (step_ % agent_tick != 0)
       return;
     move_world(ctx.random);
     if (!agents_.configured()) {
-      if (due("configure", resend))  // lost, or not decided yet: the operator asks again
+      if (resends_.due("configure", step_))  // lost, or not decided yet: the operator asks again
         out.push_back(cmd(cl::configure{config_}));
       return;
     }
     for (std::size_t i = 0; i < world_.size(); ++i)
-      if (!agents_.role_of(world_[i].id) && due("add:" + world_[i].id, resend))
+      if (!agents_.role_of(world_[i].id) && resends_.due("add:" + world_[i].id, step_))
         out.push_back(add(i));
     direct(ctx.random, out);
     report_promoted(ctx.random, out);
@@ -155,16 +149,6 @@ private:
   template <class C>
   services::issued_command cmd(C c) {
     return issue<cl::entity>(std::string(cluster_id), cl::command{std::move(c)});
-  }
-
-  /// Whether the action `what` may be (re)issued now: not within `every`
-  /// steps of the last time. Marks it issued when it is.
-  bool due(const std::string& what, std::uint64_t every) {
-    auto [it, fresh] = last_.try_emplace(what, step_);
-    if (!fresh && step_ < it->second + every)
-      return false;
-    it->second = step_;
-    return true;
   }
 
   services::issued_command add(std::size_t i) {
@@ -222,7 +206,7 @@ private:
   /// view that is behind, asks again for a promotion already under way.
   void direct(rng& r, std::vector<services::issued_command>& out) {
     if (!pacer_ || r.chance(20))
-      pacer_.emplace(static_cast<std::int64_t>(resend) * step_ns_);
+      pacer_.emplace(static_cast<std::int64_t>(agent_resend) * step_ns_);
     services::director::observation o;
     o.observer = "director";
     o.head_offset = head_;
@@ -261,7 +245,7 @@ private:
       // A promoted node takes a few steps to sync its replica before it may report.
       const auto [since, fresh] = promoted_at_.try_emplace(id, step_ + static_cast<std::uint64_t>(r.between(5, 25)));
       if (p->alive && step_ >= since->second && head_ - p->applied <= max_lag) {
-        if (due("ready:" + pr.node, resend))
+        if (resends_.due("ready:" + pr.node, step_))
           out.push_back(cmd(cl::report_ready{pr.node, p->applied, head_, now_}));
       }
       if (p->alive && r.chance(200)) {
@@ -302,7 +286,7 @@ private:
     fresh.last_heartbeat_ns = now_;
     world_.push_back(fresh);
     out.push_back(add(world_.size() - 1));
-    last_["add:" + fresh.id] = step_;
+    resends_.sent("add:" + fresh.id, step_);
   }
 
   /// Wrong commands, each of which the decider must refuse.
@@ -347,7 +331,7 @@ private:
   unsigned removals_ = 0;
   std::uint64_t step_ = 0;
   std::int64_t now_ = 0;
-  std::map<std::string, std::uint64_t> last_;
+  resend_timer resends_;
   std::map<std::uint64_t, std::uint64_t> promoted_at_;  ///< by promotion: the step its node may report ready
   follow_entity<cl::entity> view_, checked_;
   quorum_fold agents_, checker_;

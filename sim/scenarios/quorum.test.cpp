@@ -1,18 +1,20 @@
 #include "events/planted_bugs.hpp"
 #include "services/tunnels/quorum/cluster_codec.hpp"
-#include "sim/scenarios/inline_world.test.hpp"
+#include "sim/scenarios/direct_world.hpp"
+#include "sim/scenarios/follow_entity.hpp"
+#include "sim/scenarios/says.hpp"
+#include "sim/test_records.hpp"
 #include "sim/scenarios/scenarios.hpp"
 
 #include <boost/test/unit_test.hpp>
 
-#include <capnp/message.h>
-#include <capnp/serialize.h>
 
 #include <map>
 
 using namespace storemesh;
 using namespace storemesh::services::cluster;
 namespace sim = storemesh::sim;
+using sim::testing::says;
 
 namespace {
 
@@ -27,28 +29,16 @@ public_key key(std::uint8_t n) {
 /// A cluster's events as the runtime writes them, and refused commands.
 struct history {
   sim::test_log log;
-  std::uint64_t seq = 0;
-  events::crypto::digest last{};
-  events::crypto::key_pair signer = events::crypto::key_pair::from_seed({3});
+  sim::testing::test_records records;
 
   history& then(const event& e) {
-    auto r = actors::make_event_record(entity::kind, id, ++seq, last, actors::cause{}, "daemon@test",
-                                       [&](schema::Envelope::Builder b) { entity::write_event(e, b); });
-    last = events::crypto::record_hash(r.value);
-    log.append(log.events_topic(entity::kind), r.key, r.value);
+    records.event<entity>(log, id, e);
     return *this;
   }
 
   history& refused(const command& c, const std::string& code) {
-    actors::command_header h;
-    h.id[0] = static_cast<std::uint8_t>(++seq);
-    auto cmd = actors::make_command_record(entity::kind, id, h, signer,
-                                           [&](schema::Envelope::Builder b) { entity::write_command(c, b); });
-    BOOST_REQUIRE(cmd.has_value());
-    const auto at = log.append(log.commands_topic(), cmd.value().key, cmd.value().value);
-    auto r = actors::make_rejection_record(entity::kind, id, code, "refused", log.commands_topic(), partition_id{0},
-                                           log.at(at).offset, cmd.value().value, h.id, "daemon@test");
-    log.append(log.rejected_topic(), r.key, r.value);
+    BOOST_REQUIRE(records.refused(log, entity::kind, id,
+                                  [&](schema::Envelope::Builder b) { entity::write_command(c, b); }, code));
     return *this;
   }
 
@@ -75,31 +65,14 @@ promotion_started started(std::uint64_t promotion, const std::string& node, std:
                            "chosen"};
 }
 
-/// The payload bytes of every command a run issues (envelope fields aside).
+/// Every command a run issues, as written; each must decode.
 std::vector<std::string> commands_of(std::uint64_t seed, std::uint64_t steps) {
   auto s = sim::make_quorum_scenario();
-  sim::rng random(seed);
-  sim::test_log empty;
-  sim::step_context ctx{random, empty, 1'000'000'000, 0, {}};
-  std::vector<services::issued_command> out;
-  s->setup(ctx, out);
-  for (std::uint64_t i = 1; i <= steps; ++i) {
-    ctx.step = i;
-    ctx.now_ns += 100'000'000;
-    s->step(ctx, out);
-  }
-  std::vector<std::string> bytes;
-  for (const auto& c : out) {
-    capnp::MallocMessageBuilder m;
-    auto env = m.initRoot<schema::Envelope>();
-    c.write(env);
-    BOOST_TEST(c.kind == std::string(entity::kind));
+  const auto run = sim::testing::issued_unanswered<entity>(*s, seed, steps);
+  BOOST_TEST(run.all_decode);
+  for (const auto& c : run.commands)
     BOOST_TEST(c.id == id);
-    BOOST_TEST(entity::read_command(env.asReader()).has_value());
-    auto words = capnp::messageToFlatArray(m);
-    bytes.emplace_back(reinterpret_cast<const char*>(words.asBytes().begin()), words.asBytes().size());
-  }
-  return bytes;
+  return run.written;
 }
 
 } // namespace
@@ -119,36 +92,31 @@ BOOST_AUTO_TEST_CASE(a_loss_filled_by_a_caught_up_node_passes) {
 BOOST_AUTO_TEST_CASE(two_promotions_under_way_for_one_loss_are_found) {
   auto h = after_a_loss();
   h.then(started(1, "n1", 0)).then(started(2, "n2", 0));
-  BOOST_REQUIRE(h.check().has_value());
-  BOOST_TEST(h.check()->find("two promotions for one loss") != std::string::npos, *h.check());
+  BOOST_TEST(says(h.check(), "two promotions for one loss"));
 }
 
 BOOST_AUTO_TEST_CASE(a_promotion_for_a_filled_loss_is_found) {
   auto h = after_a_loss();
   h.then(started(1, "n1", 0)).then(promotion_ready{1, "n1", 100, 100, 400}).then(started(2, "n2", 0));
-  BOOST_REQUIRE(h.check().has_value());
-  BOOST_TEST(h.check()->find("not open") != std::string::npos, *h.check());
+  BOOST_TEST(says(h.check(), "not open"));
 }
 
 BOOST_AUTO_TEST_CASE(a_lagging_node_promoted_is_found) {
   auto h = after_a_loss();
   h.then(started(1, "n1", 11));
-  BOOST_REQUIRE(h.check().has_value());
-  BOOST_TEST(h.check()->find("while it lagged") != std::string::npos, *h.check());
+  BOOST_TEST(says(h.check(), "while it lagged"));
 }
 
 BOOST_AUTO_TEST_CASE(a_lagging_node_reported_ready_is_found) {
   auto h = after_a_loss();
   h.then(started(1, "n1", 0)).then(promotion_ready{1, "n1", 100, 111, 400});
-  BOOST_REQUIRE(h.check().has_value());
-  BOOST_TEST(h.check()->find("ready while it lagged") != std::string::npos, *h.check());
+  BOOST_TEST(says(h.check(), "ready while it lagged"));
 }
 
 BOOST_AUTO_TEST_CASE(an_eligible_candidate_refused_while_below_target_is_found) {
   auto h = after_a_loss();
   h.refused(promote{1, {fit("n1", 11), fit("n2", 10)}, 250}, "no_eligible_node");
-  BOOST_REQUIRE(h.check().has_value());
-  BOOST_TEST(h.check()->find("n2 was eligible") != std::string::npos, *h.check());
+  BOOST_TEST(says(h.check(), "n2 was eligible"));
 }
 
 BOOST_AUTO_TEST_CASE(a_refusal_while_a_promotion_is_under_way_is_not_judged) {
@@ -160,22 +128,19 @@ BOOST_AUTO_TEST_CASE(a_refusal_while_a_promotion_is_under_way_is_not_judged) {
 BOOST_AUTO_TEST_CASE(a_server_returning_as_member_over_the_target_is_found) {
   auto h = after_a_loss();
   h.then(started(1, "n1", 0)).then(server_returned{"s3", 1, role::member, 500});
-  BOOST_REQUIRE(h.check().has_value());
-  BOOST_TEST(h.check()->find("returned as member") != std::string::npos, *h.check());
+  BOOST_TEST(says(h.check(), "returned as member"));
 }
 
 BOOST_AUTO_TEST_CASE(a_loss_of_a_node_is_found) {
   auto h = after_a_loss();
   h.then(server_lost{2, "n2", "director", 9, 100, 200, "phi"});
-  BOOST_REQUIRE(h.check().has_value());
-  BOOST_TEST(h.check()->find("not a member") != std::string::npos, *h.check());
+  BOOST_TEST(says(h.check(), "not a member"));
 }
 
 BOOST_AUTO_TEST_CASE(a_tunnel_closed_that_was_not_open_is_found) {
   auto h = after_a_loss();
   h.then(tunnel_closed{"n2", std::string(128, 'b'), "bye", 700});
-  BOOST_REQUIRE(h.check().has_value());
-  BOOST_TEST(h.check()->find("was not open") != std::string::npos, *h.check());
+  BOOST_TEST(says(h.check(), "was not open"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -195,18 +160,16 @@ BOOST_AUTO_TEST_CASE(runs_against_the_real_decider_break_no_invariant) {
   std::size_t refusals = 0, promotions = 0;
   std::map<std::string, std::size_t> codes;
   for (std::uint64_t seed = 1; seed <= 40; ++seed) {
-    sim::testing::inline_world w;
+    sim::testing::direct_world w;
     w.host<entity>();
     auto s = sim::make_quorum_scenario();
-    const auto v = sim::testing::run_inline(*s, w, seed, 200);
+    const auto v = w.run(*s, seed, 200);
     BOOST_TEST(!v.has_value(), "seed " << seed << ": " << v.value_or(""));
-    refusals += w.rejected;
-    for (const auto& code : w.refusals)
-      ++codes[code];
-    for (std::size_t i = 0; i < w.log.size(); ++i)
-      if (w.log.at(i).env && w.log.at(i).topic == w.log.events_topic(entity::kind))
-        if (auto e = entity::read_event(w.log.at(i).env->reader()))
-          promotions += std::holds_alternative<promotion_ready>(e.value());
+    refusals += w.rejections;
+    for (const auto& [code, n] : w.rejected)
+      codes[code] += n;
+    sim::follow_entity<entity>().poll(
+        w.log, [&](const std::string&, const event& e) { promotions += std::holds_alternative<promotion_ready>(e); });
   }
   for (const auto& [code, n] : codes)
     BOOST_TEST_MESSAGE("refused " << code << ": " << n);
@@ -228,10 +191,10 @@ BOOST_AUTO_TEST_CASE(the_planted_promote_lagging_bug_is_caught) {
     std::optional<std::uint64_t> caught;
     std::string what;
     for (std::uint64_t seed = 1; seed <= 50 && !caught; ++seed) {
-      sim::testing::inline_world w;
+      sim::testing::direct_world w;
       w.host<entity>();
       auto s = sim::make_quorum_scenario();
-      if (auto v = sim::testing::run_inline(*s, w, seed, 200, lossy)) {
+      if (auto v = w.run(*s, seed, 200, lossy)) {
         caught = seed;
         what = *v;
       }

@@ -4,18 +4,20 @@
 #include "services/gateway/rebalancer_codec.hpp"
 #include "services/host/host_codec.hpp"
 #include "services/migration/copy_job_codec.hpp"
-#include "sim/scenarios/mini_world.hpp"
+#include "services/migration/migration_codec.hpp"
+#include "sim/scenarios/direct_world.hpp"
+#include "sim/scenarios/says.hpp"
+#include "sim/scenarios/follow_entity.hpp"
 #include "sim/scenarios/rebalancing_scenario.hpp"
 #include "sim/test_log.hpp"
+#include "sim/test_records.hpp"
 
-#include <capnp/message.h>
-#include <capnp/serialize.h>
 
 namespace sim = storemesh::sim;
+using sim::testing::says;
 namespace cj = storemesh::services::copy_job;
 namespace rb = storemesh::services::rebalancer;
 namespace host = storemesh::services::host;
-using storemesh::schema::Envelope;
 using storemesh::services::gateway::settings;
 
 namespace {
@@ -25,16 +27,13 @@ constexpr std::uint64_t mib = 1u << 20;
 
 struct fixture {
   sim::test_log log;
-  std::map<std::string, std::uint64_t> seq;
+  sim::testing::test_records records;
   sim::rebalancing_scenario sc;
   settings cfg;  // the defaults: the site is not configured
 
   template <class Entity>
   void add(const std::string& id, typename Entity::event_type e) {
-    auto rec = storemesh::actors::make_event_record(
-        Entity::kind, id, ++seq[id], storemesh::events::crypto::zero_digest, {}, "test",
-        [&](Envelope::Builder b) { Entity::write_event(e, b); });
-    log.append(log.events_topic(Entity::kind), rec.key, rec.value);
+    records.event<Entity>(log, id, e);
   }
   /// Gateways g1, g2, g3 of site primary; w1 and w2 run on g1.
   fixture() {
@@ -62,11 +61,6 @@ struct fixture {
   }
   std::optional<std::string> check() { return sc.check(log); }
 };
-
-bool says(const std::optional<std::string>& v, const std::string& what) {
-  BOOST_TEST_MESSAGE(v.value_or("(no violation)"));
-  return v && v->find(what) != std::string::npos;
-}
 
 } // namespace
 
@@ -152,7 +146,7 @@ struct outcome {
   std::optional<std::string> violation;
 };
 
-// Past any wall clock the mini world stamps its events with (the
+// Past any wall clock the direct world stamps its events with (the
 // rebalancer's moved events carry the event's time).
 constexpr std::int64_t base_ns = 4'000'000'000'000'000'000;
 
@@ -160,24 +154,16 @@ outcome run(std::uint64_t seed, std::uint64_t steps) {
   outcome out;
   sim::rebalancing_scenario sc;
   sim::rng random(seed);
-  sim::testing::mini_world world;
+  sim::testing::direct_world world;
+  world.host<host::entity, cj::entity, storemesh::services::migration::entity, rb::entity>();
+  world.react();
   sim::step_context ctx{random, world.log, base_ns, 0, {}};
   std::vector<storemesh::services::issued_command> cmds;
   sc.setup(ctx, cmds);
   // Odd seeds: a network that loses, repeats and reorders commands.
   sim::rng net_random(seed * 1000);
-  const sim::testing::mini_world::network net =
-      seed % 2 == 1 ? sim::testing::mini_world::network{60, 40, 100} : sim::testing::mini_world::network{};
+  const sim::testing::network net = seed % 2 == 1 ? sim::testing::network{60, 40, 100} : sim::testing::network{};
   for (std::uint64_t s = 1; s <= steps && !out.violation; ++s) {
-    for (auto& c : cmds) {
-      capnp::MallocMessageBuilder m;
-      auto env = m.initRoot<Envelope>();
-      env.setEntityKind(c.kind);
-      env.setEntityId(c.id);
-      c.write(env);
-      auto words = capnp::messageToFlatArray(m);
-      out.bytes.emplace_back(reinterpret_cast<const char*>(words.asBytes().begin()), words.asBytes().size());
-    }
     world.send(cmds, net, net_random);
     if (auto v = sc.check(world.log))
       out.violation = "seed " + std::to_string(seed) + " step " + std::to_string(s) + ": " + *v;
@@ -185,16 +171,14 @@ outcome run(std::uint64_t seed, std::uint64_t steps) {
     ctx.now_ns = base_ns + static_cast<std::int64_t>(s) * 100'000'000;
     sc.step(ctx, cmds);
   }
+  out.bytes = world.trace;
   const auto& r = world.state<rb::entity>("primary");
   out.plans = r.plans;
   out.moves = r.moves_done;
   out.undecodable = world.undecodable;
-  for (std::size_t i = 0; i < world.log.size(); ++i) {
-    const auto& rec = world.log.at(i);
-    if (rec.env && rec.env->entity_kind() == rb::entity::kind)
-      if (auto e = rb::entity::read_event(rec.env->reader()); e && std::holds_alternative<rb::skipped_all_overloaded>(e.value()))
-        ++out.skipped;
-  }
+  sim::follow_entity<rb::entity>().poll(world.log, [&](const std::string&, const rb::event& e) {
+    out.skipped += std::holds_alternative<rb::skipped_all_overloaded>(e) ? 1 : 0;
+  });
   for (int j = 1; j <= 8; ++j)
     out.completed += world.state<cj::entity>("rb-w" + std::to_string(j)).status == cj::job_status::completed ? 1 : 0;
   return out;

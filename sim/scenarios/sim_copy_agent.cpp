@@ -1,5 +1,6 @@
 #include "sim/scenarios/sim_copy_agent.hpp"
 
+#include "services/migration/agent_reconcile.hpp"
 #include "services/migration/copy_job_codec.hpp"
 #include "services/migration/engine/chunk_hash.hpp"
 #include "services/migration/engine/chunk_plan.hpp"
@@ -87,15 +88,29 @@ void sim_copy_agent::step(step_context& ctx, std::vector<services::issued_comman
       disk_.flush(a.host);  // the kernel's writeback of dirty pages
     if (!ctx.random.chance(opt_.lag_per_mille))
       follow(a, ctx.log);
+    // Runs first: one the table abandons (moved on without us, or a new
+    // epoch) is gone before the job is reconciled again, which may start a
+    // fresh one, as the real agent does once the abandoned run is reaped.
     for (auto it = a.runs.begin(); it != a.runs.end();) {
       auto j = a.jobs.find(it->first);
-      const bool mine = j != a.jobs.end() && j->second.host == a.host && !j->second.finished();
-      it = mine ? std::next(it) : a.runs.erase(it);  // moved on without us: abandon, report nothing
+      const bool abandon =
+          j == a.jobs.end() || job::reconcile(j->second, here(a, it->first, j->second)) == job::agent_action::abandon;
+      it = abandon ? a.runs.erase(it) : std::next(it);
     }
     for (const auto& [id, s] : a.jobs)
-      if (s.host == a.host && !s.finished())
-        act(a, id, s, ctx, out);
+      if (const auto action = job::reconcile(s, here(a, id, s)); action != job::agent_action::none)
+        act(a, id, s, action, ctx, out);
   }
+}
+
+job::agent_here sim_copy_agent::here(const agent& a, const std::string& id, const job::state& s) {
+  job::agent_here h;
+  h.serves = s.host == a.host;
+  if (auto r = a.runs.find(id); r != a.runs.end())
+    h.run_epoch = r->second.epoch;
+  // No reported_epoch: a report this agent has not seen decided may have
+  // been lost, so it is sent again (report() spaces the repeats).
+  return h;
 }
 
 void sim_copy_agent::report(const std::string& id, run& r, sent what, job::command c, step_context& ctx,
@@ -114,8 +129,8 @@ void sim_copy_agent::report(const std::string& id, run& r, sent what, job::comma
   out.push_back(services::issue<job::entity>(id, std::move(c)));
 }
 
-void sim_copy_agent::act(agent& a, const std::string& id, const job::state& s, step_context& ctx,
-                         std::vector<services::issued_command>& out) {
+void sim_copy_agent::act(agent& a, const std::string& id, const job::state& s, job::agent_action action,
+                         step_context& ctx, std::vector<services::issued_command>& out) {
   auto it = a.runs.find(id);
   if (it == a.runs.end() || it->second.epoch != s.epoch || it->second.hashes.size() < s.hashes.size()) {
     run fresh;
@@ -138,7 +153,7 @@ void sim_copy_agent::act(agent& a, const std::string& id, const job::state& s, s
     return report(id, r, sent::started, job::report_started{s.epoch, src->size(), disk_.mtime_ns(source)}, ctx, out);
   }
   const chunk_plan plan{s.size, s.chunk_size};
-  if (s.status == job::job_status::stopping && s.stop_sent && !s.portion_done) {
+  if (action == job::agent_action::hand_over || action == job::agent_action::report_stopped) {
     // Request 2: the chunk in flight is dropped; the run's file is closed,
     // which on a datastore shared by hosts writes its pages back, so host B
     // reads what A copied.

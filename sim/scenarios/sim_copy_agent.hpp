@@ -3,7 +3,9 @@
 // the copy_job events in the log (with a lag of its own, so that a host can
 // act as a zombie for a while), folds the jobs with the job's own evolve (as
 // actors/copy_agent does), and reconciles each job it holds against the
-// simulated disk:
+// simulated disk. Whether it runs, hands over, reports a stop or abandons a
+// job is the real agent's own table (services/migration/agent_reconcile.hpp);
+// what a run does on the disk is this file's:
 //
 //   not started             -> report_started (size, mtime of the source)
 //   running                 -> copy the next chunk (several steps on a slow
@@ -26,6 +28,7 @@
 //
 // Chunk bounds and the digest are the engine's own (chunk_plan, job_digest).
 
+#include "services/migration/agent_reconcile.hpp"
 #include "services/migration/copy_job.hpp"
 #include "services/reaction.hpp"
 #include "sim/scenario.hpp"
@@ -98,8 +101,11 @@ private:
   };
 
   void follow(agent& a, const log_view& log);
-  void act(agent& a, const std::string& id, const services::copy_job::state& s, step_context& ctx,
-           std::vector<services::issued_command>& out);
+  /// What runs on agent A's host for job ID (agent_reconcile.hpp's input).
+  [[nodiscard]] static services::copy_job::agent_here here(const agent& a, const std::string& id,
+                                                           const services::copy_job::state& s);
+  void act(agent& a, const std::string& id, const services::copy_job::state& s,
+           services::copy_job::agent_action action, step_context& ctx, std::vector<services::issued_command>& out);
   void copy_chunk(agent& a, const std::string& id, const services::copy_job::state& s, run& r, step_context& ctx);
   void finalize(agent& a, const std::string& id, const services::copy_job::state& s, run& r);
   /// Sends C unless the same report went out lately.
