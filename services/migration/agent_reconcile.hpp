@@ -3,7 +3,7 @@
 // the agent's decision table as a pure function of the durable state and of
 // what runs on the agent's host. The real agent (actors/copy_agent.cpp) acts
 // on it with threads and the copy engine; the simulator's agent
-// (sim/scenarios/migration.cpp) acts on it against a simulated disk. One
+// (sim/scenarios/sim_copy_agent.cpp) acts on it against a simulated disk. One
 // table, so a rule the simulator checks is the rule the agent follows.
 //
 //   running here, nothing running      -> start a run from the last recorded chunk

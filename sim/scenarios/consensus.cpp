@@ -58,19 +58,6 @@ struct router_proc {
   std::set<std::string> sent;
 };
 
-/// The routers a file names (at, owners, next hops).
-std::set<std::string> named_routers(const cs::topology& t) {
-  std::set<std::string> out;
-  for (const auto& p : t.prefixes)
-    if (p.at)
-      out.insert(*p.at);
-  for (const auto& r : t.routes) {
-    out.insert(r.owner);
-    out.insert(r.via);
-  }
-  return out;
-}
-
 class consensus_scenario final : public scenario {
 public:
   std::string_view name() const override { return "consensus"; }
@@ -236,7 +223,7 @@ private:
                        r.running_cid = x.cid;
                        r.running_epoch = x.epoch;
                        r.installed_at_ns = now_;
-                       r.running_names = named_routers(parsed.value());
+                       r.running_names = cs::named_routers(parsed.value());
                        if (x.epoch == 0)
                          r.stamping = 0;  // its own file: stamped at once
                      },

@@ -27,18 +27,6 @@ namespace rt = services::router;
 namespace bx = agents::block_exchange;
 using events::envelope::json_string;
 
-std::set<std::string> named_routers(const cs::topology& t) {
-  std::set<std::string> out;
-  for (const auto& p : t.prefixes)
-    if (p.at)
-      out.insert(*p.at);
-  for (const auto& r : t.routes) {
-    out.insert(r.owner);
-    out.insert(r.via);
-  }
-  return out;
-}
-
 std::array<std::uint8_t, 16> command_id_of(const std::string& key) {
   // The literal's "\0" never reached the key (operator+ stops at it); the
   // bytes stay as they were, so a restarted router's ids match its old ones.
@@ -260,7 +248,7 @@ void router_agent::activate(const cs::activate& a) {
   run_.cid = a.cid;
   run_.epoch = a.epoch;
   run_.installed_at_ns = now;
-  run_.names = named_routers(parsed.value());
+  run_.names = cs::named_routers(parsed.value());
   run_.topology = std::move(parsed).value();
   failed_activation_.clear();
   if (a.epoch == 0)

@@ -114,8 +114,6 @@ private:
   std::int64_t retry_activation_at_ns_ = 0;
 };
 
-/// The routers a topology names (`at`, route owners, next hops).
-[[nodiscard]] std::set<std::string> named_routers(const services::consensus::topology& t);
 /// The 16-byte command id of a plan key (BLAKE2b of the key, truncated).
 [[nodiscard]] std::array<std::uint8_t, 16> command_id_of(const std::string& key);
 

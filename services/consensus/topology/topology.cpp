@@ -246,4 +246,16 @@ std::string canonical_text(const topology& t) {
   return out;
 }
 
+std::set<std::string> named_routers(const topology& t) {
+  std::set<std::string> out;
+  for (const auto& p : t.prefixes)
+    if (p.at)
+      out.insert(*p.at);
+  for (const auto& r : t.routes) {
+    out.insert(r.owner);
+    out.insert(r.via);
+  }
+  return out;
+}
+
 } // namespace storemesh::services::consensus

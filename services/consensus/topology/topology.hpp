@@ -26,6 +26,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -91,6 +92,9 @@ inline bool operator!=(const topology& a, const topology& b) { return !(a == b);
 
 /// "prefix 10.1.0.0/16 at r3", "route r1 10.1.0.0/16 via r2 metric 10": one
 /// statement as canonical_text prints it.
+/// The routers a topology names: prefixes' `at`, routes' owners and next hops.
+[[nodiscard]] std::set<std::string> named_routers(const topology& t);
+
 [[nodiscard]] std::string to_string(const prefix_statement& s);
 [[nodiscard]] std::string to_string(const route_statement& s);
 
