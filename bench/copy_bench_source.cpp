@@ -9,7 +9,6 @@
 namespace storemesh::cbench {
 namespace {
 
-
 constexpr std::size_t block = 8u << 20;  // bytes per write
 
 } // namespace
