@@ -25,7 +25,7 @@ namespace storemesh::actors {
 /// (anyone can copy an id), so such rejections claim only their position.
 [[nodiscard]] inline bool rejection_claims_id(std::string_view code) {
   for (std::string_view intake : {"malformed", "unknown_type", "unsigned_command", "malformed_signature",
-                                  "unknown_key", "bad_signature", "malformed_command", "unknown_kind", "bad_key",
+                                  "unknown_key", "bad_signature", "bad_proof", "malformed_command", "unknown_kind", "bad_key",
                                   "duplicate", "unavailable"})
     if (code == intake)
       return false;

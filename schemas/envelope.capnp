@@ -38,6 +38,7 @@ struct Envelope {
     none @8 :Void;                  # records that need none (snapshots)
     command @9 :CommandSignature;   # commands: signed one by one
     event @10 :EventLink;           # events: hash chain, sealed per batch
+    batch @46 :BatchSignature;      # commands: one signature per batch, a proof each
   }
 
   payload :union {
@@ -83,6 +84,23 @@ struct CommandSignature {
   signature @1 :Data;   # Ed25519 signature (64 bytes) over
                         # BLAKE2b-256("storemesh.command.v1" || canonical envelope
                         # with this signature field empty)
+}
+
+# A command signed as one of a batch: the signer signs the root of a Merkle
+# tree (RFC 9162 section 2.1, with BLAKE2b-256) over the batch's commands, and
+# every command carries the signed root and its own inclusion proof, so it is
+# verifiable alone, wherever the rest of its batch went.
+#   leaf  = BLAKE2b-256(0x00 || "storemesh.command.v1" || canonical envelope
+#           with this struct holding the publicKey only)
+#   node  = BLAKE2b-256(0x01 || left || right)
+#   rootSignature = Ed25519 over "storemesh.batch.v1" || treeSize (u64 LE) || root
+struct BatchSignature {
+  publicKey @0 :Data;      # Ed25519 public key of the signer (32 bytes)
+  treeSize @1 :UInt64;     # commands in the batch
+  root @2 :Data;           # the tree's root hash (32 bytes)
+  rootSignature @3 :Data;  # Ed25519 signature (64 bytes)
+  leafIndex @4 :UInt64;    # this command's place in the batch
+  auditPath @5 :Data;      # sibling hashes from the leaf up, 32 bytes each
 }
 
 struct EventLink {

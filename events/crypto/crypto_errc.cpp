@@ -21,6 +21,7 @@ public:
       case crypto_errc::malformed_key_file: return "malformed key file";
       case crypto_errc::malformed_public_key: return "malformed public key";
       case crypto_errc::bad_hex: return "bad hex";
+      case crypto_errc::bad_proof: return "bad inclusion proof";
     }
     return "unknown crypto error " + std::to_string(value);
   }
@@ -41,6 +42,7 @@ const char* code_name(crypto_errc e) noexcept {
     case crypto_errc::malformed_key_file: return "malformed_key_file";
     case crypto_errc::malformed_public_key: return "malformed_public_key";
     case crypto_errc::bad_hex: return "bad_hex";
+    case crypto_errc::bad_proof: return "bad_proof";
   }
   return "unknown_crypto_error";
 }

@@ -32,6 +32,9 @@ enum class crypto_errc {
   malformed_public_key,
   /// A hex string has an odd length or a character that is not a hex digit.
   bad_hex,
+  /// A batch-signed command whose inclusion proof does not lead from the
+  /// command to the root it carries: altered, or the proof of another batch.
+  bad_proof,
 };
 
 const std::error_category& crypto_category() noexcept;
