@@ -24,9 +24,10 @@ constexpr auto commit_every = std::chrono::milliseconds(200);
 
 command_intake::command_intake(runtime_context& ctx, events::crypto::trusted_keys trusted,
                                events::partition_group& group, partition_ownership& ownership, prepare_fn prepare,
-                               caf::actor router)
+                               caf::actor router, unsigned threads)
     : ctx_(ctx), trusted_(std::move(trusted)), group_(group), ownership_(ownership), prepare_(std::move(prepare)),
-      router_(std::move(router)), topic_(ctx.names.commands()) {
+      router_(std::move(router)), topic_(ctx.names.commands()),
+      checkers_("sm.verify", threads == 0 ? default_threads() : threads) {
   // (Not the rejected topic: a refusal of a command whose key is not its
   // entity's lands where that entity's would, which another daemon may own.)
   owned_topics_ = {ctx.names.snapshots()};
@@ -245,22 +246,13 @@ void command_intake::on_fenced() {
 void command_intake::run() {
   std::vector<events::record_view> batch;
   std::vector<verdict> verdicts;
-  // Below this many records a hand-off to the checker costs more than it saves.
-  constexpr std::size_t split_at = 8;
-  auto check_batch = [this, split_at](const std::string& t, partition_id p, const std::vector<events::record_view>& b,
-                                      std::vector<verdict>& out) {
+  // Records per hand-off: fewer, and waking a helper costs more than it saves.
+  constexpr std::size_t grain = 8;
+  auto check_batch = [this](const std::string& t, partition_id p, const std::vector<events::record_view>& b,
+                            std::vector<verdict>& out) {
     out.clear();
     out.resize(b.size());
-    const std::size_t half = b.size() >= split_at ? b.size() / 2 : 0;
-    if (half > 0)
-      checker_.fork([&, half] {
-        for (std::size_t i = half; i < b.size(); ++i)
-          out[i] = check(t, p, b[i]);
-      });
-    for (std::size_t i = 0; i < (half > 0 ? half : b.size()); ++i)
-      out[i] = check(t, p, b[i]);
-    if (half > 0)
-      checker_.join();
+    checkers_.for_each(b.size(), grain, [&](std::size_t i) { out[i] = check(t, p, b[i]); });
   };
   auto last_commit = std::chrono::steady_clock::now();
   std::size_t idle_turn = 0;
@@ -322,7 +314,7 @@ void command_intake::run() {
 
 command_intake::verdict command_intake::check(const std::string&, partition_id p,
                                               const events::record_view& r) const {
-  return admit_command(*ctx_.rejected, trusted_, p, r);
+  return admit_command(*ctx_.rejected, trusted_, &verified_roots_, p, r);
 }
 
 // A command's author may have acted on an event it read in the log (`host

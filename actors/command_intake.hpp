@@ -28,11 +28,12 @@
 
 #include "actors/completion_tracker.hpp"
 #include "actors/core/command_admission.hpp"
-#include "actors/helper_thread.hpp"
+#include "actors/fork_join_pool.hpp"
 #include "actors/messages.hpp"
 #include "actors/partition_ownership.hpp"
 #include "actors/runtime_context.hpp"
 #include "events/crypto/trusted_keys.hpp"
+#include "events/crypto/verified_roots.hpp"
 #include "events/partition_group.hpp"
 
 #include <caf/actor.hpp>
@@ -51,8 +52,10 @@ public:
   /// intake reads the partitions' commands (runs on the intake's thread).
   using prepare_fn = std::function<result<void>(const std::vector<partition_id>&)>;
 
+  /// `threads`: how many check commands (decode, proof, signature) at once,
+  /// this one counted; 0 is one per core.
   command_intake(runtime_context& ctx, events::crypto::trusted_keys trusted, events::partition_group& group,
-                 partition_ownership& ownership, prepare_fn prepare, caf::actor router);
+                 partition_ownership& ownership, prepare_fn prepare, caf::actor router, unsigned threads = 0);
   /// Stops, then hands the final positions to the writer.
   ~command_intake() override;
 
@@ -93,7 +96,7 @@ private:
 
   void run();
   void await_publications(const std::vector<verdict>& verdicts, std::size_t n) const;
-  /// Thread-safe: the signature checks of one batch run on two threads.
+  /// Thread-safe: the checks of one batch run on all the pool's threads.
   [[nodiscard]] verdict check(const std::string& topic, partition_id p, const events::record_view& r) const;
   void dispatch(const cursor& c, const events::record_view& r, verdict v);
   void reject(const cursor& c, const events::record_view& r, std::string_view kind, std::string_view id,
@@ -120,10 +123,12 @@ private:
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> read_{0};
   std::atomic<bool> caught_up_{false};
-  // Ed25519 verification is most of a command's cost on this thread; a second
-  // thread checks half of each batch, so intake is not capped at one core's
-  // verify rate.
-  helper_thread checker_{"sm.verify"};
+  // Checking a command (decode, then a signature or a proof) is most of its
+  // cost on this thread: the checks of each batch read run on every core, so
+  // the intake is not capped at one core's verify rate. Batch-signed commands
+  // share their root's verification through verified_roots_.
+  fork_join_pool checkers_;
+  mutable events::crypto::verified_roots verified_roots_;
   std::thread thread_;
 };
 

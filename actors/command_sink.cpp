@@ -16,14 +16,18 @@ namespace {
 constexpr auto resend_pause = std::chrono::milliseconds(100);
 } // namespace
 
-result<events::record> command_sink::build(const services::issued_command& c, const std::array<std::uint8_t, 16>& id,
-                                           std::string causation_id, std::string correlation_id) const {
-  command_header h;
-  h.id = id;
-  h.causation_id = std::move(causation_id);
-  h.correlation_id = std::move(correlation_id);
-  h.producer = producer_;
-  return make_command_record(c.kind, c.id, h, writer_.sealing_key(), c.write);
+result<std::vector<events::record>> command_sink::build(const std::vector<reaction>& commands) const {
+  std::vector<command_spec> specs;
+  specs.reserve(commands.size());
+  for (const auto& c : commands) {
+    command_header h;
+    h.id = c.id;
+    h.causation_id = c.causation_id;
+    h.correlation_id = c.correlation_id;
+    h.producer = producer_;
+    specs.push_back(command_spec{c.command.kind, c.command.id, std::move(h), c.command.write});
+  }
+  return make_command_batch(specs, writer_.sealing_key());
 }
 
 void command_sink::submit(std::vector<events::record> records, append_callback done) {
@@ -38,22 +42,53 @@ void command_sink::submit(std::vector<events::record> records, append_callback d
   writer_.submit(std::move(parts), std::move(done));
 }
 
-void command_sink::send(const services::issued_command& c) {
-  auto rec = build(c, events::envelope::new_message_id());
-  if (!rec) {
-    spdlog::error("{}/{}: cannot build a command: {}", c.kind, c.id, rec.error().message());
-    return;
-  }
-  const auto key = c.kind + '/' + c.id;
-  bool idle = false;
+void command_sink::send(const services::issued_command& c) { send_all({c}); }
+
+void command_sink::send_all(std::vector<services::issued_command> commands) {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto& q = queues_[key];
-    idle = q.empty();
-    q.push_back(std::move(rec).value());
+    std::lock_guard<std::mutex> lock(pending_mutex_);
+    for (auto& c : commands)
+      pending_.push_back(std::move(c));
+    if (signing_)
+      return;  // the signing thread takes them in its next round
+    signing_ = true;
   }
-  if (idle)
-    send_head(key);
+  sign_pending();
+}
+
+void command_sink::sign_pending() {
+  for (;;) {
+    std::vector<reaction> round;
+    {
+      std::lock_guard<std::mutex> lock(pending_mutex_);
+      if (pending_.empty()) {
+        signing_ = false;
+        return;
+      }
+      for (auto& c : pending_)
+        round.push_back(reaction{std::move(c), events::envelope::new_message_id(), {}, {}});
+      pending_.clear();
+    }
+    auto records = build(round);
+    if (!records) {
+      spdlog::error("cannot build {} command(s), the first for {}/{}: {}", round.size(), round.front().command.kind,
+                    round.front().command.id, records.error().message());
+      continue;
+    }
+    // In the order they were sent: one entity's commands reach the log in order.
+    for (std::size_t i = 0; i < round.size(); ++i) {
+      const auto key = round[i].command.kind + '/' + round[i].command.id;
+      bool idle = false;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto& q = queues_[key];
+        idle = q.empty();
+        q.push_back(std::move(records.value()[i]));
+      }
+      if (idle)
+        send_head(key);
+    }
+  }
 }
 
 void command_sink::send_head(const std::string& key) {

@@ -3,8 +3,15 @@
 // agents' reports. Signed with the daemon's key (which the daemon trusts) and
 // appended to the commands topic through the log writer, so they take the
 // same road as an operator's command: intake, signature check, dedup by id.
+//
+// They are signed by the batch (command_signing.hpp): a round of reactions
+// as one batch, and agents' reports as they come, group-commit style -- the
+// thread that finds no signing under way signs what is waiting, and reports
+// sent meanwhile wait for its next round, so a busy agent's reports share a
+// signature without any of them waiting on a timer.
 
 #include "actors/log_writer.hpp"
+#include "actors/core/reaction_step.hpp"
 #include "actors/records.hpp"
 #include "services/reaction.hpp"
 
@@ -22,9 +29,9 @@ public:
   command_sink(log_writer& writer, topics names, std::int32_t command_partitions, std::string producer)
       : writer_(writer), names_(std::move(names)), partitions_(command_partitions), producer_(std::move(producer)) {}
 
-  /// The command's record: id, cause and correlation as given.
-  [[nodiscard]] result<events::record> build(const services::issued_command& c, const std::array<std::uint8_t, 16>& id,
-                                             std::string causation_id = {}, std::string correlation_id = {}) const;
+  /// The commands' records, signed as one batch: ids, causes and
+  /// correlations as given.
+  [[nodiscard]] result<std::vector<events::record>> build(const std::vector<reaction>& commands) const;
 
   /// Appends records (keyed by entity id) in order per key; `done` runs once
   /// they are durable.
@@ -39,8 +46,12 @@ public:
   /// the daemon (the log writer says why); a restarted agent makes its
   /// reports again from the durable state.
   void send(const services::issued_command& c);
+  /// The same for several commands at once (one signature between them).
+  void send_all(std::vector<services::issued_command> commands);
 
 private:
+  /// Signs what is pending, round after round, until nothing is.
+  void sign_pending();
   /// Submits the head of `key`'s queue (mutex_ not held).
   void send_head(const std::string& key);
 
@@ -48,6 +59,9 @@ private:
   topics names_;
   std::int32_t partitions_;
   std::string producer_;
+  std::mutex pending_mutex_;
+  std::vector<services::issued_command> pending_;  // pending_mutex_: sent, not signed yet
+  bool signing_ = false;                           // pending_mutex_: a thread is in sign_pending
   std::mutex mutex_;
   /// Per entity ("kind/id"): commands not yet durable; the head is in flight.
   std::map<std::string, std::deque<events::record>> queues_;  // mutex_

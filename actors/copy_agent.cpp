@@ -319,6 +319,7 @@ void copy_agent::report_loads() {
   const auto fleet = ctx_.fleet->view();
   const auto now = wall_clock_ns();
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  std::vector<services::issued_command> reports;
   for (const auto& [id, h] : fleet->hosts) {
     if (h.site == services::host::site::none || !serves(id))
       continue;
@@ -337,8 +338,9 @@ void copy_agent::report_loads() {
       continue;
     g.idle_sent = idle;
     g.sent_ns = now;
-    sink_.send(services::issue<services::host::entity>(id, services::host::report_load{std::move(report)}));
+    reports.push_back(services::issue<services::host::entity>(id, services::host::report_load{std::move(report)}));
   }
+  sink_.send_all(std::move(reports));  // every host's report of this tick under one signature
 }
 
 } // namespace storemesh::actors

@@ -146,7 +146,8 @@ result<void> daemon::start() {
   auto* indexes = p->indexes.get();
   p->intake = std::make_unique<command_intake>(
       p->ctx, options_.trusted, *p->group, p->ownership,
-      [indexes](const std::vector<partition_id>&) { return indexes->catch_up(); }, p->router);
+      [indexes](const std::vector<partition_id>&) { return indexes->catch_up(); }, p->router,
+      options_.intake_threads);
   p->intake->start();
   if (!options_.group.empty())
     p->fleet_follower->start();

@@ -51,6 +51,9 @@ struct daemon_options {
   /// group (a rebalance) to be tried again under it (log_writer). About the
   /// group's session timeout.
   std::chrono::milliseconds fenced_wait{10000};
+  /// Threads that check commands (decode, proof, signature), the intake's
+  /// own counted; 0 is one per core.
+  unsigned intake_threads = 0;
 };
 
 class daemon {

@@ -99,27 +99,17 @@ void reaction_feed::run() {
 }
 
 result<void> reaction_feed::round(topic_follower& follower, bool& idle) {
-  std::vector<events::record> out;
-  result<void> failure = success();
   std::vector<reaction> reactions;
   const auto fleet = ctx_.fleet != nullptr ? ctx_.fleet->view() : std::make_shared<const services::fleet::view>();
   SM_TRY(auto n, follower.poll([&](const std::string&, partition_id, const events::record_view& r) {
     auto env = events::envelope::decoded_envelope::decode(r.value);
-    if (!env || !failure)
+    if (!env)
       return;  // damaged records are the audit's to report
-    reactions.clear();
     react_to(env.value(), *fleet, reactions);
-    for (auto& answer : reactions) {
-      auto rec = sink_.build(answer.command, answer.id, answer.causation_id, answer.correlation_id);
-      if (!rec) {
-        failure = std::move(rec).error();
-        return;
-      }
-      out.push_back(std::move(rec).value());
-    }
   }));
-  SM_TRYV(failure);
   idle = n == 0;
+  // The whole round's commands under one signature.
+  SM_TRY(auto out, sink_.build(reactions));
   if (!out.empty()) {
     std::promise<result<std::vector<offset>>> appended;
     auto done = appended.get_future();

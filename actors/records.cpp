@@ -5,6 +5,8 @@
 
 #include <capnp/message.h>
 
+#include <memory>
+
 namespace storemesh::actors {
 
 using events::envelope::as_data;
@@ -33,11 +35,11 @@ events::record make_event_record(std::string_view kind, std::string_view id, std
   return events::record{std::string(id), to_bytes(message), ts};
 }
 
-result<events::record> make_command_record(std::string_view kind, std::string_view id, const command_header& h,
-                                           const events::crypto::key_pair& signer,
-                                           const std::function<void(schema::Envelope::Builder)>& fill) {
-  capnp::MallocMessageBuilder message(256);
-  auto env = message.initRoot<schema::Envelope>();
+namespace {
+
+/// Everything of a command but its payload and signature; returns its timestamp.
+std::int64_t fill_command_header(schema::Envelope::Builder env, std::string_view kind, std::string_view id,
+                                 const command_header& h) {
   env.setId(as_data(h.id));
   env.setEntityKind(std::string(kind));
   env.setEntityId(std::string(id));
@@ -46,9 +48,47 @@ result<events::record> make_command_record(std::string_view kind, std::string_vi
   const auto ts = now_ns();
   env.setTimestampNs(ts);
   env.setProducer(h.producer);
+  return ts;
+}
+
+} // namespace
+
+result<events::record> make_command_record(std::string_view kind, std::string_view id, const command_header& h,
+                                           const events::crypto::key_pair& signer,
+                                           const std::function<void(schema::Envelope::Builder)>& fill) {
+  capnp::MallocMessageBuilder message(256);
+  auto env = message.initRoot<schema::Envelope>();
+  const auto ts = fill_command_header(env, kind, id, h);
   fill(env);
   SM_TRYV(events::crypto::sign_command(env, signer));
   return events::record{std::string(id), to_bytes(message), ts};
+}
+
+result<std::vector<events::record>> make_command_batch(const std::vector<command_spec>& commands,
+                                                       const events::crypto::key_pair& signer) {
+  std::vector<events::record> out;
+  if (commands.size() == 1) {
+    const auto& c = commands.front();
+    SM_TRY(auto rec, make_command_record(c.kind, c.id, c.header, signer, c.fill));
+    out.push_back(std::move(rec));
+    return out;
+  }
+  std::vector<std::unique_ptr<capnp::MallocMessageBuilder>> messages;
+  std::vector<schema::Envelope::Builder> envelopes;
+  std::vector<std::int64_t> stamps;
+  messages.reserve(commands.size());
+  envelopes.reserve(commands.size());
+  for (const auto& c : commands) {
+    messages.push_back(std::make_unique<capnp::MallocMessageBuilder>(256));
+    envelopes.push_back(messages.back()->initRoot<schema::Envelope>());
+    stamps.push_back(fill_command_header(envelopes.back(), c.kind, c.id, c.header));
+    c.fill(envelopes.back());
+  }
+  SM_TRYV(events::crypto::sign_command_batch(envelopes, signer));
+  out.reserve(commands.size());
+  for (std::size_t i = 0; i < commands.size(); ++i)
+    out.push_back(events::record{commands[i].id, to_bytes(*messages[i]), stamps[i]});
+  return out;
 }
 
 events::record make_rejection_record(std::string_view kind, std::string_view id, std::string_view code,

@@ -57,6 +57,20 @@ struct command_header {
                                                          const events::crypto::key_pair& signer,
                                                          const std::function<void(schema::Envelope::Builder)>& fill);
 
+/// One command of a batch (make_command_batch).
+struct command_spec {
+  std::string kind, id;
+  command_header header;
+  std::function<void(schema::Envelope::Builder)> fill;
+};
+
+/// The records of `commands`, in order, signed together: one signature over
+/// the batch's Merkle root, a proof in each record (command_signing.hpp). A
+/// batch of one is signed alone (make_command_record's form). Each record is
+/// keyed by its entity id and goes to that entity's partition on its own.
+[[nodiscard]] result<std::vector<events::record>> make_command_batch(const std::vector<command_spec>& commands,
+                                                                     const events::crypto::key_pair& signer);
+
 [[nodiscard]] std::string message_id_key(const std::array<std::uint8_t, 16>& id);
 
 } // namespace storemesh::actors

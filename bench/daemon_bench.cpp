@@ -88,6 +88,8 @@ using namespace storemesh::dbench;
                "              at the same record size and count as the reference\n"
                "  --group     with --kafka: the daemon in a consumer group (serve --group): every\n"
                "              transaction also commits the intake's positions (KIP-447)\n"
+               "  --batches L commands per signature, one pass each (default 1,16,256,4096; 1 = signed alone)\n"
+               "  --intake-threads N  the daemon's command-checking threads (default 0: one per core)\n"
                "  --dir DIR   where to write (a fresh subdirectory, removed afterwards); default $TMPDIR or /tmp\n"
                "  --quick     about 1/10 of the work: a smoke run, not a measurement\n"
                "  --only G    run one group: intake or recovery\n");
@@ -115,6 +117,16 @@ int main(int argc, char** argv) {
       o.kafka = argv[++i];
     } else if (a == "--group") {
       o.group = true;
+    } else if (a == "--batches" && i + 1 < argc) {
+      o.batches.clear();
+      std::string list = argv[++i];
+      for (std::size_t at = 0; at < list.size();) {
+        const auto comma = std::min(list.find(',', at), list.size());
+        o.batches.push_back(std::max<std::size_t>(1, std::stoul(list.substr(at, comma - at))));
+        at = comma + 1;
+      }
+    } else if (a == "--intake-threads" && i + 1 < argc) {
+      o.intake_threads = static_cast<unsigned>(std::stoul(argv[++i]));
     } else {
       usage(2);
     }

@@ -25,6 +25,8 @@ struct options {
   bool quick = false;
   std::string kafka;  // bootstrap: run group 1 on Kafka (transactional, as `serve --kafka`)
   bool group = false; // with kafka: as `serve --group`, positions in every transaction
+  std::vector<std::size_t> batches{1, 16, 256, 4096};  // group 1: commands per signature, one pass each
+  unsigned intake_threads = 0;                          // group 1: the daemon's (0: one per core)
 };
 
 using clock = std::chrono::steady_clock;

@@ -14,6 +14,7 @@
 #include "bench/daemon_bench.hpp"
 
 #include "actors/daemon.hpp"
+#include "actors/records.hpp"
 #include "events/crypto/command_signing.hpp"
 #include "events/envelope/decoded_envelope.hpp"
 #include "events/envelope/envelope_builder.hpp"
@@ -57,42 +58,44 @@ struct signed_command {
   std::int32_t partition = 0;
 };
 
-signed_command sign_host_command(const std::string& host_id, const host::command& c,
-                                 const events::crypto::key_pair& signer) {
-  capnp::MallocMessageBuilder message(256);
-  auto env = message.initRoot<schema::Envelope>();
-  const auto id = events::envelope::new_message_id();
-  env.setId(as_data(id));
-  env.setEntityKind("host");
-  env.setEntityId(host_id);
-  env.setCorrelationId(as_data(id));
-  env.setTimestampNs(events::envelope::now_ns());
-  env.setProducer("cli@bench");
-  host::entity::write_command(c, env);
-  must(events::crypto::sign_command(env, signer), "sign_command");
-  signed_command s;
-  s.id.assign(reinterpret_cast<const char*>(id.data()), id.size());
-  s.key = host_id;
-  s.value = events::envelope::to_bytes(message);
-  s.partition = events::partition_for(host_id, 2).value;
-  return s;
-}
-
 host::command nth_command(std::size_t j) {
   if (j == 0) return host::register_host{{{"ds1", "/mnt/ds1"}, {"ds2", "/mnt/ds2"}}};
   return host::set_state{j % 2 == 1 ? host::host_state::draining : host::host_state::up, "bench"};
 }
 
-std::vector<signed_command> make_run(const options& o, int run, const events::crypto::key_pair& signer) {
+/// The run's commands, signed `batch` at a time (1: each alone), as a bulk
+/// client would: one Merkle root signed per batch, a proof in each record.
+std::vector<signed_command> make_run(const options& o, int run, const events::crypto::key_pair& signer,
+                                     std::size_t batch) {
   const std::size_t per_host = (o.commands + o.hosts - 1) / o.hosts;
-  std::vector<signed_command> out;
-  out.reserve(o.commands);
-  for (std::size_t j = 0; j < per_host && out.size() < o.commands; ++j)
-    for (std::size_t i = 0; i < o.hosts && out.size() < o.commands; ++i) {
+  std::vector<actors::command_spec> specs;
+  specs.reserve(o.commands);
+  for (std::size_t j = 0; j < per_host && specs.size() < o.commands; ++j)
+    for (std::size_t i = 0; i < o.hosts && specs.size() < o.commands; ++i) {
       char id[48];
       std::snprintf(id, sizeof id, "r%d-host-%05zu", run, i);
-      out.push_back(sign_host_command(id, nth_command(j), signer));
+      actors::command_header h;
+      h.id = events::envelope::new_message_id();
+      h.producer = "cli@bench";
+      specs.push_back(actors::command_spec{"host", id, std::move(h), [c = nth_command(j)](schema::Envelope::Builder e) {
+                                             host::entity::write_command(c, e);
+                                           }});
     }
+  std::vector<signed_command> out;
+  out.reserve(specs.size());
+  for (std::size_t at = 0; at < specs.size(); at += batch) {
+    const std::vector<actors::command_spec> part(specs.begin() + static_cast<std::ptrdiff_t>(at),
+                                                 specs.begin() + static_cast<std::ptrdiff_t>(std::min(specs.size(), at + batch)));
+    auto records = must(actors::make_command_batch(part, signer), "signing a batch");
+    for (std::size_t k = 0; k < part.size(); ++k) {
+      signed_command s;
+      s.id.assign(reinterpret_cast<const char*>(part[k].header.id.data()), part[k].header.id.size());
+      s.key = records[k].key;
+      s.value = std::move(records[k].value);
+      s.partition = events::partition_for(s.key, 2).value;
+      out.push_back(std::move(s));
+    }
+  }
   return out;
 }
 
@@ -319,10 +322,11 @@ double lib_verify_rate(const options& o, const std::vector<signed_command>& cmds
   const std::size_t m = std::min<std::size_t>(cmds.size(), o.quick ? 2000 : 20000);
   double best = 0;
   for (int run = 0; run < o.runs; ++run) {
+    events::crypto::verified_roots roots;  // as the intake keeps them; fresh each run
     const auto t0 = clock::now();
     for (std::size_t i = 0; i < m; ++i) {
       auto env = must(events::envelope::decoded_envelope::decode(cmds[i].value), "decode");
-      (void)must(events::crypto::verify_command(env.reader(), trusted), "verify_command");
+      (void)must(events::crypto::verify_command(env.reader(), trusted, &roots), "verify_command");
     }
     best = std::max(best, static_cast<double>(m) / seconds_since(t0));
   }
@@ -399,6 +403,7 @@ void intake_group(const options& o) {
   d.state_dir = o.dir / "intake-state";
   d.trusted.add(signer.public_key());
   d.names = names;
+  d.intake_threads = o.intake_threads;
   if (o.group && !o.kafka.empty())
     d.group = names.prefix + ".group";
   actors::daemon daemon(*log, std::move(d));
@@ -408,53 +413,71 @@ void intake_group(const options& o) {
   const bool named = name_daemon_threads(threads_before, unnamed_comm);
   ::pthread_setname_np(::pthread_self(), "bench.main");
 
-  std::printf("\n[1] pre-signing %d x %zu host commands over %zu hosts ...\n", o.runs, o.commands, o.hosts);
+  // One pass per batch size, each of o.runs runs of fresh hosts, all signed
+  // up front so that signing is not what is measured.
+  struct pass {
+    std::size_t batch = 1;
+    std::vector<std::vector<signed_command>> runs;
+    std::vector<run_result> results;
+    std::string per_run;
+    std::size_t best = 0;
+    double rate = 0;
+  };
+  std::vector<pass> passes;
+  std::printf("\n[1] pre-signing %zu x %d x %zu host commands over %zu hosts (batches of", o.batches.size(), o.runs,
+              o.commands, o.hosts);
+  for (const auto b : o.batches) std::printf(" %zu", b);
+  std::printf("; intake threads %u) ...\n", o.intake_threads);
   std::fflush(stdout);
-  std::vector<std::vector<signed_command>> runs;
-  for (int r = 0; r < o.runs; ++r) runs.push_back(make_run(o, r, signer));
+  for (std::size_t k = 0; k < o.batches.size(); ++k) {
+    pass p;
+    p.batch = o.batches[k];
+    for (int r = 0; r < o.runs; ++r)
+      p.runs.push_back(make_run(o, static_cast<int>(k) * o.runs + r, signer, p.batch));
+    passes.push_back(std::move(p));
+  }
 
   events::crypto::trusted_keys trusted{signer.public_key()};
   const double raw = raw_verify_rate(o, signer);
-  const double lib = lib_verify_rate(o, runs.front(), trusted);
+  std::vector<double> lib;  // per pass: decode + verify_command, 1 thread, roots cached as the intake does
+  for (const auto& p : passes) lib.push_back(lib_verify_rate(o, p.runs.front(), trusted));
 
-  std::vector<run_result> results;
-  std::string per_run;
   actors::snapshot_index no_snapshots;
   actors::runtime_context scan_ctx;
   scan_ctx.log = log.get();
   scan_ctx.names = names;
   scan_ctx.snapshots = &no_snapshots;
   scan_ctx.event_partitions = 2;
-  for (int r = 0; r < o.runs; ++r) {
-    // What each of this run's new hosts costs the (1-thread) blocking pool
-    // before its first command can be decided: recover_entity of an id with
-    // no events and no snapshot.
-    double fresh = 1e9;
-    for (int k = 0; k < 3; ++k) {
-      const auto t0 = clock::now();
-      (void)must(actors::recover_entity<host::entity>(scan_ctx, "never-seen-" + std::to_string(k)), "recover");
-      fresh = std::min(fresh, seconds_since(t0));
+  for (auto& ps : passes) {
+    for (int r = 0; r < o.runs; ++r) {
+      // What each of this run's new hosts costs the (1-thread) blocking pool
+      // before its first command can be decided: recover_entity of an id with
+      // no events and no snapshot.
+      double fresh = 1e9;
+      for (int k = 0; k < 3; ++k) {
+        const auto t0 = clock::now();
+        (void)must(actors::recover_entity<host::entity>(scan_ctx, "never-seen-" + std::to_string(k)), "recover");
+        fresh = std::min(fresh, seconds_since(t0));
+      }
+      ps.results.push_back(pipelined_run(operator_log ? *operator_log : *log, names, ps.runs[r]));
+      const auto& x = ps.results.back();
+      char buf[400];
+      std::snprintf(buf, sizeof buf,
+                    "\n      run %d: %s cmd/s in %.2f s (%zu accepted, %zu rejected, %zu missing; appends alone %s cmd/s); "
+                    "process CPU %.0f us/cmd = %.2f cores; new-host recovery %s x %zu hosts = %.2f s of the 1-thread pool"
+                    "\n        busiest threads (%% of a core over the run): ",
+                    r + 1, human(static_cast<double>(ps.runs[r].size()) / x.seconds).c_str(), x.seconds, x.accepted,
+                    x.rejected, x.missing, human(static_cast<double>(ps.runs[r].size()) / x.append_seconds).c_str(),
+                    x.cpu_seconds / static_cast<double>(ps.runs[r].size()) * 1e6, x.cpu_seconds / x.seconds,
+                    ms(fresh).c_str(), o.hosts, fresh * static_cast<double>(o.hosts));
+      ps.per_run += buf + x.threads + (named ? "" : " (daemon threads not identified)");
+      if (daemon.failed()) fail("the daemon failed (see its log lines above)");
     }
-    results.push_back(pipelined_run(operator_log ? *operator_log : *log, names, runs[r]));
-    const auto& x = results.back();
-    char buf[400];
-    std::snprintf(buf, sizeof buf,
-                  "\n      run %d: %s cmd/s in %.2f s (%zu accepted, %zu rejected, %zu missing; appends alone %s cmd/s); "
-                  "process CPU %.0f us/cmd = %.2f cores; new-host recovery %s x %zu hosts = %.2f s of the 1-thread pool"
-                  "\n        busiest threads (%% of a core over the run): ",
-                  r + 1, human(static_cast<double>(runs[r].size()) / x.seconds).c_str(), x.seconds, x.accepted,
-                  x.rejected, x.missing, human(static_cast<double>(runs[r].size()) / x.append_seconds).c_str(),
-                  x.cpu_seconds / static_cast<double>(runs[r].size()) * 1e6, x.cpu_seconds / x.seconds,
-                  ms(fresh).c_str(), o.hosts, fresh * static_cast<double>(o.hosts));
-    per_run += buf + x.threads + (named ? "" : " (daemon threads not identified)");
-    if (daemon.failed()) fail("the daemon failed (see its log lines above)");
+    for (std::size_t r = 1; r < ps.results.size(); ++r)
+      if (ps.results[r].seconds < ps.results[ps.best].seconds) ps.best = r;
+    ps.rate = static_cast<double>(ps.runs[ps.best].size()) / ps.results[ps.best].seconds;
   }
-  std::size_t best = 0;
-  for (std::size_t r = 1; r < results.size(); ++r)
-    if (results[r].seconds < results[best].seconds) best = r;
-  auto& b = results[best];
-  const double rate = static_cast<double>(runs[best].size()) / b.seconds;
-  const bool partial = b.missing > 0;
+  auto& b = passes.front().results[passes.front().best];  // latencies: the first pass's best run
 
   // One at a time, with wait: the CLI's path (ops::command_client).
   ops::command_client client(operator_log ? *operator_log : *log, names, signer);
@@ -486,7 +509,7 @@ void intake_group(const options& o) {
   auto& raw_log = operator_log ? *operator_log : *log;
   must(raw_log.create_topic("bench.scratch", 1), "creating bench.scratch");
   std::vector<double> raw_append;
-  const std::string payload(runs.front().front().value);
+  const std::string payload(passes.front().runs.front().front().value);
   for (std::size_t j = 0; j < o.single; ++j) {
     const auto t0 = clock::now();
     must(raw_log.append("bench.scratch", partition_id{0}, {events::record{"k", payload, 0}}), "raw append");
@@ -495,11 +518,24 @@ void intake_group(const options& o) {
   daemon.stop();
 
   std::vector<row> rows;
-  rows.push_back(row{"intake, " + human(static_cast<double>(runs[best].size())) + " pipelined commands, best of " + std::to_string(o.runs),
-                     human(rate) + " cmd/s", "raw Ed25519 verify, 32 B, 1 thread", human(raw) + "/s", rate / raw,
-                     "per run:" + per_run + (partial ? "  PARTIAL: some outcomes never appeared" : "")});
-  rows.push_back(row{"  decode + verify_command, 1 thread (floor)", human(lib) + " cmd/s",
-                     "raw Ed25519 verify, 32 B, 1 thread", human(raw) + "/s", lib / raw, ""});
+  for (std::size_t k = 0; k < passes.size(); ++k) {
+    const auto& ps = passes[k];
+    const bool partial = ps.results[ps.best].missing > 0;
+    std::size_t bytes = 0;
+    for (const auto& c : ps.runs[ps.best]) bytes += c.value.size();
+    rows.push_back(row{"intake, batches of " + std::to_string(ps.batch) + " (" +
+                           std::to_string(bytes / std::max<std::size_t>(1, ps.runs[ps.best].size())) + " B), " +
+                           human(static_cast<double>(ps.runs[ps.best].size())) + " commands, best of " +
+                           std::to_string(o.runs),
+                       human(ps.rate) + " cmd/s", "raw Ed25519 verify, 32 B, 1 thread", human(raw) + "/s",
+                       ps.rate / raw, "per run:" + ps.per_run + (partial ? "  PARTIAL: some outcomes never appeared" : "")});
+    rows.push_back(row{"  decode + verify_command, 1 thread, batches of " + std::to_string(ps.batch) +
+                           (ps.batch > 1 ? " (roots cached)" : ""),
+                       human(lib[k]) + " cmd/s", "raw Ed25519 verify, 32 B, 1 thread", human(raw) + "/s",
+                       lib[k] / raw, ""});
+    if (!o.kafka.empty())
+      rows.push_back(kafka_producer_reference(o, ps.runs[ps.best], ps.rate));
+  }
   rows.push_back(row{"  latency append -> outcome readable, p50", p_ms(b.seen_ms, 0.50), "", "", -1, ""});
   rows.push_back(row{"  latency append -> outcome readable, p99", p_ms(b.seen_ms, 0.99), "", "", -1, ""});
   rows.push_back(row{"  latency append -> outcome decided (envelope ts), p50", p_ms(b.decided_ms, 0.50), "", "", -1,
@@ -523,8 +559,6 @@ void intake_group(const options& o) {
                        p_ms(rtt_p[p], 0.5) + " / " + p_ms(rtt_p[p], 0.99), "1-record fsync'd append, p50",
                        p_ms(raw_append, 0.5), q50 / a50, ""});
   }
-  if (!o.kafka.empty())
-    rows.push_back(kafka_producer_reference(o, runs[best], rate));
   print_table(std::string("1. signed-command intake through actors::daemon (") +
                   (o.kafka.empty() ? "file_log, fsync always"
                                    : o.group ? "Kafka, --group: one transaction per group commit, positions in it"

@@ -40,6 +40,8 @@ struct auditor {
   const audit_options& o;
   audit_report report;
   std::unordered_map<std::string, bool> command_ok;  // command id -> trusted and valid signature
+  // A batch's records each carry its root: checked once, then only proofs.
+  events::crypto::verified_roots roots;
   std::vector<read_position> commands_read;          // per commands partition
   std::vector<open_cause> open_causes;
   cluster_checks clusters;                           // the quorum's invariants (ops/audit_clusters.hpp)
@@ -102,7 +104,7 @@ struct auditor {
 
   /// Notes whether a command is validly signed by a trusted key.
   bool remember_command(const decoded_envelope& env) {
-    const bool ok = static_cast<bool>(events::crypto::verify_command(env.reader(), o.command_keys));
+    const bool ok = static_cast<bool>(events::crypto::verify_command(env.reader(), o.command_keys, &roots));
     // A command id counts as signed when any copy of it verifies: a
     // tampered copy appended later must not discredit the original.
     auto [slot, fresh] = command_ok.try_emplace(std::string(as_string_view(env.reader().getId())), ok);

@@ -66,6 +66,7 @@ void register_audit(CLI::App& app);
 void register_copy(CLI::App& app);
 void register_demo(CLI::App& app);
 void register_command(CLI::App& app);
+void register_apply(CLI::App& app);
 void register_quorum(CLI::App& app);
 void register_node(CLI::App& app);
 void register_kv(CLI::App& app);

@@ -7,6 +7,7 @@
 #include "events/envelope/envelope_json.hpp"
 #include "ops/cli_context.hpp"
 #include "ops/command_client.hpp"
+#include "ops/command_file.hpp"
 #include "ops/inject.hpp"
 
 #include <capnp/message.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 
 namespace storemesh::ops {
@@ -22,15 +24,60 @@ namespace {
 struct encode_options {
   std::string kind, id, payload, key, out;
   std::int32_t partitions = 0;
+  std::string batch_file, out_dir;
 };
 
+std::string producer_name() {
+  char host[256] = "localhost";
+  ::gethostname(host, sizeof host - 1);
+  return std::string("cli@") + host;
+}
+
+void write_file(const std::string& path, const std::string& bytes) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!f.flush())
+    throw cli_error("cannot write " + path);
+}
+
+/// --batch FILE: every command of the file, signed as one batch, one record
+/// per file in --out-dir (NNNNNN.cmd, in the file's order), and on stdout a
+/// line per record: its file, its key and (with --partitions) its partition.
+void encode_batch(const encode_options& o) {
+  if (o.out_dir.empty())
+    throw cli_error("--batch writes one file per command: pass --out-dir DIR", 2);
+  const auto lines = read_command_file(o.batch_file);
+  if (lines.empty())
+    throw cli_error(o.batch_file + ": no commands", 2);
+  auto key = load_signing_key(o.key);
+  std::vector<actors::command_spec> specs;
+  for (const auto& l : lines) {
+    actors::command_header h;
+    h.id = events::envelope::new_message_id();
+    h.producer = producer_name();
+    specs.push_back(actors::command_spec{l.kind, l.id, std::move(h), request_of(l).fill});
+  }
+  auto records = must(actors::make_command_batch(specs, key), "signing the commands");
+  std::filesystem::create_directories(o.out_dir);
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const auto name = fmt::format("{:06}.cmd", i + 1);
+    write_file((std::filesystem::path(o.out_dir) / name).string(), records[i].value);
+    if (o.partitions > 0)
+      fmt::print("{} {} {}\n", name, records[i].key, events::partition_for(records[i].key, o.partitions).value);
+    else
+      fmt::print("{} {}\n", name, records[i].key);
+  }
+}
+
 void encode(const encode_options& o) {
+  if (!o.batch_file.empty())
+    return encode_batch(o);
+  if (o.kind.empty() || o.id.empty() || o.payload.empty())
+    throw cli_error("pass --kind, --id and --payload (or --batch FILE)", 2);
   auto key = load_signing_key(o.key);
   actors::command_header h;
   h.id = events::envelope::new_message_id();
-  char host[256] = "localhost";
-  ::gethostname(host, sizeof host - 1);
-  h.producer = std::string("cli@") + host;
+  h.producer = producer_name();
   result<void> filled = success();
   auto rec = must(actors::make_command_record(o.kind, o.id, h, key,
                                               [&](schema::Envelope::Builder b) {
@@ -41,10 +88,7 @@ void encode(const encode_options& o) {
   if (o.out.empty() || o.out == "-") {
     std::fwrite(rec.value.data(), 1, rec.value.size(), stdout);
   } else {
-    std::ofstream f(o.out, std::ios::binary | std::ios::trunc);
-    f.write(rec.value.data(), static_cast<std::streamsize>(rec.value.size()));
-    if (!f.flush())
-      throw cli_error("cannot write " + o.out);
+    write_file(o.out, rec.value);
   }
   if (o.partitions > 0)
     fmt::print(stderr, "key {} -> partition {} of {} (Kafka's murmur2 partitioner)\n", o.id,
@@ -86,12 +130,15 @@ void register_command(CLI::App& app) {
   auto* cmd = command->add_subcommand(
       "encode", "write a signed command (a Cap'n Proto Envelope) to stdout or --out; produce it with any client, "
                 "keyed by the entity id, to the commands topic");
-  cmd->add_option("--kind", o->kind, "entity kind: host, copy_job, migration")->required();
-  cmd->add_option("--id", o->id, "entity id (also the record key)")->required();
+  cmd->add_option("--kind", o->kind, "entity kind: host, copy_job, migration");
+  cmd->add_option("--id", o->id, "entity id (also the record key)");
   cmd->add_option("--payload", o->payload,
                   "the payload as JSON, as `events tail --json` shows it, e.g. "
-                  "'{\"hostCommand\":{\"setState\":{\"state\":\"draining\",\"reason\":\"x\"}}}'")
-      ->required();
+                  "'{\"hostCommand\":{\"setState\":{\"state\":\"draining\",\"reason\":\"x\"}}}'");
+  cmd->add_option("--batch", o->batch_file,
+                  "instead of one command: every command of FILE (KIND ID PAYLOAD-JSON per line), signed as one "
+                  "batch, one record per file in --out-dir");
+  cmd->add_option("--out-dir", o->out_dir, "with --batch: the directory of the records (NNNNNN.cmd)");
   if (const char* env = std::getenv("STOREMESH_KEY"))
     o->key = env;
   cmd->add_option("--key", o->key, "private key that signs the command (default $STOREMESH_KEY)");

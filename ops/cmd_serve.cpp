@@ -31,6 +31,7 @@ struct serve_options {
   double session_seconds = 10;
   double transaction_seconds = 60;
   double kafka_timeout_seconds = 30;
+  unsigned intake_threads = 0;
 };
 
 // Flags add to the config's trust list and override the rest.
@@ -66,6 +67,7 @@ void serve(serve_options& o) {
   d.snapshot_every = o.snapshot_every;
   d.idle_after = std::chrono::milliseconds(static_cast<std::int64_t>(o.idle_seconds * 1000));
   d.run_agents = !o.no_agents;
+  d.intake_threads = o.intake_threads;
   d.agent_hosts.insert(o.agents.begin(), o.agents.end());
   if (!o.group.empty() && o.data.kafka.empty())
     throw cli_error("--group shares partitions among daemons on Kafka: pass --kafka HOST:PORT too", 2);
@@ -165,6 +167,9 @@ void register_serve(CLI::App& app) {
                   "process (default 30)")
       ->check(CLI::Range(1.0, 900.0));
   cmd->add_option("--idle", o->idle_seconds, "seconds before an idle entity actor is passivated");
+  cmd->add_option("--intake-threads", o->intake_threads,
+                  "threads that check commands (decode, proof, signature); 0 (default) is one per core")
+      ->check(CLI::Range(0u, 256u));
   cmd->callback([o] { serve(*o); });
 }
 

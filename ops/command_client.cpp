@@ -9,7 +9,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <map>
+#include <unordered_map>
 
 namespace storemesh::ops {
 
@@ -97,6 +100,97 @@ command_outcome command_client::submit(const command_request& request, bool wait
                       " s; the command is in the log and will be decided when `storemesh serve` runs");
     (void)log_.wait_beyond(events_topic, ev_p, ev_reader->position(), std::chrono::milliseconds(10));
   }
+}
+
+std::vector<command_outcome> command_client::submit_all(const std::vector<command_request>& requests,
+                                                       std::size_t batch, bool wait,
+                                                       std::chrono::milliseconds timeout) {
+  must(actors::create_topics(log_, names_, 2), "creating topics");
+  const auto command_partitions = must(log_.partitions(names_.commands()), "commands");
+  const auto rejected_partitions = must(log_.partitions(names_.rejected()), "rejected");
+
+  // Where the outcomes will appear, noted before any command exists.
+  std::map<std::pair<std::string, std::int32_t>, offset> from;
+  std::unordered_map<std::string, std::size_t> pending;  // command id -> index in requests
+  std::vector<actors::command_spec> specs;
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    const auto& r = requests[i];
+    const auto events_topic = names_.events(r.kind);
+    const auto ev_p = events::partition_for(r.entity_id, must(log_.partitions(events_topic), events_topic));
+    const auto rej_p = events::partition_for(r.entity_id, rejected_partitions);
+    for (const auto& [t, p] : {std::pair{events_topic, ev_p}, std::pair{names_.rejected(), rej_p}})
+      if (!from.count({t, p.value}))
+        from[{t, p.value}] = must(log_.end_offset(t, p), t);
+    actors::command_header h;
+    h.id = events::envelope::new_message_id();
+    h.producer = producer_name();
+    pending.emplace(std::string(reinterpret_cast<const char*>(h.id.data()), h.id.size()), i);
+    specs.push_back(actors::command_spec{r.kind, r.entity_id, std::move(h), r.fill});
+  }
+
+  // Signed batch by batch; each record goes to its entity's partition.
+  batch = std::max<std::size_t>(1, batch);
+  for (std::size_t at = 0; at < specs.size(); at += batch) {
+    const std::vector<actors::command_spec> part(specs.begin() + static_cast<std::ptrdiff_t>(at),
+                                                 specs.begin() + static_cast<std::ptrdiff_t>(std::min(specs.size(), at + batch)));
+    auto records = must(actors::make_command_batch(part, key_), "signing the commands");
+    std::map<std::int32_t, std::vector<events::record>> by_partition;
+    for (auto& rec : records)
+      by_partition[events::partition_for(rec.key, command_partitions).value].push_back(std::move(rec));
+    for (auto& [p, recs] : by_partition)
+      must(log_.append(names_.commands(), partition_id{p}, std::move(recs)), "appending the commands");
+  }
+
+  std::vector<command_outcome> outcomes(requests.size());
+  if (!wait)
+    return outcomes;
+  std::vector<std::unique_ptr<events::log_reader>> readers;
+  std::vector<std::pair<std::string, std::int32_t>> read_where;
+  for (const auto& [where, at] : from) {
+    readers.push_back(must(log_.read(where.first, partition_id{where.second}, at), where.first));
+    read_where.push_back(where);
+  }
+  std::size_t turn = 0;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::vector<events::record_view> got;
+  while (!pending.empty()) {
+    bool any = false;
+    for (auto& reader : readers) {
+      got.clear();
+      must(reader->poll(got), "reading the outcomes");
+      any = any || !got.empty();
+      for (const auto& r : got) {
+        auto e = events::envelope::decoded_envelope::decode(r.value);
+        if (!e)
+          continue;
+        const auto cause = e.value().reader().getCausationId();
+        auto it = pending.find(std::string(as_string_view(cause)));
+        if (it == pending.end())
+          continue;
+        auto& outcome = outcomes[it->second];
+        if (e.value().reader().getPayload().isRejection()) {
+          auto rej = e.value().reader().getPayload().getRejection();
+          outcome.code = rej.getCode().cStr();
+          outcome.reason = rej.getReason().cStr();
+        } else {
+          outcome.accepted = true;
+        }
+        pending.erase(it);
+      }
+    }
+    if (pending.empty())
+      break;
+    if (std::chrono::steady_clock::now() > deadline)
+      throw cli_error(std::to_string(pending.size()) + " of " + std::to_string(requests.size()) +
+                      " commands have no outcome within " + std::to_string(timeout.count() / 1000) +
+                      " s; they are in the log and will be decided when `storemesh serve` runs");
+    if (!any) {  // nothing new anywhere: wait on one partition at a time, in turn
+      const auto k = turn++ % readers.size();
+      (void)log_.wait_beyond(read_where[k].first, partition_id{read_where[k].second}, readers[k]->position(),
+                             std::chrono::milliseconds(5));
+    }
+  }
+  return outcomes;
 }
 
 } // namespace storemesh::ops

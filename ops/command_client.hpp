@@ -38,6 +38,15 @@ public:
   [[nodiscard]] command_outcome submit(const command_request& request, bool wait,
                                        std::chrono::milliseconds timeout);
 
+  /// Signs the commands by the batch (`batch` commands per signature; a
+  /// batch of one is signed alone), appends each to its entity's partition,
+  /// and with wait blocks until every one has an outcome (or throws
+  /// cli_error after `timeout`). Outcomes in the order of `requests`; their
+  /// event_json is left empty (a file of commands can be long).
+  [[nodiscard]] std::vector<command_outcome> submit_all(const std::vector<command_request>& requests,
+                                                        std::size_t batch, bool wait,
+                                                        std::chrono::milliseconds timeout);
+
 private:
   events::event_log& log_;
   actors::topics names_;

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   register_rebalance(app);
   register_demo(app);
   register_command(app);
+  register_apply(app);
   register_quorum(app);
   register_node(app);
   register_kv(app);

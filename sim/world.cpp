@@ -84,6 +84,7 @@ struct daemon {
   std::int64_t skew = 0;
   std::unique_ptr<events::partition_group> member;
   actors::rejected_index rejected;
+  events::crypto::verified_roots verified_roots;  ///< the intake's cache of checked batch roots
   actors::snapshot_index snapshots;
   actors::entity_index entities;
   actors::fleet_board fleet;
@@ -286,12 +287,26 @@ private:
   // -- the network: commands from operators and agents to the log -----------
 
   void send(std::vector<services::issued_command>& out) {
-    std::uint32_t k = 0;
+    // A step's commands are signed as one batch, as `storemesh apply` signs
+    // a file: each record then travels alone, delayed, lost or doubled on
+    // its own, and must verify without the rest.
+    std::vector<actors::command_spec> specs;
     for (auto& c : out) {
       actors::command_header h;
       h.id = clock_.new_message_id();
       h.producer = "operator";
-      auto rec = actors::make_command_record(c.kind, c.id, h, operator_key_, c.write);
+      specs.push_back(actors::command_spec{c.kind, c.id, std::move(h), c.write});
+    }
+    std::vector<result<events::record>> records;
+    if (auto batch = actors::make_command_batch(specs, operator_key_)) {
+      for (auto& r : batch.value())
+        records.emplace_back(std::move(r));
+    } else {
+      for (const auto& c : specs)  // one cannot be encoded: the others alone, that one never sent
+        records.push_back(actors::make_command_record(c.kind, c.id, c.header, operator_key_, c.fill));
+    }
+    std::uint32_t k = 0;
+    for (auto& rec : records) {
       if (!rec)
         continue;  // a scenario's command that cannot be encoded: never sent
       ++result_.commands;
@@ -624,7 +639,7 @@ private:
     std::vector<std::string> order;
     std::map<std::int32_t, std::vector<events::record>> refusals;
     for (const auto& v : views) {
-      auto a = actors::admit_command(d.rejected, trusted_, partition_id{p}, v);
+      auto a = actors::admit_command(d.rejected, trusted_, &d.verified_roots, partition_id{p}, v);
       if (a.redelivered)
         continue;
       if (!a.command) {
@@ -773,14 +788,18 @@ private:
         auto env = events::envelope::decoded_envelope::decode(v.value);
         if (!env)
           continue;
-        answers.clear();
         actors::react_to(env.value(), *fleet, answers);
-        for (auto& a : answers) {
-          actors::command_header h{a.id, a.causation_id, a.correlation_id, d.name};
-          if (auto rec = actors::make_command_record(a.command.kind, a.command.id, h, daemon_key_, a.command.write))
-            out.push_back(std::move(rec).value());
-        }
       }
+      // A round's reactions under one signature, as the daemon's reaction feed signs them.
+      std::vector<actors::command_spec> specs;
+      for (auto& a : answers)
+        specs.push_back(actors::command_spec{a.command.kind, a.command.id,
+                                             actors::command_header{a.id, a.causation_id, a.correlation_id, d.name},
+                                             a.command.write});
+      answers.clear();
+      if (auto recs = actors::make_command_batch(specs, daemon_key_))
+        for (auto& rec : recs.value())
+          out.push_back(std::move(rec));
       pos = offset{views.back().off.value + 1};
       next[where.first].emplace_back(partition_id{where.second}, pos);
     }

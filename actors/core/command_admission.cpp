@@ -7,8 +7,8 @@
 
 namespace storemesh::actors {
 
-admission admit_command(const rejected_index& rejected, const events::crypto::trusted_keys& trusted, partition_id p,
-                        const events::record_view& r) {
+admission admit_command(const rejected_index& rejected, const events::crypto::trusted_keys& trusted,
+                        events::crypto::verified_roots* roots, partition_id p, const events::record_view& r) {
   admission v;
   if (rejected.rejected_at(p, r.off.value)) {
     v.redelivered = true;
@@ -29,7 +29,7 @@ admission admit_command(const rejected_index& rejected, const events::crypto::tr
   v.command_id = env.value().id();
   if (auto known = env.value().check_payload_known(); !known)
     return refuse("unknown_type", known.error().message());
-  auto signer = events::crypto::verify_command(env.value().reader(), trusted);
+  auto signer = events::crypto::verify_command(env.value().reader(), trusted, roots);
   if (!signer)
     return refuse(events::crypto::code_name(static_cast<events::crypto::crypto_errc>(signer.error().code.value())),
                   signer.error().message());

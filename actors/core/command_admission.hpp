@@ -9,6 +9,7 @@
 #include "actors/core/command_record.hpp"
 #include "actors/indexes.hpp"
 #include "events/crypto/trusted_keys.hpp"
+#include "events/crypto/verified_roots.hpp"
 #include "events/event_log.hpp"
 
 #include <array>
@@ -25,8 +26,10 @@ struct admission {
   bool redelivered = false;                 ///< its refusal is already in the log
 };
 
-/// Thread-safe (the intake checks half of each batch on a second thread).
+/// Thread-safe (the intake checks a batch on all its threads at once).
+/// `roots`: batch roots already verified, shared by those threads.
 [[nodiscard]] admission admit_command(const rejected_index& rejected, const events::crypto::trusted_keys& trusted,
-                                      partition_id p, const events::record_view& r);
+                                      events::crypto::verified_roots* roots, partition_id p,
+                                      const events::record_view& r);
 
 } // namespace storemesh::actors
