@@ -89,6 +89,7 @@ using namespace storemesh::dbench;
                "  --group     with --kafka: the daemon in a consumer group (serve --group): every\n"
                "              transaction also commits the intake's positions (KIP-447)\n"
                "  --batches L commands per signature, one pass each (default 1,16,256,4096; 1 = signed alone)\n"
+               "  --commands N  group 1: pipelined commands per run (default 20000)\n"
                "  --intake-threads N  the daemon's command-checking threads (default 0: one per core)\n"
                "  --dir DIR   where to write (a fresh subdirectory, removed afterwards); default $TMPDIR or /tmp\n"
                "  --quick     about 1/10 of the work: a smoke run, not a measurement\n"
@@ -125,6 +126,8 @@ int main(int argc, char** argv) {
         o.batches.push_back(std::max<std::size_t>(1, std::stoul(list.substr(at, comma - at))));
         at = comma + 1;
       }
+    } else if (a == "--commands" && i + 1 < argc) {
+      o.commands = std::max<std::size_t>(1, std::stoul(argv[++i]));
     } else if (a == "--intake-threads" && i + 1 < argc) {
       o.intake_threads = static_cast<unsigned>(std::stoul(argv[++i]));
     } else {
