@@ -68,19 +68,31 @@ class entity_index {
 public:
   void put_if_absent(const std::string& kind, const std::string& id, offset first) {
     std::lock_guard<std::mutex> lock(mutex_);
-    first_.emplace(kind + '\0' + id, first);
+    first_[kind].emplace(id, first);
   }
   [[nodiscard]] std::optional<offset> first_event(const std::string& kind, const std::string& id) const {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto it = first_.find(kind + '\0' + id);
-    if (it == first_.end())
+    auto k = first_.find(kind);
+    if (k == first_.end())
+      return std::nullopt;
+    auto it = k->second.find(id);
+    if (it == k->second.end())
       return std::nullopt;
     return it->second;
+  }
+  /// f(id, first) for every entity of `kind` with history, under the lock:
+  /// f must be short and must not call back into the index.
+  template <class F>
+  void visit(const std::string& kind, F&& f) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (auto k = first_.find(kind); k != first_.end())
+      for (const auto& [id, first] : k->second)
+        f(id, first);
   }
 
 private:
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, offset> first_;
+  std::unordered_map<std::string, std::unordered_map<std::string, offset>> first_;  ///< kind -> id -> offset
 };
 
 struct snapshot_location {
@@ -92,21 +104,33 @@ class snapshot_index {
 public:
   void put(const std::string& kind, const std::string& id, snapshot_location where) {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto& slot = latest_[kind + '\0' + id];
-    if (!slot || slot->at < where.at)
-      slot = where;
+    auto [slot, fresh] = latest_[kind].emplace(id, where);
+    if (!fresh && slot->second.at < where.at)
+      slot->second = where;
   }
   [[nodiscard]] std::optional<snapshot_location> find(const std::string& kind, const std::string& id) const {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto it = latest_.find(kind + '\0' + id);
-    if (it == latest_.end())
+    auto k = latest_.find(kind);
+    if (k == latest_.end())
+      return std::nullopt;
+    auto it = k->second.find(id);
+    if (it == k->second.end())
       return std::nullopt;
     return it->second;
+  }
+  /// f(id, where) for every entity of `kind` with a snapshot, under the lock
+  /// (as entity_index::visit).
+  template <class F>
+  void visit(const std::string& kind, F&& f) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (auto k = latest_.find(kind); k != latest_.end())
+      for (const auto& [id, where] : k->second)
+        f(id, where);
   }
 
 private:
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, std::optional<snapshot_location>> latest_;
+  std::unordered_map<std::string, std::unordered_map<std::string, snapshot_location>> latest_;  ///< kind -> id -> latest
 };
 
 } // namespace storemesh::actors
