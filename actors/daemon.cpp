@@ -6,6 +6,7 @@
 #include "actors/fleet_feed.hpp"
 #include "actors/index_feed.hpp"
 #include "actors/local_group.hpp"
+#include "actors/partition_takeover.hpp"
 #include "actors/reaction_feed.hpp"
 #include "actors/entity_kinds.hpp"
 #include "actors/entity_router.hpp"
@@ -57,6 +58,7 @@ struct daemon::parts {
   snapshot_index snapshots;
   entity_index entities;
   std::unique_ptr<index_feed> indexes;
+  std::unique_ptr<restored_images> restored;  ///< outlives the pool, whose restores fill it
   std::unique_ptr<blocking_pool> pool;
   fleet_board fleet;
   std::unique_ptr<fleet_feed> fleet_follower;
@@ -120,6 +122,7 @@ result<void> daemon::start() {
   p->writer->set_fenced_wait(options_.fenced_wait);
   p->writer->set_broken_flag(&fatal_);
   p->pool = std::make_unique<blocking_pool>(1);
+  p->restored = std::make_unique<restored_images>(options_.restore_hold);
   p->ctx.log = &log_;
   p->ctx.names = options_.names;
   p->ctx.writer = p->writer.get();
@@ -127,6 +130,7 @@ result<void> daemon::start() {
   p->ctx.rejected = &p->rejected;
   p->ctx.snapshots = &p->snapshots;
   p->ctx.entities = &p->entities;
+  p->ctx.restored = p->restored.get();
   p->ctx.pool = p->pool.get();
   p->ctx.fleet = &p->fleet;
   p->ctx.producer = options_.producer;
@@ -144,10 +148,25 @@ result<void> daemon::start() {
   p->system = std::make_unique<caf::actor_system>(scheduler_config(p->cfg));
   p->router = p->system->spawn(entity_router, &p->ctx);
   auto* indexes = p->indexes.get();
-  p->intake = std::make_unique<command_intake>(
-      p->ctx, options_.trusted, *p->group, p->ownership,
-      [indexes](const std::vector<partition_id>&) { return indexes->catch_up(); }, p->router,
-      options_.intake_threads);
+  // Preparing partitions for the intake: the indexes learn what was written
+  // there, then each partition's takeover restores its entities (on the pool,
+  // while the intake reads its commands) and, `restore_hold` after, has the
+  // router drop the images nobody claimed.
+  takeover_hooks hooks;
+  hooks.gate = options_.takeover_gate;
+  hooks.done = [router = caf::actor_cast<caf::actor_addr>(p->router), hold = options_.restore_hold] {
+    if (auto r = caf::actor_cast<caf::actor>(router))
+      caf::delayed_anon_send(r, hold, restore_sweep_atom::value);
+  };
+  auto prepare = [indexes, ctx = &p->ctx, group = p->group.get(), hooks](const std::vector<partition_id>& ps) -> result<void> {
+    SM_TRYV(indexes->catch_up());
+    for (const auto part : ps)
+      if (const auto tenure = group->epoch(part))
+        start_takeover(*ctx, part, *tenure, hooks);
+    return success();
+  };
+  p->intake = std::make_unique<command_intake>(p->ctx, options_.trusted, *p->group, p->ownership, std::move(prepare),
+                                               p->router, options_.intake_threads);
   p->intake->start();
   if (!options_.group.empty())
     p->fleet_follower->start();
@@ -181,11 +200,16 @@ void daemon::stop() {
   p.intake.reset();  // hands the final positions to the writer on its way out
   caf::anon_send_exit(p.router, caf::exit_reason::user_shutdown);
   p.router = nullptr;
+  p.restored->clear();  // a restore still running stops at its next kind
   p.pool.reset();
   p.system.reset();  // waits for every actor
   p.writer->stop();  // commits them
   p.group.reset();   // leaves the group: its partitions move at once
   parts_.reset();
+}
+
+restored_images::counts daemon::restored() const {
+  return parts_ ? parts_->restored->count() : restored_images::counts{};
 }
 
 } // namespace storemesh::actors

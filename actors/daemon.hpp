@@ -8,6 +8,11 @@
 //          indexes and the fleet view, join the group (or own everything),
 //          spawn the router, start the intake, the reaction feed, the fleet
 //          feed (shared logs only) and the host agents.
+// A partition the intake opens (at start, or assigned later) is taken over:
+//          the indexes catch up, then its entities are restored on the
+//          blocking pool in one pass per kind (partition_takeover.hpp),
+//          while its commands are read; they wait in their actors until the
+//          restore is done.
 // stop():  stop the agents (their runs resume after a restart), the reactions
 //          and the fleet feed, stop reading commands, let in-flight commands
 //          finish (bounded), drain the writer with the final positions, stop
@@ -21,6 +26,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -34,6 +40,12 @@ struct daemon_options {
   std::int32_t partitions = 2;            ///< for topics this daemon creates
   std::uint64_t snapshot_every = 1000;
   std::chrono::milliseconds idle_after{30000};
+  /// How long a takeover keeps the restored images no command has claimed
+  /// (restored_images.hpp): an entity that comes later recovers alone.
+  std::chrono::milliseconds restore_hold{120000};
+  /// Tests only: runs on the blocking pool before a takeover's restore reads
+  /// anything, to hold it there (partition_takeover.hpp).
+  std::function<void(partition_id, const restored_images&)> takeover_gate;
   std::chrono::nanoseconds dedup_window = std::chrono::hours(24);  ///< see processed_commands.hpp
   std::size_t dedup_max_ids = 8192;                                ///< the same, by count
   std::string producer;                   ///< defaults to daemon@<hostname>
@@ -68,6 +80,8 @@ public:
   /// True once a fatal error (the log refused an append) requires a stop.
   [[nodiscard]] bool failed() const { return fatal_.load(); }
   [[nodiscard]] const events::crypto::public_key& sealing_key() const { return sealing_pub_; }
+  /// The takeovers' restored images now (zeros when not running).
+  [[nodiscard]] restored_images::counts restored() const;
 
 private:
   struct parts;

@@ -3,8 +3,10 @@
 //
 //   recovering -> ready <-> appending -> stopped
 //
-// recovering: the blocking pool rebuilds the entity (snapshot + replay);
-//             commands wait in the queue.
+// recovering: the entity's image comes from its partition's takeover
+//             (restored_images.hpp: restored with the whole partition in one
+//             pass, handed out once), or the blocking pool rebuilds it alone
+//             (snapshot + replay); commands wait in the queue either way.
 // ready:      take the queued commands (up to a batch), decide each against
 //             the state as the earlier ones of the batch left it, append every
 //             event and rejection in one request to the log writer: appending.
@@ -96,13 +98,27 @@ private:
     auto self = caf::actor_cast<caf::actor>(this);
     auto ctx = ctx_;
     auto id = id_;
-    ctx_->pool->post([self, ctx, id] {
-      auto image = recover_entity<Entity>(*ctx, id);
+    auto recover_alone = [self, ctx, id] {
+      ctx->pool->post([self, ctx, id] {
+        auto image = recover_entity<Entity>(*ctx, id);
+        recovery_done done;
+        if (image)
+          done.image = std::make_shared<image_type>(std::move(image).value());
+        else
+          done.failure = image.error().message();
+        caf::anon_send(self, std::move(done));
+      });
+    };
+    if (ctx_->restored == nullptr)
+      return recover_alone();
+    // The takeover of this partition's tenure restored it (or is restoring
+    // it: then this waits, and the commands with it); otherwise, or once the
+    // image was taken (passivation), recover alone.
+    ctx_->restored->claim(key(), partition_, claim_.epoch, [self, recover_alone](std::shared_ptr<void> image) {
+      if (!image)
+        return recover_alone();
       recovery_done done;
-      if (image)
-        done.image = std::make_shared<image_type>(std::move(image).value());
-      else
-        done.failure = image.error().message();
+      done.image = std::move(image);
       caf::anon_send(self, std::move(done));
     });
   }

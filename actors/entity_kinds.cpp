@@ -30,6 +30,9 @@ entity_kind describe() {
         return std::unique_ptr<entity_host>(new hosted_entity<Entity>(ctx, id));
       },
       uses_fleet<Entity>::value,
+      [](const runtime_context& ctx, partition_id p, restored_images::image_map& into) {
+        return restore_into<Entity>(ctx, p, into);
+      },
   };
 }
 

@@ -6,6 +6,7 @@
 #include "actors/core/entity_host.hpp"
 #include "actors/entity_fold.hpp"
 #include "actors/entity_traits.hpp"
+#include "actors/partition_restore.hpp"
 #include "actors/runtime_context.hpp"
 
 #include <caf/actor.hpp>
@@ -76,6 +77,10 @@ struct entity_kind {
   /// intake lets the writer's round in flight publish before it hands such
   /// a command over (command_intake.cpp says why).
   bool reads_fleet = false;
+  /// Restores the entities of this kind in events partition p, in one pass,
+  /// into a takeover's set (partition_restore.hpp). Blocking.
+  std::function<result<restore_tally>(const runtime_context& ctx, partition_id p, restored_images::image_map& into)>
+      restore;
 };
 
 [[nodiscard]] const std::vector<entity_kind>& entity_kinds();

@@ -86,6 +86,13 @@ caf::behavior entity_router(caf::stateful_actor<entity_router_state>* self, cons
         }
         if (stopped > 0)
           spdlog::info("released {} entities of {} moved partition(s)", stopped, r.partitions.size());
+        // Their restored images too (a tenure that ended).
+        if (ctx->restored != nullptr)
+          ctx->restored->expire(ctx->group);
+      },
+      [ctx](restore_sweep_atom) {
+        if (ctx->restored != nullptr)
+          ctx->restored->expire(ctx->group);
       },
       [self, retire](const passivate_request& p) {
         auto it = self->state.live.find(p.key);

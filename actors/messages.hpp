@@ -43,6 +43,9 @@ struct release_partitions {
 
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using idle_check_atom = caf::atom_constant<caf::atom("idlecheck")>;
+/// To the router: drop the takeovers' restored images that are past their
+/// hold or their tenure (restored_images::expire).
+using restore_sweep_atom = caf::atom_constant<caf::atom("rsweep")>;
 
 } // namespace storemesh::actors
 

@@ -8,6 +8,7 @@
 #include "actors/indexes.hpp"
 #include "actors/log_writer.hpp"
 #include "actors/partition_ownership.hpp"
+#include "actors/restored_images.hpp"
 #include "actors/topics.hpp"
 #include "events/event_log.hpp"
 #include "events/partition_group.hpp"
@@ -27,6 +28,9 @@ struct runtime_context {
   rejected_index* rejected = nullptr;
   snapshot_index* snapshots = nullptr;
   entity_index* entities = nullptr;  ///< optional: without it recovery scans from offset 0
+  /// Images restored by a takeover, for entity actors to take (optional:
+  /// without it every entity recovers on its own, recover_entity).
+  restored_images* restored = nullptr;
   blocking_pool* pool = nullptr;
   fleet_board* fleet = nullptr;      ///< hosts and where jobs run, for deciders that span entities
   std::string producer;
