@@ -94,6 +94,7 @@ public:
   void stop_daemon();
   void restart_daemon() { stop_daemon(); start_daemon(); }
   [[nodiscard]] bool daemon_running() const { return daemon_ != nullptr; }
+  [[nodiscard]] actors::daemon& running_daemon() { return *daemon_; }
   [[nodiscard]] std::filesystem::path state_dir() const { return dir_ / "state"; }
 
   // -- commands -----------------------------------------------------------------
