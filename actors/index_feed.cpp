@@ -43,20 +43,18 @@ void index_feed::take(const std::string& topic, partition_id p, const events::re
                      snapshot_location{p, r.off});
     return;
   }
-  // An events topic: keys only, no decoding. A key outside its own
-  // partition is a seal's (keyed by the daemon that wrote it), not an
-  // entity's: its offset would send a takeover's pass, or a recovery, to a
-  // place in another partition.
+  // An events topic: keys only, except the first record of a key not seen
+  // yet, which may be a seal (keyed by the daemon that wrote it), not an
+  // entity's event: a seal's offset would send a takeover's pass, or a
+  // recovery, to where no event of that key is.
   for (const auto& kind : entity_kinds())
     if (topic == names_.events(kind.kind)) {
-      auto count = partitions_.find(topic);
-      if (count == partitions_.end()) {
-        auto n = log_.partitions(topic);
-        count = partitions_.emplace(topic, n ? n.value() : 0).first;
-      }
-      if (count->second > 0 && events::partition_for(r.key, count->second) != p)
+      const std::string key(r.key);
+      if (entities_.first_event(kind.kind, key))
         return;
-      entities_.put_if_absent(kind.kind, std::string(r.key), r.off);
+      auto env = events::envelope::decoded_envelope::decode(r.value);
+      if (env && env.value().entity_kind() == kind.kind)
+        entities_.put_if_absent(kind.kind, key, r.off);
       return;
     }
 }

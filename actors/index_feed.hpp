@@ -15,9 +15,7 @@
 #include "actors/topics.hpp"
 #include "events/event_log.hpp"
 
-#include <map>
 #include <optional>
-#include <string>
 
 namespace storemesh::actors {
 
@@ -38,7 +36,6 @@ private:
   snapshot_index& snapshots_;
   entity_index& entities_;
   std::optional<topic_follower> follower_;
-  std::map<std::string, std::int32_t> partitions_;  ///< per events topic (0: unknown)
 };
 
 } // namespace storemesh::actors

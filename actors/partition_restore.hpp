@@ -112,14 +112,22 @@ template <class Entity>
       partition_images<Entity>& out;
       std::unordered_set<std::string>& aside;
       decltype(set_aside)& put_aside;
-      bool wants(std::string_view key, offset at) const {
-        if (auto it = out.images.find(std::string(key)); it != out.images.end())
-          return at.value > it->second.last_event_offset;
-        return !aside.count(std::string(key));
+      entity_image<Entity>* known = nullptr;  ///< the image wants() found, for image_of()
+      bool wants(std::string_view key, offset at) {
+        const std::string id(key);
+        if (auto it = out.images.find(id); it != out.images.end()) {
+          known = &it->second;
+          return at.value > it->second.last_event_offset;  // (past its snapshot)
+        }
+        known = nullptr;
+        return !aside.count(id);
       }
-      entity_image<Entity>* image_of(std::string_view key) { return &out.images[std::string(key)]; }
+      entity_image<Entity>* image_of(std::string_view key) {
+        return known != nullptr ? known : &out.images[std::string(key)];
+      }
       result<void> failed(std::string_view key, const error&) {
         put_aside(key);
+        known = nullptr;
         return success();
       }
     } sink{out, aside, set_aside};

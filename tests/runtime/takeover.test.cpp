@@ -329,8 +329,8 @@ BOOST_FIXTURE_TEST_CASE(a_restarted_daemon_decides_on_restored_images, modelled_
   send("h2", register_cmd());
   send("h2", set_state_cmd(host_state::draining));
   wait_for_all();
+  stop_daemon();  // (a snapshot is written after its events: once stopped, it is there)
   BOOST_REQUIRE(snapshot_count("h1") >= 1u);
-  stop_daemon();
 
   start_daemon();  // takes every partition: restores h1 (snapshot + tail) and h2 (events only)
   send("h1", set_state_cmd(host_state::draining, "after the takeover"));
