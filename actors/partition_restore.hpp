@@ -97,11 +97,15 @@ template <class Entity>
   for (const auto& [id, image] : out.images)
     from = std::min(from, image.last_event_offset + 1);
   if (ctx.entities != nullptr) {
+    std::size_t with_history = 0;
     ctx.entities->visit(kind, [&](const std::string& id, offset first) {
-      if (first.value < from && events::partition_for(id, ctx.event_partitions) == p && !out.images.count(id) &&
-          !aside.count(id))
+      if (events::partition_for(id, ctx.event_partitions) != p)
+        return;
+      ++with_history;
+      if (first.value < from && !out.images.count(id) && !aside.count(id))
         from = first.value;
     });
+    out.images.reserve(with_history);  // no rehash of a growing set of images in the pass
   } else {
     from = 0;  // no index of first events: the pass finds them
   }
