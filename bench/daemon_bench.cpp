@@ -1,7 +1,7 @@
 // bench_daemon: the in-process daemon end to end, each figure beside a
 // reference measured in the same run.
 //
-//   bench_daemon [--dir DIR] [--quick] [--only intake|recovery]
+//   bench_daemon [--dir DIR] [--quick] [--only intake|recovery|takeover] [--kafka B [--group]]
 //
 // 1. intake: N pre-signed host commands appended to storemesh.commands as fast
 //    as the bench thread can, until every outcome is in the log; beside raw
@@ -10,6 +10,9 @@
 //    fsync'd append of the same log.
 // 2. recovery: recover_entity of a host with 10k events interleaved with 100k
 //    others, with its latest snapshot, an older one, and none.
+// 3. takeover: a partition of 100k hosts restored in one pass (with and
+//    without snapshots), beside a raw read + decode of the same records and
+//    beside one recover_entity per host.
 
 #include "bench/daemon_bench.hpp"
 
@@ -83,9 +86,9 @@ using namespace storemesh::dbench;
 
 [[noreturn]] void usage(int code) {
   std::fprintf(code == 0 ? stdout : stderr,
-               "usage: bench_daemon [--dir DIR] [--quick] [--only intake|recovery] [--kafka HOST:PORT [--group]]\n"
-               "  --kafka B   group 1 on a Kafka broker (ops/kafka start), with Kafka's ProducerPerformance\n"
-               "              at the same record size and count as the reference\n"
+               "usage: bench_daemon [--dir DIR] [--quick] [--only intake|recovery|takeover] [--kafka HOST:PORT [--group]]\n"
+               "  --kafka B   groups 1 and 3 on a Kafka broker (ops/kafka start); group 1 with Kafka's\n"
+               "              ProducerPerformance at the same record size and count as the reference\n"
                "  --group     with --kafka: the daemon in a consumer group (serve --group): every\n"
                "              transaction also commits the intake's positions (KIP-447)\n"
                "  --batches L commands per signature, one pass each (default 1,16,256,4096; 1 = signed alone)\n"
@@ -93,7 +96,7 @@ using namespace storemesh::dbench;
                "  --intake-threads N  the daemon's command-checking threads (default 0: one per core)\n"
                "  --dir DIR   where to write (a fresh subdirectory, removed afterwards); default $TMPDIR or /tmp\n"
                "  --quick     about 1/10 of the work: a smoke run, not a measurement\n"
-               "  --only G    run one group: intake or recovery\n");
+               "  --only G    run one group: intake, recovery or takeover\n");
   std::exit(code);
 }
 
@@ -111,7 +114,7 @@ int main(int argc, char** argv) {
       o.quick = true;
     } else if (a == "--only" && i + 1 < argc) {
       only = argv[++i];
-      if (only != "intake" && only != "recovery") usage(2);
+      if (only != "intake" && only != "recovery" && only != "takeover") usage(2);
     } else if (a == "--dir" && i + 1 < argc) {
       base = argv[++i];
     } else if (a == "--kafka" && i + 1 < argc) {
@@ -153,6 +156,7 @@ int main(int argc, char** argv) {
 
   if (only.empty() || only == "intake") intake_group(o);
   if (only.empty() || only == "recovery") recovery_group(o);
+  if (only.empty() || only == "takeover") takeover_group(o);
 
   std::printf("\nload average at end %s (other processes on these cores disturb the figures)\n",
               storemesh::bench::first_line("/proc/loadavg").c_str());

@@ -23,7 +23,7 @@ struct options {
   std::size_t other_events = 100000;  // group 2: events of other entities, interleaved
   int runs = 3;                       // best of
   bool quick = false;
-  std::string kafka;  // bootstrap: run group 1 on Kafka (transactional, as `serve --kafka`)
+  std::string kafka;  // bootstrap: run groups 1 and 3 on Kafka (group 1 transactional, as `serve --kafka`)
   bool group = false; // with kafka: as `serve --group`, positions in every transaction
   std::vector<std::size_t> batches{1, 16, 256, 4096};  // group 1: commands per signature, one pass each
   unsigned intake_threads = 0;                          // group 1: the daemon's (0: one per core)
@@ -68,5 +68,6 @@ void print_table(const std::string& title, const std::vector<row>& rows);
 
 void intake_group(const options& o);    // 1. signed-command intake through the daemon
 void recovery_group(const options& o);  // 2. recovery of one entity, with and without snapshots
+void takeover_group(const options& o);  // 3. a partition of 100k entities restored in one pass
 
 } // namespace storemesh::dbench
