@@ -14,7 +14,9 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <atomic>
 #include <future>
+#include <memory>
 #include <thread>
 
 using namespace storemesh;
@@ -361,18 +363,20 @@ BOOST_FIXTURE_TEST_CASE(a_command_arriving_during_the_restore_waits_for_it, mode
   // The restore of h1's partition is held until h1's actor has claimed its
   // image and waits for it (the command is in the actor's queue by then).
   const auto h1_partition = events::partition_for("h1", partitions);
-  std::atomic<bool> saw_waiter{false};
-  options.takeover_gate = [&](partition_id part, const actors::restored_images& restored) {
+  // (Shared: the gate may outlive this body when a check fails; bounded
+  // below the outcome wait, so a run that never waits fails by its checks.)
+  auto saw_waiter = std::make_shared<std::atomic<bool>>(false);
+  options.takeover_gate = [h1_partition, saw_waiter](partition_id part, const actors::restored_images& restored) {
     if (part != h1_partition)
       return;
-    const auto deadline = std::chrono::steady_clock::now() + outcome_wait;
+    const auto deadline = std::chrono::steady_clock::now() + outcome_wait / 4;
     while (restored.count().waiting == 0 && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(1ms);
-    saw_waiter = restored.count().waiting > 0;
+    *saw_waiter = restored.count().waiting > 0;
   };
   start_daemon();
   wait_for_all();
-  BOOST_TEST(saw_waiter.load());
+  BOOST_TEST(saw_waiter->load());
   BOOST_TEST(running_daemon().restored().handed_out == 1u);
   BOOST_TEST(host_histories().at("h1").sequences.back() == 6u);
   expect_log_matches_model();
