@@ -93,7 +93,7 @@ replay_result best_pass(const options& o, const data_set& ds, replay_level level
 
 /// One events::replay::verified_replay of the data set (open included), as
 /// `storemesh audit` would run it; fails the process on any violation.
-double verified_replay_pass(const data_set& ds, const events::crypto::trusted_keys& keys, bool parallel) {
+double verified_replay_pass(const data_set& ds, const events::crypto::trusted_keys& keys, unsigned threads) {
   const auto t0 = clock::now();
   events::file_log_options opts;
   opts.root = ds.root;
@@ -101,7 +101,7 @@ double verified_replay_pass(const data_set& ds, const events::crypto::trusted_ke
   auto log = must(events::file_log::open(opts), "file_log::open");
   std::uint64_t seen = 0;
   events::replay::replay_options ro;
-  ro.parallel = parallel;
+  ro.threads = threads;
   const auto report = must(events::replay::verified_replay(
                                *log, events_topic, partition_id{0}, keys,
                                [&](const events::record_view&, const events::envelope::decoded_envelope&,
@@ -118,9 +118,9 @@ double verified_replay_pass(const data_set& ds, const events::crypto::trusted_ke
 }
 
 /// Best of `runs` verified_replay passes.
-double best_verified(const options& o, const data_set& ds, const events::crypto::trusted_keys& keys, bool parallel) {
+double best_verified(const options& o, const data_set& ds, const events::crypto::trusted_keys& keys, unsigned threads) {
   double best = 1e300;
-  for (int run = 0; run < o.runs; ++run) best = std::min(best, verified_replay_pass(ds, keys, parallel));
+  for (int run = 0; run < o.runs; ++run) best = std::min(best, verified_replay_pass(ds, keys, threads));
   return best;
 }
 
@@ -150,8 +150,8 @@ void replay_group(const options& o) {
   for (int i = 0; i < 4; ++i) stage[i] = best_pass(o, ds, levels[i], sealer_key);
   // The component audits use: 2 threads, and on the calling thread only.
   const events::crypto::trusted_keys keys{sealer_key};
-  const double verified_2t = best_verified(o, ds, keys, true);
-  const double verified_1t = best_verified(o, ds, keys, false);
+  const double verified_2t = best_verified(o, ds, keys, 2);
+  const double verified_1t = best_verified(o, ds, keys, 1);
 
   const std::size_t verifies = o.quick ? 300 : 2000;
   const component_results c = measure_components(o, ds.root, ds.all, ds.hashed, sealer, verifies);
