@@ -7,6 +7,7 @@
 #include "bench/raw_refs.hpp"
 #include "bench/replay_pass.hpp"
 
+#include "events/crypto/record_hashes.hpp"
 #include "events/file_log/file_log.hpp"
 #include "events/replay/verified_replay.hpp"
 
@@ -164,16 +165,21 @@ void replay_group(const options& o) {
   const double all_records = static_cast<double>(ds.all.size());
 
   std::vector<row> rows;
-  const double total_1t = stage[3].seconds;
-  row verified{"events::replay::verified_replay, 2 threads", per_second(ev, verified_2t, "ev/s"),
-               "raw ceiling: pread + capnp decode + BLAKE2b + 1 verify per seal", rate{ev / ceiling_s, "ev/s"}};
+  // Per thread: N threads are held to N times the 1-thread ceiling (the raw
+  // work done on N cores side by side: a reference on paper, from the
+  // ceiling measured here).
   char note[200];
-  std::snprintf(note, sizeof note, "target >= 2M ev/s: %s; %.2fx the 1-thread pass below",
-                ev / verified_2t >= 2e6 ? "MET" : "MISSED", total_1t / verified_2t);
-  verified.note = note;
-  rows.push_back(verified);
-  rows.push_back({"events::replay::verified_replay, 1 thread", per_second(ev, verified_1t, "ev/s"),
-                  "raw ceiling (1 thread), as above", rate{ev / ceiling_s, "ev/s"}});
+  row verified_1{"events::replay::verified_replay, 1 thread", per_second(ev, verified_1t, "ev/s"),
+                 "raw ceiling: pread + capnp decode + BLAKE2b + 1 verify per seal", rate{ev / ceiling_s, "ev/s"}};
+  std::snprintf(note, sizeof note, "target >= 0.80: %s", ceiling_s / verified_1t >= 0.8 ? "MET" : "MISSED");
+  verified_1.note = note;
+  rows.push_back(verified_1);
+  row verified_2{"events::replay::verified_replay, 2 threads", per_second(ev, verified_2t, "ev/s"),
+                 "2 x the raw ceiling (1 thread) above", rate{2 * ev / ceiling_s, "ev/s"}};
+  std::snprintf(note, sizeof note, "target >= 0.80 per thread: %s; %.2fx the 1-thread replay",
+                ceiling_s / verified_2t / 2 >= 0.8 ? "MET" : "MISSED", verified_1t / verified_2t);
+  verified_2.note = note;
+  rows.push_back(verified_2);
   row full{"1-thread pass: open, read, decode, chains, seals", per_second(ev, total, "ev/s"),
            "raw ceiling: pread + capnp decode + BLAKE2b + 1 verify per seal", rate{ev / ceiling_s, "ev/s"}};
   std::snprintf(note, sizeof note, "the stages below are this pass; open + read() before the first poll: %.1f ms",
@@ -190,7 +196,7 @@ void replay_group(const options& o) {
                   per_second(ev, c.decode_seconds, "ev/s")});
   std::snprintf(note, sizeof note, "(BLAKE2b hashes 128 B blocks: these values average %.0f B, so most take %.0f)",
                 static_cast<double>(ds.hashed.bytes()) / ev, std::ceil(static_cast<double>(ds.hashed.bytes()) / ev / 128));
-  rows.push_back({"stage 3: + chains: map, compare, record_hash (incr.)",
+  rows.push_back({"stage 3: + chains: map, compare, record_hashes (incr.)",
                   increment(ev, stage[1].seconds, stage[2].seconds), "raw crypto_generichash_blake2b of each event",
                   per_second(ev, c.blake_seconds, "ev/s"), note});
   rows.push_back({"stage 4: + seals: verify_seal per 1000 (increment)", increment(ev, stage[2].seconds, total),
@@ -204,6 +210,13 @@ void replay_group(const options& o) {
                   "raw crypto_generichash_blake2b",
                   per_second(static_cast<double>(ds.hashed.size()), c.blake_seconds, "h/s",
                              static_cast<double>(ds.hashed.bytes()))});
+  rows.push_back({"crypto::record_hashes (8 lanes), 64 a call, from memory",
+                  per_second(static_cast<double>(ds.hashed.size()), c.lib_lanes_seconds, "h/s",
+                             static_cast<double>(ds.hashed.bytes())),
+                  "raw crypto_generichash_blake2b",
+                  per_second(static_cast<double>(ds.hashed.size()), c.blake_seconds, "h/s",
+                             static_cast<double>(ds.hashed.bytes())),
+                  events::crypto::record_hashes_in_lanes() ? "" : "(no AVX-512 here: one by one through libsodium)"});
   row seal{"crypto::verify_seal over 1000 hashes", rate{1 / c.lib_verify_seal_seconds_each, "seals/s"},
            "raw crypto_sign_verify_detached, 32 B message", rate{1 / c.verify_seconds_each, "verifies/s"}};
   std::snprintf(note, sizeof note, "(verify_seal = BLAKE2b of the %zu x 32 B hashes + 1 verify; BLAKE2b of 1 MiB "
@@ -219,9 +232,19 @@ void replay_group(const options& o) {
               " = %.0f ns\n",
               ns(stage[0].seconds), ns(stage[1].seconds - stage[0].seconds), ns(stage[2].seconds - stage[1].seconds),
               ns(total - stage[2].seconds), ns(total));
-  std::printf("  (raw: pread %.0f ns, capnp decode %.0f ns, BLAKE2b %.0f ns, verify %.0f ns per event)\n",
+  std::printf("  (raw: pread %.0f ns, capnp decode %.0f ns, BLAKE2b %.0f ns, verify %.0f ns per event = %.0f ns)\n",
               ns(c.read_seconds), c.decode_seconds / all_records * 1e9, ns(c.blake_seconds),
-              ns(static_cast<double>(ds.seals) * c.verify_seconds_each));
+              ns(static_cast<double>(ds.seals) * c.verify_seconds_each), ns(ceiling_s));
+  // verified_replay on 1 thread, by the same parts through events/: what is
+  // left is its ordered checks (chains, seals' counts and keys) and hand-offs.
+  const double lib_read = stage[0].seconds;
+  const double lib_decode = c.lib_decode_seconds / all_records * ev;
+  const double lib_hash = c.lib_lanes_seconds;
+  const double lib_seals = static_cast<double>(ds.seals) * c.lib_verify_seal_seconds_each;
+  std::printf("  verified_replay, 1 thread, %.0f ns per event: read %.0f + decode %.0f + record_hashes %.0f + "
+              "verify_seal %.0f + ordered checks and the rest %.0f ns; 2 threads: %.0f ns per event\n",
+              ns(verified_1t), ns(lib_read), ns(lib_decode), ns(lib_hash), ns(lib_seals),
+              ns(verified_1t - lib_read - lib_decode - lib_hash - lib_seals), ns(verified_2t));
   std::fflush(stdout);
   fs::remove_all(ds.root);
 }
