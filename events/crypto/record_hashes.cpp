@@ -36,7 +36,9 @@ constexpr std::size_t longest_in_lanes = 16 * block;
 constexpr std::size_t fewest_in_lanes = 3;
 
 bool avx512_available() {
-  static const bool available = __builtin_cpu_supports("avx512f");
+  // cpu_init: libgcc fills the CPU model in a constructor, and this may run
+  // in another static initialiser before it.
+  static const bool available = (__builtin_cpu_init(), __builtin_cpu_supports("avx512f"));
   return available;
 }
 
