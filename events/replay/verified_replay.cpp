@@ -30,7 +30,9 @@ struct chain {
 /// stage did) and allocates nothing; a new entity copies its name once. Open
 /// addressing over a flat array of (hash, entry): a lookup is one probe into
 /// it and one comparison of the names, where a node-based map chased a
-/// bucket list first (~70 ns of cache misses per event over 10k entities).
+/// bucket list first (its lookups were ~5 % of a verified event's profile,
+/// over 10k entities). Keeping the names inside the entries, or prefetching
+/// entries records ahead, measured slower: the table is not the bottleneck.
 class chain_book {
 public:
   chain_book() : slots_(std::size_t{1} << 15, slot{0, empty}) { entries_.reserve(1 << 14); }
