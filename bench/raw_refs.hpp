@@ -26,6 +26,7 @@ struct component_results {
   // through events/
   double lib_decode_seconds = 0;            // decoded_envelope::decode, every record
   double lib_blake_seconds = 0;             // crypto::record_hash, every event value
+  double lib_lanes_seconds = 0;             // crypto::record_hashes, 64 event values a call
   double lib_verify_seal_seconds_each = 0;  // crypto::verify_seal over 1000 hashes
 };
 

@@ -103,7 +103,16 @@ result<void> decoded_envelope::decode_into(std::string_view bytes, decoded_envel
                             " trailing bytes after the message"));
     }
     root_blobs blobs;
-    switch (check_structure(d.root_, word_count, &blobs)) {
+    message_segment segment;
+    // The segment table's first half-word is the segment count - 1 (0 here:
+    // getSegment(1) would also be empty for an empty second segment).
+    std::uint32_t more_segments = 0;
+    std::memcpy(&more_segments, d.words_.begin(), sizeof more_segments);
+    if (more_segments == 0) {  // one segment: the walk may read its blobs in place
+      const auto words = d.message_->getSegment(0);
+      segment = {reinterpret_cast<const std::uint64_t*>(words.begin()), words.size()};
+    }
+    switch (check_structure(d.root_, word_count, &blobs, segment)) {
       case structure_verdict::ok: break;
       case structure_verdict::capabilities: return fail(malformed("message carries capabilities"));
       case structure_verdict::overlap:

@@ -4,7 +4,9 @@
 #include <capnp/dynamic.h>
 #include <capnp/schema.h>
 
+#include <cstdint>
 #include <deque>
+#include <string_view>
 #include <map>
 #include <vector>
 
@@ -127,8 +129,8 @@ const plan_set& plans() {
 
 class walker {
 public:
-  walker(std::uint64_t message_words, root_blobs* blobs)
-      : budget_(message_words), words_left_(message_words), blobs_(blobs) {}
+  walker(std::uint64_t message_words, root_blobs* blobs, message_segment segment)
+      : budget_(message_words), words_left_(message_words), blobs_(blobs), segment_(segment) {}
 
   /// The root: its own words, then its fields.
   bool root(capnp::AnyStruct::Reader s, const struct_plan& plan) {
@@ -226,10 +228,50 @@ private:
         if (m.pointer_index >= pointers.list.size()) return true;
         if (m.pointer_index < 64) read |= std::uint64_t{1} << m.pointer_index;
         if (pointers.is_null(m.pointer_index)) return true;
+        if (std::string_view blob; pointers.raw != nullptr && read_blob(pointers.raw + m.pointer_index, m.pointer, blob)) {
+          if (depth_ == 1 && blobs_ != nullptr && m.pointer_index < root_blobs::slots) blobs_->by_slot[m.pointer_index] = blob;
+          const bool text = m.pointer.what == pointer_plan::kind::text;
+          return add((blob.size() + (text ? 1 : 0) + 7) / 8);
+        }
         if (depth_ == 1 && blobs_ != nullptr && m.pointer_index < root_blobs::slots) {
           return root_blob(pointers.list[m.pointer_index], m.pointer, blobs_->by_slot[m.pointer_index]);
         }
         return pointer(pointers.list[m.pointer_index], m.pointer);
+    }
+    return true;
+  }
+
+  /// Text and Data read in place, without a call into Cap'n Proto per field
+  /// (~8 ns each, ten or so per event): the common case only, a near list
+  /// pointer of bytes inside the one segment, NUL-terminated for text, which
+  /// is exactly when the generated reader returns it. Anything else (far
+  /// pointers, wrong kinds, out of bounds, no NUL) returns false, and the
+  /// caller reads it through Cap'n Proto, which throws or follows it as
+  /// before. Unlike Cap'n Proto's read, this one is not counted against the
+  /// message's traversal limit: the walk is bounded by the message's words
+  /// (add()) already.
+  bool read_blob(const std::uint64_t* ref, const pointer_plan& plan, std::string_view& out) const {
+    const bool text = plan.what == pointer_plan::kind::text;
+    if (segment_.begin == nullptr || (!text && plan.what != pointer_plan::kind::data)) return false;
+    const std::uint64_t word = *ref;  // little-endian, as Cap'n Proto's wire format and x86
+    constexpr std::uint64_t list_kind = 1;
+    constexpr std::uint32_t byte_elements = 2;
+    if ((word & 3) != list_kind || (word >> 32 & 7) != byte_elements) return false;
+    const std::int64_t offset = static_cast<std::int32_t>(static_cast<std::uint32_t>(word)) >> 2;
+    const std::uint64_t count = word >> 35;
+    // The pointer's own word (integer arithmetic: `ref` need not be in the segment).
+    const std::int64_t at = static_cast<std::int64_t>(reinterpret_cast<std::uintptr_t>(ref) -
+                                                      reinterpret_cast<std::uintptr_t>(segment_.begin)) / 8;
+    if (at < 0 || at >= static_cast<std::int64_t>(segment_.words)) return false;
+    const std::int64_t start = at + 1 + offset;  // in words, from the segment's start
+    const auto words = static_cast<std::int64_t>((count + 7) / 8);
+    if (start < 0 || start + words > static_cast<std::int64_t>(segment_.words)) return false;
+    const char* bytes = reinterpret_cast<const char*>(segment_.begin + start);
+    if (text) {
+      if (count == 0 || bytes[count - 1] != '\0') return false;
+      out = std::string_view(bytes, count - 1);
+    } else {
+      out = std::string_view(bytes, count);
     }
     return true;
   }
@@ -330,13 +372,15 @@ private:
   int counting_off_ = 0;
   int depth_ = 0;  // structs entered: 1 = the root
   root_blobs* blobs_;  // > 0: inside a pointer list totalSize() already sized
+  message_segment segment_;
   structure_verdict verdict_ = structure_verdict::ok;
 };
 
 } // namespace
 
-structure_verdict check_structure(schema::Envelope::Reader root, std::uint64_t message_words, root_blobs* blobs) {
-  walker w(message_words, blobs);
+structure_verdict check_structure(schema::Envelope::Reader root, std::uint64_t message_words, root_blobs* blobs,
+                                  message_segment segment) {
+  walker w(message_words, blobs, segment);
   (void)w.root(capnp::AnyStruct::Reader(root), plans().root());
   return w.verdict();
 }

@@ -1,8 +1,11 @@
 #include "events/replay/decode_stage.hpp"
 
+#include "events/crypto/record_hashes.hpp"
+
 #include "schemas/envelope.capnp.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <functional>
 
@@ -14,8 +17,8 @@ std::uint64_t entity_hash(std::string_view kind, std::string_view id) {
   return i ^ (k * 0x9E3779B97F4A7C15ULL + (i << 6) + (i >> 2));
 }
 
-decode_stage::decode_stage(bool parallel) {
-  if (parallel) worker_ = std::thread([this] { work(); });
+decode_stage::decode_stage(unsigned workers) {
+  for (unsigned i = 0; i < workers; ++i) workers_.emplace_back([this] { work(); });
 }
 
 decode_stage::~decode_stage() {
@@ -23,13 +26,19 @@ decode_stage::~decode_stage() {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = true;
   }
-  wake_.notify_one();
-  if (worker_.joinable()) worker_.join();
+  wake_.notify_all();
+  for (auto& w : workers_) w.join();
 }
 
 void decode_stage::start(const std::vector<record_view>& records) {
-  // The worker must be out of the previous batch before its state is reused.
-  while (worker_.joinable() && idle_.load(std::memory_order_acquire) != generation_) std::this_thread::yield();
+  // No worker may be inside the previous batch while its state is replaced
+  // (one still in it has only its last chunk's flag to set).
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (busy_.load(std::memory_order_acquire) != 0) {
+    lock.unlock();
+    std::this_thread::yield();
+    lock.lock();
+  }
   records_ = &records;
   while (slots_.size() < records.size()) slots_.push_back(std::make_unique<decoded_record>());
   chunks_ = (records.size() + chunk - 1) / chunk;
@@ -40,13 +49,10 @@ void decode_stage::start(const std::vector<record_view>& records) {
   for (std::size_t c = 0; c < chunks_; ++c) done_[c].store(0, std::memory_order_relaxed);
   next_chunk_.store(0, std::memory_order_relaxed);
   cursor_ = 0;
-  if (worker_.joinable() && chunks_ > 1) {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);  // publishes everything above
-      ++generation_;
-    }
-    wake_.notify_one();
-  }
+  if (workers_.empty() || chunks_ < 2) return;  // nothing to share
+  ++generation_;  // under mutex_: publishes everything above
+  lock.unlock();
+  wake_.notify_all();
 }
 
 decoded_record* decode_stage::next() {
@@ -69,6 +75,11 @@ bool decode_stage::help() {
 void decode_stage::process(std::size_t c) {
   const auto& records = *records_;
   const std::size_t end = std::min(records.size(), (c + 1) * chunk);
+  // The values to hash, hashed together once the chunk is decoded.
+  std::array<std::string_view, chunk> values;
+  std::array<std::size_t, chunk> owners;
+  std::array<crypto::digest, chunk> hashes;
+  std::size_t hashed = 0;
   for (std::size_t i = c * chunk; i < end; ++i) {
     decoded_record& out = *slots_[i];
     const std::string_view value = records[i].value;
@@ -76,12 +87,14 @@ void decode_stage::process(std::size_t c) {
     out.decoded = static_cast<bool>(decoded);
     if (!out.decoded) {
       out.error = decoded.error().message();
-      out.hash = crypto::record_hash(value);  // a seal covers it all the same
+      values[hashed] = value;  // a seal covers it all the same
+      owners[hashed++] = i;
       continue;
     }
     const auto& env = out.envelope;
     if (env.payload_which() == schema::Envelope::Payload::SEAL) continue;
-    out.hash = crypto::record_hash(value);
+    values[hashed] = value;
+    owners[hashed++] = i;
     out.entity_hash = entity_hash(env.entity_kind(), env.entity_id());
     out.key_is_entity = records[i].key == env.entity_id();
     const auto root = env.reader();
@@ -93,10 +106,12 @@ void decode_stage::process(std::size_t c) {
     out.prev_hash_sized = prev.size() == out.prev_hash.size();
     if (out.prev_hash_sized) std::memcpy(out.prev_hash.data(), prev.begin(), prev.size());
   }
+  crypto::record_hashes(values.data(), hashed, hashes.data());
+  for (std::size_t k = 0; k < hashed; ++k) slots_[owners[k]]->hash = hashes[k];
 }
 
 void decode_stage::defer(std::function<void()> job) {
-  if (!worker_.joinable()) return job();
+  if (workers_.empty()) return job();
   {
     std::lock_guard<std::mutex> lock(mutex_);
     jobs_.push_back(std::move(job));
@@ -135,12 +150,13 @@ void decode_stage::work() {
       if (generation_ != seen) {
         seen = generation_;
         batch = true;
+        busy_.fetch_add(1, std::memory_order_relaxed);  // under mutex_: start() sees it
       }
     }
     if (batch) {
       while (help()) {
       }
-      idle_.store(seen, std::memory_order_release);
+      busy_.fetch_sub(1, std::memory_order_release);
     }
     // One side job at a time: a new batch's chunks come first.
     (void)side_job();

@@ -1,9 +1,11 @@
 #pragma once
-// Internal to verified_replay: decodes and hashes one poll()'s records, on two
-// threads. The records are cut into chunks; the worker thread and the calling
-// thread both claim chunks until none is left, and the caller consumes them in
-// order as they complete (consume() returns a chunk only once it is done), so
-// the ordered checks of chunk k overlap with the decoding of the chunks after it.
+// Internal to verified_replay: decodes and hashes one poll()'s records on the
+// calling thread and `workers` more. The records are cut into chunks; the
+// workers and the calling thread all claim chunks until none is left, and the
+// caller consumes them in order as they complete (next() returns a record only
+// once its chunk is done), so the ordered checks of chunk k overlap with the
+// decoding of the chunks after it. A chunk's records are decoded one by one,
+// then hashed together (crypto::record_hashes: eight at a time in SIMD lanes).
 
 #include "events/crypto/hashing.hpp"
 #include "events/envelope/decoded_envelope.hpp"
@@ -42,11 +44,12 @@ struct decoded_record {
 [[nodiscard]] std::uint64_t entity_hash(std::string_view kind, std::string_view id);
 
 /// Not thread-safe itself: one caller thread drives it (start, then next()
-/// until it returns nullptr, then start again). The worker is joined on
+/// until it returns nullptr, then start again). The workers are joined on
 /// destruction.
 class decode_stage {
 public:
-  explicit decode_stage(bool parallel);
+  /// `workers` threads besides the caller (0: everything on the caller).
+  explicit decode_stage(unsigned workers);
   ~decode_stage();
   decode_stage(const decode_stage&) = delete;
   decode_stage& operator=(const decode_stage&) = delete;
@@ -60,9 +63,9 @@ public:
   /// until the next start().
   [[nodiscard]] decoded_record* next();
 
-  /// Runs `job` on whichever thread is idle first: the worker takes side jobs
+  /// Runs `job` on whichever thread is idle first: a worker takes side jobs
   /// when it has no chunk to decode (e.g. while the caller polls the next
-  /// batch). Without a worker it runs here and now. Jobs must not touch the
+  /// batch). Without workers it runs here and now. Jobs must not touch the
   /// batch (it changes under them).
   void defer(std::function<void()> job);
 
@@ -72,7 +75,7 @@ public:
 private:
   static constexpr std::size_t chunk = 64;
 
-  void work();                       // worker thread
+  void work();                       // a worker thread
   bool help();                       // claims and processes one chunk; false when none is left
   void process(std::size_t c);
   bool side_job();                   // runs one side job; false when none is queued
@@ -85,16 +88,18 @@ private:
   std::atomic<std::size_t> next_chunk_{0};
   std::size_t cursor_ = 0;  // next record next() returns
 
-  // Hand-off to the worker: a new batch is generation_ + 1; the worker stores
-  // the generation it finished into idle_ before it may be reused.
+  // Hand-off to the workers: a new batch is generation_ + 1. A worker joins a
+  // batch under mutex_ (busy_ + 1) and leaves it (busy_ - 1) once no chunk is
+  // left; start() changes the batch state only under mutex_ with busy_ == 0,
+  // so no worker is inside the old batch while it is replaced.
   std::mutex mutex_;
   std::condition_variable wake_;
   std::uint64_t generation_ = 0;
   bool stopping_ = false;
-  std::atomic<std::uint64_t> idle_{0};
+  std::atomic<int> busy_{0};
   std::deque<std::function<void()>> jobs_;  // under mutex_
   std::atomic<int> running_jobs_{0};
-  std::thread worker_;
+  std::vector<std::thread> workers_;
 };
 
 } // namespace storemesh::events::replay

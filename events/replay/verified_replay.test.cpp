@@ -16,9 +16,9 @@ struct fixture {
   memory_log log;
   event_writer w{log, sealer};
 
-  replay_report run(bool parallel = true, std::size_t poll_bytes = 4096) {
+  replay_report run(unsigned threads = 2, std::size_t poll_bytes = 4096) {
     replay_options o;
-    o.parallel = parallel;
+    o.threads = threads;
     o.poll_bytes = poll_bytes;
     auto r = verified_replay(log, "t", partition_id{0}, trusted, {}, o);
     BOOST_REQUIRE(r.has_value());
@@ -53,12 +53,12 @@ BOOST_AUTO_TEST_CASE(a_good_log_passes_and_events_arrive_in_order) {
     w.batch(values);
   }
   // One poll of many chunks (both threads share it) and many small polls.
-  for (const auto& [parallel, poll_bytes] : {std::pair{true, std::size_t{1} << 20}, std::pair{true, std::size_t{10'000}},
-                                             std::pair{false, std::size_t{1} << 20}}) {
+  for (const auto& [threads, poll_bytes] : {std::pair{2u, std::size_t{1} << 20}, std::pair{2u, std::size_t{10'000}},
+                                            std::pair{4u, std::size_t{1} << 20}, std::pair{1u, std::size_t{1} << 20}}) {
     std::vector<std::int64_t> offsets;
     std::uint64_t sequences = 0;
     replay_options o;
-    o.parallel = parallel;
+    o.threads = threads;
     o.poll_bytes = poll_bytes;
     auto r = verified_replay(
         log, "t", partition_id{0}, trusted,
@@ -94,7 +94,7 @@ BOOST_AUTO_TEST_CASE(a_sequence_gap_is_reported) {
   const auto b1 = w.event("b");
   const auto a3 = w.event("a", 3);
   w.batch({{"a", a1}, {"b", b1}, {"a", a3}});
-  require_one(run(false), 2, "sequence 3 of host/a follows 1");
+  require_one(run(1), 2, "sequence 3 of host/a follows 1");
 }
 
 BOOST_AUTO_TEST_CASE(an_event_keyed_by_another_entity_is_reported) {
@@ -172,9 +172,9 @@ BOOST_AUTO_TEST_CASE(until_inside_a_batch_stops_the_replay_there_and_checks_the_
     for (int i = 0; i < 3; ++i) values.emplace_back("a", w.event("a"));
     w.batch(values);
   }
-  for (const bool parallel : {true, false}) {
+  for (const unsigned threads : {1u, 2u, 3u}) {
     replay_options o;
-    o.parallel = parallel;
+    o.threads = threads;
     o.poll_bytes = 1;  // a poll per record: the stop is found between polls too
     o.until = offset{5};
     std::vector<std::int64_t> passed;
@@ -251,6 +251,56 @@ BOOST_AUTO_TEST_CASE(an_unchained_topic_is_sealed_and_passed_on_but_not_linked) 
   BOOST_TEST_REQUIRE(chained.violations.size() == 2u, describe(chained));
   BOOST_TEST(chained.violations[0].what.find("without an event link") != std::string::npos, describe(chained));
   BOOST_TEST(chained.violations[1].what.find("sequence 7 of host/a follows 1") != std::string::npos, describe(chained));
+}
+
+BOOST_AUTO_TEST_CASE(any_number_of_threads_finds_what_one_thread_finds) {
+  // 30 batches of 100 events over 13 entities, damaged in seven ways.
+  const auto stranger = crypto::key_pair::generate();
+  std::optional<std::size_t> tampered;  // the record whose bytes change after sealing
+  for (int b = 0; b < 30; ++b) {
+    std::vector<std::pair<std::string, std::string>> values;
+    for (int i = 0; i < 100; ++i) {
+      const std::string e = "host-" + std::to_string((b * 100 + i) % 13);
+      if (b == 3 && i == 10) {
+        values.emplace_back(e, w.event(e, {}, crypto::digest{1}));  // a broken link
+      } else if (b == 7 && i == 20) {
+        values.emplace_back(e, w.event(e, 1000));  // a sequence gap
+      } else {
+        values.emplace_back(e, w.event(e));
+      }
+    }
+    if (b == 18) values.emplace_back("x", std::string(24, '\x7f'));  // undecodable, sealed
+    if (b == 15) tampered = log.records.size() + 50;
+    w.batch(values, {}, b == 11 ? &stranger : nullptr);  // batch 11: a seal by an untrusted key
+  }
+  char* bytes = reinterpret_cast<char*>(log.records[*tampered].words.data());
+  const auto at = std::string(log.records[*tampered].value()).find("test");
+  BOOST_REQUIRE(at != std::string::npos);
+  bytes[at] = 'b';  // its seal fails, and its entity's next link
+  log.add("host-0", w.event("host-0"));  // an unsealed tail
+  log.add("host-1", w.event("host-1"));
+
+  const auto lines = [](const replay_report& r) {
+    std::vector<std::string> out;
+    for (const auto& v : r.violations) out.push_back(std::to_string(v.at.value) + ": " + v.what);
+    return out;
+  };
+  const auto one = run(1, std::size_t{1} << 20);
+  const std::vector<std::string> expected = lines(one);
+  for (const char* kind : {"prevHash of host/host-", "follows", "untrusted key", "seal signature does not match",
+                           "undecodable record", "are not sealed"}) {
+    BOOST_TEST(describe(one).find(kind) != std::string::npos, kind << " in\n" << describe(one));
+  }
+  BOOST_TEST(one.violations.size() == 7u, describe(one));  // the tamper breaks the seal and the next link
+  for (const unsigned threads : {2u, 3u, 4u}) {
+    for (const std::size_t poll_bytes : {std::size_t{1} << 20, std::size_t{5'000}}) {
+      const auto r = run(threads, poll_bytes);
+      BOOST_TEST(lines(r) == expected, boost::test_tools::per_element());
+      BOOST_TEST(r.events == one.events);
+      BOOST_TEST(r.seals == one.seals);
+      BOOST_TEST(r.records == one.records);
+    }
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
