@@ -11,6 +11,7 @@
 // fsync_policy::never, recovered with the page cache warm.
 
 #include "bench/daemon_bench.hpp"
+#include "bench/daemon_bench_history.hpp"
 
 #include "actors/daemon.hpp"
 #include "actors/entity_recovery.hpp"
@@ -30,21 +31,6 @@ namespace {
 namespace host = services::host;
 using image = actors::entity_image<host::entity>;
 
-struct writer_sync {
-  actors::log_writer& writer;
-  std::vector<offset> submit(std::vector<actors::append_part> parts) {
-    std::promise<result<std::vector<offset>>> done;
-    auto f = done.get_future();
-    writer.submit(std::move(parts), [&done](result<std::vector<offset>> r) { done.set_value(std::move(r)); });
-    return must(f.get(), "log_writer append");
-  }
-};
-
-host::event nth_event(std::uint64_t seq) {  // seq of the event, from 1
-  if (seq == 1) return host::registered{{{"ds1", "/mnt/ds1"}, {"ds2", "/mnt/ds2"}}};
-  if (seq % 2 == 0) return host::state_changed{host::host_state::up, host::host_state::draining, "bench"};
-  return host::state_changed{host::host_state::draining, host::host_state::up, "bench"};
-}
 
 struct generated {
   image target;
@@ -56,7 +42,6 @@ struct generated {
 generated generate(const options& o, events::event_log& log, const actors::topics& names, const std::string& target,
                    const std::vector<std::string>& others, std::uint64_t snapshot_every) {
   actors::log_writer writer(log, names, events::crypto::key_pair::generate(), "daemon@bench");
-  writer_sync w{writer};
   const std::string topic = names.events("host");
   const auto tp = events::partition_for(target, 2);
   const auto sp = events::partition_for(target, 2);
@@ -71,7 +56,7 @@ generated generate(const options& o, events::event_log& log, const actors::topic
     why.command_id = events::envelope::new_message_id();
     why.correlation_id = actors::message_id_key(why.command_id);
     why.command_offset = command_offset++;
-    const auto ev = nth_event(im.seq + 1);
+    const auto ev = nth_host_event(im.seq + 1);
     auto rec = actors::make_event_record("host", id, im.seq + 1, im.last_hash, why, "daemon@bench",
                                          [&](schema::Envelope::Builder b) { host::entity::write_event(ev, b); });
     im.last_hash = events::crypto::record_hash(rec.value);
@@ -94,7 +79,7 @@ generated generate(const options& o, events::event_log& log, const actors::topic
       }
     }
     g.records += batch.size() + 1;  // + the seal
-    const auto first = w.submit({actors::append_part{topic, tp, std::move(batch)}}).front();
+    const auto first = append_and_wait(writer, {actors::append_part{topic, tp, std::move(batch)}}).front();
     g.target.last_event_offset = first.value + static_cast<std::int64_t>(target_at.back());
     g.target.since_snapshot += target_at.size();
     if (g.target.since_snapshot >= snapshot_every) {
@@ -103,7 +88,7 @@ generated generate(const options& o, events::event_log& log, const actors::topic
                                               g.target.last_event_offset, host::entity::write_state(g.target.state),
                                               g.target.processed, "daemon@bench");
       g.snapshot_bytes = rec.value.size();
-      const auto at = w.submit({actors::append_part{names.snapshots(), sp, {std::move(rec)}}}).front();
+      const auto at = append_and_wait(writer, {actors::append_part{names.snapshots(), sp, {std::move(rec)}}}).front();
       g.snapshots.push_back(actors::snapshot_location{sp, at});
     }
   }

@@ -15,6 +15,7 @@
 // (fsync_policy::never, page cache warm); --kafka B on a broker.
 
 #include "bench/daemon_bench.hpp"
+#include "bench/daemon_bench_history.hpp"
 
 #include "actors/daemon.hpp"
 #include "actors/entity_recovery.hpp"
@@ -52,18 +53,6 @@ struct dataset {
   offset tail_from{0};               ///< the lowest events offset a restore needs
 };
 
-std::vector<offset> submit(actors::log_writer& writer, std::vector<actors::append_part> parts) {
-  std::promise<result<std::vector<offset>>> done;
-  auto f = done.get_future();
-  writer.submit(std::move(parts), [&done](result<std::vector<offset>> r) { done.set_value(std::move(r)); });
-  return must(f.get(), "log_writer append");
-}
-
-host::event nth_event(std::uint64_t seq) {  // seq of the event, from 1
-  if (seq == 1) return host::registered{{{"ds1", "/mnt/ds1"}, {"ds2", "/mnt/ds2"}}};
-  if (seq % 2 == 0) return host::state_changed{host::host_state::up, host::host_state::draining, "bench"};
-  return host::state_changed{host::host_state::draining, host::host_state::up, "bench"};
-}
 
 dataset generate(events::event_log& log, const std::string& prefix, std::size_t hosts, bool snapshots) {
   dataset d;
@@ -82,7 +71,7 @@ dataset generate(events::event_log& log, const std::string& prefix, std::size_t 
     why.correlation_id = actors::message_id_key(why.command_id);
     why.command_offset = command_offset++;
     why.decided_ns = events::envelope::now_ns();
-    const auto ev = nth_event(im.seq + 1);
+    const auto ev = nth_host_event(im.seq + 1);
     auto rec = actors::make_event_record("host", d.ids[i], im.seq + 1, im.last_hash, why, "daemon@bench",
                                          [&](schema::Envelope::Builder b) { host::entity::write_event(ev, b); });
     im.last_hash = events::crypto::record_hash(rec.value);
@@ -102,7 +91,7 @@ dataset generate(events::event_log& log, const std::string& prefix, std::size_t 
         who.push_back((j * strides[round % 4]) % hosts);
         batch.push_back(event_of(who.back()));
       }
-      const auto first = submit(writer, {actors::append_part{topic, p, std::move(batch)}}).front();
+      const auto first = append_and_wait(writer, {actors::append_part{topic, p, std::move(batch)}}).front();
       for (std::size_t j = 0; j < who.size(); ++j) {
         d.images[who[j]].last_event_offset = first.value + static_cast<std::int64_t>(j);
         d.images[who[j]].since_snapshot += 1;
@@ -121,7 +110,7 @@ dataset generate(events::event_log& log, const std::string& prefix, std::size_t 
                                                      im.processed, "daemon@bench"));
       }
       d.snapshot_records += batch.size() + 1;
-      (void)submit(writer, {actors::append_part{d.names.snapshots(), p, std::move(batch)}});
+      (void)append_and_wait(writer, {actors::append_part{d.names.snapshots(), p, std::move(batch)}});
     }
   }
   writer.stop();
