@@ -12,7 +12,6 @@
 
 #include <capnp/message.h>
 #include <fmt/core.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -26,12 +25,6 @@ struct encode_options {
   std::int32_t partitions = 0;
   std::string batch_file, out_dir;
 };
-
-std::string producer_name() {
-  char host[256] = "localhost";
-  ::gethostname(host, sizeof host - 1);
-  return std::string("cli@") + host;
-}
 
 void write_file(const std::string& path, const std::string& bytes) {
   std::ofstream f(path, std::ios::binary | std::ios::trunc);

@@ -28,15 +28,11 @@ events::crypto::key_pair load_signing_key(const std::string& path) {
   return must(events::crypto::load_key_pair(p), "loading key " + p);
 }
 
-namespace {
-
 std::string producer_name() {
   char host[256] = "localhost";
   ::gethostname(host, sizeof host - 1);
   return std::string("cli@") + host;
 }
-
-} // namespace
 
 command_outcome command_client::submit(const command_request& request, bool wait,
                                        std::chrono::milliseconds timeout) {

@@ -53,6 +53,9 @@ private:
   const events::crypto::key_pair& key_;
 };
 
+/// Who the CLI's commands say wrote them: "cli@<hostname>".
+[[nodiscard]] std::string producer_name();
+
 /// Loads --key / $STOREMESH_KEY, with a clear error when absent.
 [[nodiscard]] events::crypto::key_pair load_signing_key(const std::string& path);
 
