@@ -48,6 +48,13 @@ struct processed_commands {
     if (decided_ns > newest_ns)
       newest_ns = decided_ns;
   }
+  /// Forgets ids added since newest_ns was `newest_before` (decisions that
+  /// never reached the log).
+  void take_back(const std::vector<std::string>& added, std::int64_t newest_before) {
+    for (const auto& id : added)
+      ids.erase(id);
+    newest_ns = newest_before;
+  }
   /// A command signed before the window that ids still cover.
   [[nodiscard]] bool expired(std::int64_t command_ns, std::chrono::nanoseconds window) const {
     return (newest_ns > 0 && command_ns < newest_ns - window.count()) || (floor_ns > 0 && command_ns <= floor_ns);

@@ -63,9 +63,19 @@ public:
   void recovery_failed(std::string why) { failure_ = std::move(why); }
   [[nodiscard]] const std::string& failure() const { return failure_; }
 
-  /// Starts a round against the state the log holds.
+  /// Starts a round against the state the log holds. The round works on a
+  /// copy of the image but for its command ids, which it adds to the image's
+  /// own set and takes back if the round never reaches the log: the set holds
+  /// up to dedup_max_ids ids, and copying it every round made a busy entity's
+  /// decisions cost in proportion to its history (bench_daemon: 22 -> 36 us
+  /// per command over three runs).
   void begin() {
+    processed_commands ids;
+    std::swap(ids, image_.processed);
     working_ = image_;
+    std::swap(ids, image_.processed);
+    round_ids_.clear();
+    newest_before_round_ = image_.processed.newest_ns;
     fleet_view_.reset();  // one view per round
     batch_ = batch{};
   }
@@ -83,14 +93,14 @@ public:
     if (!failure_.empty())
       return reject("unavailable", "entity could not be recovered: " + failure_);
     if (!events::planted(events::planted_bug::skip_dedup)) {
-      if (const auto* seen = working_.processed.find(cmd_key)) {
+      if (const auto* seen = processed().find(cmd_key)) {
         if (seen->offset != c.at.value)
           reject("duplicate", "command id already accepted (command offset " + std::to_string(seen->offset) + ")");
         return;  // same offset: redelivered after a restart, its outcome is in the log
       }
     }
     // Older than the ids we keep: it could be a replay we no longer recognise.
-    if (working_.processed.expired(env.reader().getTimestampNs(), ctx_->dedup_window))
+    if (processed().expired(env.reader().getTimestampNs(), ctx_->dedup_window))
       return reject("expired", "command signed more than the dedup window before the entity's latest decision");
     // A replay of a command this entity refused: refused again, whatever the
     // state now (the index holds refusals already durable, rejected_ids this
@@ -124,7 +134,8 @@ public:
       batch_.events.push_back(std::move(rec));
       ++batch_.event_count;
     }
-    working_.processed.add(cmd_key, c.at.value, why.decided_ns);
+    processed().add(cmd_key, c.at.value, why.decided_ns);
+    round_ids_.push_back(cmd_key);
   }
 
   [[nodiscard]] batch& pending() { return batch_; }
@@ -155,14 +166,20 @@ public:
       working_.last_event_offset = first_event.value + static_cast<std::int64_t>(n) - 1;
       working_.since_snapshot += n;
     }
+    std::swap(working_.processed, image_.processed);  // the ids, with the round's, go with the rest
     image_ = std::move(working_);
+    round_ids_.clear();
     for (const auto& [id, off] : batch_.rejected_ids)
       ctx_->rejected->add(id, batch_.commands_partition, off);
     batch_ = batch{};
   }
 
   /// The round did not reach the log: the image stays as the log has it.
-  void abandon() { batch_ = batch{}; }
+  void abandon() {
+    image_.processed.take_back(round_ids_, newest_before_round_);
+    round_ids_.clear();
+    batch_ = batch{};
+  }
 
   /// A snapshot record when one is due (every `snapshot_every` events), with
   /// the ids pruned to the window; none otherwise.
@@ -188,12 +205,18 @@ private:
     }
   }
 
+  /// The ids the log has decided plus, during a round, the round's own
+  /// (begin() says why they are not copied).
+  [[nodiscard]] processed_commands& processed() { return image_.processed; }
+
   const runtime_context* ctx_;
   std::string id_;
   std::string failure_;
   image_type image_;
   image_type working_;
   batch batch_;
+  std::vector<std::string> round_ids_;      ///< ids this round added to image_.processed
+  std::int64_t newest_before_round_ = 0;    ///< image_.processed.newest_ns when it began
   std::shared_ptr<const services::fleet::view> fleet_view_;
 };
 

@@ -123,6 +123,47 @@ BOOST_FIXTURE_TEST_CASE(an_event_is_never_stamped_before_its_command, core_fixtu
   BOOST_TEST(env.reader().getTimestampNs() == ahead);
 }
 
+// A round's ids go straight into the image's set rather than a copy of it
+// (the copy cost a busy entity its history's size every round): a round that
+// never reaches the log must take them back, and the window's newest time too.
+BOOST_FIXTURE_TEST_CASE(an_abandoned_round_takes_back_its_ids_and_a_committed_one_keeps_them, core_fixture) {
+  ctx.dedup_max_ids = 100;
+  actors::entity_core<host::entity> core(ctx, "h1");
+  host::register_host reg;
+  reg.datastores.push_back(host::datastore{"d", "/srv/d"});
+  BOOST_TEST(decide(core, command(reg, clock.now, 0, {1})) == "");
+  const auto newest = core.image().processed.newest_ns;
+
+  // Given a round that decided two commands, the second signed two hours
+  // ahead (beyond the one-hour window),
+  clock.now += 1'000'000;
+  host::set_state drain;
+  drain.to = host::host_state::draining;
+  const auto now = command(drain, clock.now, 1, {2});
+  host::set_state up;
+  up.to = host::host_state::up;
+  const auto ahead = command(up, clock.now + 7'200'000'000'000, 2, {3});
+  core.begin();
+  core.decide(now);
+  core.decide(ahead);
+  BOOST_REQUIRE_EQUAL(core.pending().event_count, 2u);
+  // when the log refuses it,
+  core.abandon();
+  // then neither id is known, the window is where it was, and the state is the log's;
+  BOOST_TEST(core.image().processed.find(actors::message_id_key(now.env->id())) == nullptr);
+  BOOST_TEST(core.image().processed.find(actors::message_id_key(ahead.env->id())) == nullptr);
+  BOOST_TEST(core.image().processed.size() == 1u);
+  BOOST_TEST(core.image().processed.newest_ns == newest);
+  BOOST_TEST(core.image().seq == 1u);
+  // and the first command, redelivered, is decided again (neither a duplicate
+  // nor expired against the abandoned round's time), then kept once committed.
+  BOOST_TEST(decide(core, now) == "");
+  BOOST_TEST(core.image().processed.find(actors::message_id_key(now.env->id())) != nullptr);
+  BOOST_TEST(core.image().seq == 2u);
+  BOOST_TEST(decide(core, now) == "");  // the same offset again: its outcome is in the log
+  BOOST_TEST(core.image().seq == 2u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 } // namespace storemesh::testing::runtime
