@@ -10,15 +10,23 @@ void completion_tracker::start(partition_id p, offset o) {
     ++count_;
 }
 
-void completion_tracker::complete(partition_id p, offset o) {
+void completion_tracker::complete(partition_id p, offset o) { complete_all({{p, o}}); }
+
+void completion_tracker::complete_all(const std::vector<std::pair<partition_id, offset>>& done) {
+  bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto it = open_.find(p.value);
-    if (it == open_.end() || it->second.erase(o.value) == 0)
-      return;
-    --count_;
+    for (const auto& [p, o] : done) {
+      auto it = open_.find(p.value);
+      if (it != open_.end() && it->second.erase(o.value) != 0)
+        --count_;
+    }
+    // A wake-up per command was a futex call per command on the entity
+    // actors' threads, most of them for nobody.
+    wake = waiters_ > 0;
   }
-  drained_.notify_all();
+  if (wake)
+    drained_.notify_all();
 }
 
 offset completion_tracker::low_watermark(partition_id p, offset next_read) const {
@@ -48,7 +56,9 @@ std::size_t completion_tracker::in_flight() const {
 
 void completion_tracker::wait_below(std::size_t limit) {
   std::unique_lock<std::mutex> lock(mutex_);
+  ++waiters_;
   drained_.wait_for(lock, std::chrono::seconds(1), [&] { return count_ < limit; });
+  --waiters_;
 }
 
 } // namespace storemesh::actors

@@ -12,6 +12,8 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <utility>
+#include <vector>
 
 namespace storemesh::actors {
 
@@ -19,6 +21,8 @@ class completion_tracker {
 public:
   void start(partition_id p, offset o);
   void complete(partition_id p, offset o);
+  /// The same for many (an entity's round): one lock, at most one wake-up.
+  void complete_all(const std::vector<std::pair<partition_id, offset>>& done);
   /// The first offset not yet done, or `next_read` when nothing is in flight.
   [[nodiscard]] offset low_watermark(partition_id p, offset next_read) const;
   [[nodiscard]] std::size_t in_flight() const;
@@ -34,6 +38,7 @@ private:
   std::condition_variable drained_;
   std::map<std::int32_t, std::set<std::int64_t>> open_;
   std::size_t count_ = 0;
+  std::size_t waiters_ = 0;  ///< callers inside wait_below: completions wake only them
 };
 
 } // namespace storemesh::actors

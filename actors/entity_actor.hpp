@@ -210,8 +210,11 @@ private:
   }
 
   void finish_batch() {
+    std::vector<std::pair<partition_id, offset>> done;
+    done.reserve(batch_.size());
     for (const auto& c : batch_)
-      ctx_->tracker->complete(c->partition, c->at);
+      done.emplace_back(c->partition, c->at);
+    ctx_->tracker->complete_all(done);
     batch_.clear();
     if (!queue_.empty())
       process_queue();

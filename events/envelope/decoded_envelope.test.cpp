@@ -10,7 +10,12 @@
 #include <capnp/any.h>
 #include <capnp/schema.h>
 
+#include <set>
+#include <thread>
 #include <vector>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 using namespace storemesh::events::envelope;
 using namespace storemesh::events::envelope::testing;
@@ -254,6 +259,42 @@ BOOST_AUTO_TEST_CASE(code_names_are_the_enumerator_names) {
   BOOST_TEST(std::string(code_name(envelope_errc::unknown_payload)) == "unknown_payload");
   BOOST_TEST(std::string(code_name(envelope_errc::bad_entity_id)) == "bad_entity_id");
   BOOST_TEST(make_error_code(envelope_errc::too_large).message() == "too large");
+}
+
+// Ids come from a per-thread buffer of randomness (envelope_builder.cpp):
+// distinct across many refills and threads, and a forked child's are not
+// the ones its parent hands out next.
+BOOST_AUTO_TEST_CASE(message_ids_stay_distinct_across_buffer_refills_threads_and_fork) {
+  std::set<std::array<std::uint8_t, 16>> seen;
+  for (int i = 0; i < 5000; ++i)
+    BOOST_REQUIRE(seen.insert(new_message_id()).second);
+  std::vector<std::array<std::uint8_t, 16>> other(5000);
+  std::thread([&] {
+    for (auto& id : other)
+      id = new_message_id();
+  }).join();
+  for (const auto& id : other)
+    BOOST_REQUIRE(seen.insert(id).second);
+
+  (void)new_message_id();  // the buffer is part used: a child would inherit the rest
+  int pipe_fds[2];
+  BOOST_REQUIRE(::pipe(pipe_fds) == 0);
+  const pid_t child = ::fork();
+  BOOST_REQUIRE(child >= 0);
+  if (child == 0) {
+    const auto id = new_message_id();
+    const bool ok = ::write(pipe_fds[1], id.data(), id.size()) == static_cast<ssize_t>(id.size());
+    ::_exit(ok ? 0 : 1);
+  }
+  std::array<std::uint8_t, 16> from_child{};
+  BOOST_REQUIRE(::read(pipe_fds[0], from_child.data(), from_child.size()) == static_cast<ssize_t>(from_child.size()));
+  int status = 0;
+  BOOST_REQUIRE(::waitpid(child, &status, 0) == child);
+  ::close(pipe_fds[0]);
+  ::close(pipe_fds[1]);
+  BOOST_TEST(WIFEXITED(status));
+  BOOST_TEST(new_message_id() != from_child);
+  BOOST_TEST(seen.count(from_child) == 0u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
