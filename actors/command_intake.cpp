@@ -282,6 +282,8 @@ void command_intake::run() {
       await_publications(verdicts, batch.size());
       for (std::size_t i = 0; i < batch.size(); ++i)
         dispatch(c, batch[i], std::move(verdicts[i]));
+      if (!to_route_.commands.empty())
+        caf::anon_send(router_, std::exchange(to_route_, command_batch{}));
       any = any || n.value() > 0;
     }
     if (std::chrono::steady_clock::now() - last_commit > commit_every) {
@@ -348,7 +350,7 @@ void command_intake::dispatch(const cursor& c, const events::record_view& r, ver
   v.command->at = r.off;
   v.command->epoch = c.tenure;
   ctx_.tracker->start(c.p, r.off);
-  caf::anon_send(router_, command_ptr(std::move(v.command)));
+  to_route_.commands.push_back(std::move(v.command));
 }
 
 void command_intake::reject(const cursor& c, const events::record_view& r, std::string_view kind,

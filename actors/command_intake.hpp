@@ -129,6 +129,7 @@ private:
   // share their root's verification through verified_roots_.
   fork_join_pool checkers_;
   mutable events::crypto::verified_roots verified_roots_;
+  command_batch to_route_;  ///< the accepted commands of one poll, for the router in one message
   std::thread thread_;
 };
 

@@ -67,9 +67,9 @@ public:
     // cost 7% of a core on caf.clock under load, bench_daemon).
     delayed_send(this, ctx_->idle_after, idle_check_atom::value);
     return {
-        [this](const command_ptr& c) {
+        [this](const command_batch& b) {
           last_active_ = std::chrono::steady_clock::now();
-          queue_.push_back(c);
+          queue_.insert(queue_.end(), b.commands.begin(), b.commands.end());
           process_queue();
         },
         [this](const recovery_done& r) { on_recovered(r); },

@@ -41,8 +41,7 @@ caf::behavior entity_router(caf::stateful_actor<entity_router_state>* self, cons
     if (commands.empty())
       return;
     auto actor = spawn_for(key, *commands.front());
-    for (auto& c : commands)
-      self->send(actor, c);
+    self->send(actor, command_batch{std::move(commands)});
   });
 
   // Forget the live actor of `key` and send it stop; its key's next commands
@@ -54,20 +53,35 @@ caf::behavior entity_router(caf::stateful_actor<entity_router_state>* self, cons
   };
 
   return {
-      [self, spawn_for, retire](const command_ptr& c) {
-        auto key = std::string(c->env->entity_kind()) + '/' + std::string(c->env->entity_id());
-        if (auto held = self->state.held.find(key); held != self->state.held.end()) {
-          held->second.push_back(c);
-          return;
+      [self, spawn_for, retire](command_batch& b) {
+        // Each entity's commands of the batch go in one message, in order.
+        std::vector<std::pair<caf::actor, command_batch>> out;
+        std::unordered_map<std::string, std::size_t> slot;  // key -> index in out
+        auto flush = [&] {
+          for (auto& [actor, commands] : out)
+            self->send(actor, std::move(commands));
+          out.clear();
+          slot.clear();
+        };
+        for (auto& c : b.commands) {
+          auto key = std::string(c->env->entity_kind()) + '/' + std::string(c->env->entity_id());
+          if (auto held = self->state.held.find(key); held != self->state.held.end()) {
+            held->second.push_back(std::move(c));
+            continue;
+          }
+          auto it = self->state.live.find(key);
+          if (it != self->state.live.end() && it->second.tenure != c->epoch) {
+            flush();  // what the old actor was given goes before its stop
+            retire(it);
+            self->state.held[key].push_back(std::move(c));
+            continue;
+          }
+          auto [at, fresh] = slot.emplace(key, out.size());
+          if (fresh)
+            out.emplace_back(it != self->state.live.end() ? it->second.actor : spawn_for(key, *c), command_batch{});
+          out[at->second].second.commands.push_back(std::move(c));
         }
-        auto it = self->state.live.find(key);
-        if (it != self->state.live.end() && it->second.tenure != c->epoch) {
-          retire(it);
-          self->state.held[key].push_back(c);
-          return;
-        }
-        auto actor = it != self->state.live.end() ? it->second.actor : spawn_for(key, *c);
-        self->send(actor, c);
+        flush();
       },
       [self, ctx, retire](const release_partitions& r) {
         // Keys are "kind/id"; entity ids may hold '/', kinds do not.

@@ -37,6 +37,13 @@ struct passivate_request {
 /// From the intake to the router: these command partitions moved to another
 /// daemon (their in-flight commands are done); stop their entities, so that
 /// nothing here decides for them any more.
+/// Commands in the order they were read: from the intake to the router (a
+/// poll's worth), from the router to an entity (that poll's commands for
+/// it). A message per command was three mailbox hand-offs per command.
+struct command_batch {
+  std::vector<command_ptr> commands;
+};
+
 struct release_partitions {
   std::vector<std::int32_t> partitions;
 };
@@ -49,7 +56,7 @@ using restore_sweep_atom = caf::atom_constant<caf::atom("rsweep")>;
 
 } // namespace storemesh::actors
 
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(storemesh::actors::command_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(storemesh::actors::command_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(storemesh::actors::recovery_done)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(storemesh::actors::append_done)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(storemesh::actors::passivate_request)

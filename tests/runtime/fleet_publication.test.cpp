@@ -149,7 +149,7 @@ BOOST_FIXTURE_TEST_CASE(the_fleet_view_has_a_hosts_event_before_its_actor_hears_
     rec->at = offset{next_offset++};
     rec->epoch = ownership_epoch{1};
     tracker.start(rec->partition, rec->at);
-    caf::anon_send(actor, actors::command_ptr(std::move(rec)));
+    caf::anon_send(actor, actors::command_batch{{actors::command_ptr(std::move(rec))}});
   };
   auto wait_for = [&](host::host_state want, std::chrono::milliseconds within) {
     const auto until = std::chrono::steady_clock::now() + within;
