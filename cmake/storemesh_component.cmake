@@ -18,7 +18,14 @@ endfunction()
 # (one process, no scripts: what the sanitizer build runs) and LABELS.
 function(storemesh_test name)
   cmake_parse_arguments(T "" "" "SOURCES;DEPS;LABELS" ${ARGN})
-  add_executable(${name}_test ${PROJECT_SOURCE_DIR}/tests/test_main.cpp ${T_SOURCES})
+  # main() is compiled once for every binary (storemesh_test_main), not once
+  # per binary: 40-odd compiles of Boost.Test's header saved per build tree.
+  if(NOT TARGET storemesh_test_main)
+    add_library(storemesh_test_main OBJECT ${PROJECT_SOURCE_DIR}/tests/test_main.cpp)
+    target_compile_definitions(storemesh_test_main PRIVATE BOOST_TEST_DYN_LINK)
+    target_link_libraries(storemesh_test_main PRIVATE Boost::unit_test_framework)
+  endif()
+  add_executable(${name}_test $<TARGET_OBJECTS:storemesh_test_main> ${T_SOURCES})
   target_link_libraries(${name}_test PRIVATE ${T_DEPS} storemesh_testing Boost::unit_test_framework)
   target_compile_definitions(${name}_test PRIVATE BOOST_TEST_DYN_LINK)
   add_test(NAME ${name} COMMAND ${name}_test --report_level=short)
