@@ -27,9 +27,12 @@ std::chrono::milliseconds left(clock::time_point deadline) {
 }
 
 // Sends the CreateTopics request and waits for its result. TOPIC_ALREADY_EXISTS
-// is success: another process (or an earlier run) created it first.
+// is success: another process (or an earlier run) created it first. The
+// topic's own error code, if the cluster refused it, goes to `refused`.
 result<void> send_create_topics(rd_kafka_t* rk, const std::string& topic, std::int32_t partitions,
-                                std::int16_t replication_factor, std::chrono::milliseconds timeout) {
+                                std::int16_t replication_factor, std::chrono::milliseconds timeout,
+                                rd_kafka_resp_err_t& refused) {
+  refused = RD_KAFKA_RESP_ERR_NO_ERROR;
   char errstr[512];
   std::unique_ptr<rd_kafka_NewTopic_t, new_topic_deleter> nt(
       rd_kafka_NewTopic_new(topic.c_str(), partitions, replication_factor, errstr, sizeof errstr));
@@ -64,6 +67,7 @@ result<void> send_create_topics(rd_kafka_t* rk, const std::string& topic, std::i
   const auto err = rd_kafka_topic_result_error(per_topic[0]);
   if (err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
     return success();
+  refused = err;
   const char* why = rd_kafka_topic_result_error_string(per_topic[0]);
   return kafka_error(err, "create topic " + topic + (why ? std::string(" (") + why + ")" : std::string()));
 }
@@ -115,9 +119,34 @@ result<topic_metadata> create_topic(rd_kafka_t* rk, rd_kafka_topic_t* rkt, const
     return known; // exists and usable: idempotent, keeps its partition count
   if (!known && known.error().code != make_error_code(log_errc::unknown_topic))
     return known.error();
-  if (!known)
-    SM_TRYV(send_create_topics(rk, topic, partitions, replication_factor, timeout));
-
+  // Fewer usable brokers than the replication factor is what a cluster
+  // looks like while it forms or recovers: a broker not yet registered, or
+  // fenced by the controller for a late heartbeat ("All brokers are currently
+  // fenced", seen under load with a 3 s broker session). Asked again until
+  // the timeout rather than failing the daemon's start at once.
+  if (!known) {
+    std::optional<error> refusal;  // the latest "fewer usable brokers" answer
+    for (;;) {
+      rd_kafka_resp_err_t refused = RD_KAFKA_RESP_ERR_NO_ERROR;
+      auto sent = send_create_topics(rk, topic, partitions, replication_factor,
+                                     std::max(left(deadline), std::chrono::milliseconds(1)), refused);
+      if (sent)
+        break;
+      const bool fewer = refused == RD_KAFKA_RESP_ERR_INVALID_REPLICATION_FACTOR;
+      if (!fewer && !refusal)
+        return sent.error();
+      if (fewer)
+        refusal = sent.error();
+      // A retry that failed otherwise (its request timed out near the
+      // deadline) reports the refusal that made it retry.
+      if (!fewer || left(deadline) < std::chrono::seconds(1)) {
+        refusal->detail += "; still refused after " + std::to_string(timeout.count()) +
+                           " ms: the cluster has fewer usable brokers than the replication factor";
+        return *refusal;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+  }
   // Created (by us or by someone else): wait until every partition has a leader.
   for (;;) {
     auto md = describe_topic(rk, rkt, std::max(left(deadline), std::chrono::milliseconds(1)));

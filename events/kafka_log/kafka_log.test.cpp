@@ -10,6 +10,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <chrono>
 #include <iostream>
 #include <map>
 #include <set>
@@ -103,6 +104,29 @@ KAFKA_ONLY_CASE(snapshots_topics_are_compacted_and_other_topics_kept_forever) {
   auto e = describe_configs(options, events);
   BOOST_TEST(e["cleanup.policy"] == "delete");
   BOOST_TEST(e["retention.ms"] == "-1");
+}
+
+// A cluster with fewer usable brokers than the replication factor (forming,
+// or its brokers fenced for a late heartbeat) is asked again until the
+// timeout, then refused with a reason; nothing is created.
+KAFKA_ONLY_CASE(a_replication_factor_beyond_the_usable_brokers_is_asked_again_then_refused_with_a_reason) {
+  auto o = options;
+  o.replication_factor = 7;  // more brokers than any test cluster has
+  o.timeout = std::chrono::milliseconds(4000);
+  auto log = kafka_log::open(o);
+  BOOST_REQUIRE(log);
+  const auto topic = unique_topic("storemesh.events.rf");
+  const auto t0 = std::chrono::steady_clock::now();
+  auto created = log.value()->create_topic(topic, 1);
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  BOOST_REQUIRE(!created);
+  BOOST_TEST(created.error().message().find("fewer usable brokers than the replication factor") != std::string::npos,
+             created.error().message());
+  // Asked again until under a second was left, not refused at the first answer.
+  BOOST_TEST(std::chrono::duration_cast<std::chrono::milliseconds>(waited).count() >= 2500);
+  auto plain = kafka_log::open(options);
+  BOOST_REQUIRE(plain);
+  BOOST_TEST(!plain.value()->partitions(topic));
 }
 
 KAFKA_ONLY_CASE(timestamps_are_kafka_create_times_in_milliseconds) {
