@@ -197,7 +197,15 @@ private:
       return;
     }
     if (!*a.outcome) {
-      spdlog::critical("{}: append failed, stopping the daemon: {}", key(), a.outcome->error().message());
+      // A broken log client (a fatal producer error: its records timed out
+      // while brokers were unreachable, say) is not the end: the writer has
+      // logged the round and flagged the daemon, and `serve` opens the log
+      // again and resumes by replay. Anything else is.
+      if (a.outcome->error().code == events::log_errc::broker_error)
+        spdlog::error("{}: append failed, stopping the daemon for the log to be opened again: {}", key(),
+                      a.outcome->error().message());
+      else
+        spdlog::critical("{}: append failed, stopping the daemon: {}", key(), a.outcome->error().message());
       if (ctx_->fatal)
         ctx_->fatal->store(true);
       quit();

@@ -3,6 +3,7 @@
 #include "events/kafka_log/kafka_client.hpp"
 #include "events/log_errc.hpp"
 
+#include <optional>
 #include <thread>
 
 namespace storemesh::events::kafka_detail {
