@@ -7,6 +7,7 @@
 #include "events/crypto/batch_seal.hpp"
 #include "events/envelope/envelope_builder.hpp"
 #include "events/event_log.hpp"
+#include "events/forwarding_log.hpp"
 #include "events/log_errc.hpp"
 
 #include "schemas/envelope.capnp.h"
@@ -149,37 +150,23 @@ private:
 /// Forwards everything to `inner`, and runs `step` once, just before the
 /// first read() of a topic `when` picks: a test's way to append what a live
 /// writer would between two of a reader's steps, exactly there, with no race.
-class hooked_log final : public event_log {
+class hooked_log final : public forwarding_log {
 public:
   hooked_log(event_log& inner, std::function<bool(std::string_view topic)> when, std::function<void()> step)
-      : inner_(inner), when_(std::move(when)), step_(std::move(step)) {}
+      : forwarding_log(inner), when_(std::move(when)), step_(std::move(step)) {}
 
   /// Whether the step has run.
   [[nodiscard]] bool stepped() const { return stepped_; }
 
-  result<void> create_topic(std::string_view t, std::int32_t n) override { return inner_.create_topic(t, n); }
-  result<std::int32_t> partitions(std::string_view t) override { return inner_.partitions(t); }
-  result<offset> append(std::string_view t, partition_id p, const std::vector<record>& batch) override {
-    return inner_.append(t, p, batch);
-  }
-  result<std::vector<offset>> append_all(const std::vector<batch_ref>& batches) override {
-    return inner_.append_all(batches);
-  }
-  result<offset> end_offset(std::string_view t, partition_id p) override { return inner_.end_offset(t, p); }
   result<std::unique_ptr<log_reader>> read(std::string_view t, partition_id p, offset from) override {
     if (!stepped_ && when_(t)) {
       stepped_ = true;
       step_();
     }
-    return inner_.read(t, p, from);
-  }
-  result<offset> wait_beyond(std::string_view t, partition_id p, offset known,
-                             std::chrono::milliseconds timeout) override {
-    return inner_.wait_beyond(t, p, known, timeout);
+    return forwarding_log::read(t, p, from);
   }
 
 private:
-  event_log& inner_;
   std::function<bool(std::string_view)> when_;
   std::function<void()> step_;
   bool stepped_ = false;

@@ -12,6 +12,7 @@
 
 #include "actors/entity_actor.hpp"
 #include "actors/runtime_context.hpp"
+#include "events/forwarding_log.hpp"
 #include "tests/runtime/runtime_fixture.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -30,23 +31,18 @@ using hog_atom = caf::atom_constant<caf::atom("hog")>;
 
 /// Forwards to `inner`; after a round that wrote `topic` while armed, runs
 /// `after` on the writer's thread before the writer hears of the round.
-class after_append_log final : public events::event_log {
+class after_append_log final : public events::forwarding_log {
 public:
-  after_append_log(events::event_log& inner, std::string topic) : inner_(inner), topic_(std::move(topic)) {}
+  after_append_log(events::event_log& inner, std::string topic) : forwarding_log(inner), topic_(std::move(topic)) {}
 
   void arm(std::function<void()> after) {
     std::lock_guard<std::mutex> lock(mutex_);
     after_ = std::move(after);
   }
 
-  result<void> create_topic(std::string_view t, std::int32_t n) override { return inner_.create_topic(t, n); }
-  result<std::int32_t> partitions(std::string_view t) override { return inner_.partitions(t); }
-  result<offset> append(std::string_view t, partition_id p, const std::vector<events::record>& batch) override {
-    return inner_.append(t, p, batch);
-  }
   result<std::vector<offset>> append_committing(const std::vector<batch_ref>& batches,
                                                 const events::offsets_commit& commit) override {
-    auto r = inner_.append_committing(batches, commit);
+    auto r = forwarding_log::append_committing(batches, commit);
     std::function<void()> after;
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -58,17 +54,8 @@ public:
       after();
     return r;
   }
-  result<offset> end_offset(std::string_view t, partition_id p) override { return inner_.end_offset(t, p); }
-  result<std::unique_ptr<events::log_reader>> read(std::string_view t, partition_id p, offset from) override {
-    return inner_.read(t, p, from);
-  }
-  result<offset> wait_beyond(std::string_view t, partition_id p, offset known,
-                             std::chrono::milliseconds timeout) override {
-    return inner_.wait_beyond(t, p, known, timeout);
-  }
 
 private:
-  events::event_log& inner_;
   std::string topic_;
   std::mutex mutex_;
   std::function<void()> after_;
