@@ -7,6 +7,9 @@
 //             (restored_images.hpp: restored with the whole partition in one
 //             pass, handed out once), or the blocking pool rebuilds it alone
 //             (snapshot + replay); commands wait in the queue either way.
+//             A failure that passes by itself (no broker answered in time)
+//             is tried again, 0.1 s later doubling to 5 s, for as long as
+//             the tenure runs; any other leaves the entity unavailable.
 // ready:      take the queued commands (up to a batch), decide each against
 //             the state as the earlier ones of the batch left it, append every
 //             event and rejection in one request to the log writer: appending.
@@ -73,6 +76,7 @@ public:
           process_queue();
         },
         [this](const recovery_done& r) { on_recovered(r); },
+        [this](recover_again_atom) { recover_again(); },
         [this](const append_done& a) { on_appended(a); },
         [this](stop_atom) {
           stop_requested_ = true;
@@ -94,29 +98,31 @@ public:
 private:
   [[nodiscard]] std::string key() const { return std::string(Entity::kind) + '/' + id_; }
 
+  /// Recovery of this entity alone, on the blocking pool.
+  static void recover_alone(caf::actor self, const runtime_context* ctx, std::string id) {
+    ctx->pool->post([self = std::move(self), ctx, id = std::move(id)] {
+      auto image = recover_entity<Entity>(*ctx, id);
+      recovery_done done;
+      if (image) {
+        done.image = std::make_shared<image_type>(std::move(image).value());
+      } else {
+        done.failure = image.error().message();
+        done.passes = events::passes_by_itself(image.error().code);
+      }
+      caf::anon_send(self, std::move(done));
+    });
+  }
+
   void start_recovery() {
     auto self = caf::actor_cast<caf::actor>(this);
-    auto ctx = ctx_;
-    auto id = id_;
-    auto recover_alone = [self, ctx, id] {
-      ctx->pool->post([self, ctx, id] {
-        auto image = recover_entity<Entity>(*ctx, id);
-        recovery_done done;
-        if (image)
-          done.image = std::make_shared<image_type>(std::move(image).value());
-        else
-          done.failure = image.error().message();
-        caf::anon_send(self, std::move(done));
-      });
-    };
     if (ctx_->restored == nullptr)
-      return recover_alone();
+      return recover_alone(self, ctx_, id_);
     // The takeover of this partition's tenure restored it (or is restoring
     // it: then this waits, and the commands with it); otherwise, or once the
     // image was taken (passivation), recover alone.
-    ctx_->restored->claim(key(), partition_, claim_.epoch, [self, recover_alone](std::shared_ptr<void> image) {
+    ctx_->restored->claim(key(), partition_, claim_.epoch, [self, ctx = ctx_, id = id_](std::shared_ptr<void> image) {
       if (!image)
-        return recover_alone();
+        return recover_alone(self, ctx, id);
       recovery_done done;
       done.image = std::move(image);
       caf::anon_send(self, std::move(done));
@@ -124,6 +130,16 @@ private:
   }
 
   void on_recovered(const recovery_done& r) {
+    if (!r.failure.empty() && r.passes) {
+      // The brokers are slow or away (a restart, a starved machine): the
+      // commands wait here while recovery is tried again, later each time.
+      // Refusing them as unavailable would answer for a log that holds their
+      // entity's history.
+      spdlog::warn("{}: recovery failed ({}); trying again in {} ms", key(), r.failure, recovery_backoff_.count());
+      delayed_send(this, recovery_backoff_, recover_again_atom::value);
+      recovery_backoff_ = std::min(recovery_backoff_ * 2, max_recovery_backoff);
+      return;
+    }
     recovering_ = false;
     if (!r.failure.empty()) {
       core_.recovery_failed(r.failure);
@@ -132,6 +148,17 @@ private:
       core_.recovered(std::move(*std::static_pointer_cast<image_type>(r.image)));
     }
     process_queue();
+  }
+
+  void recover_again() {
+    if (!tenure_running()) {
+      // The partition moved on while this waited for its history: the
+      // commands are redelivered under the current tenure, to its owner.
+      queue_.clear();
+      quit();
+      return;
+    }
+    recover_alone(caf::actor_cast<caf::actor>(this), ctx_, id_);
   }
 
   void process_queue() {
@@ -264,6 +291,8 @@ private:
   partition_id partition_;
   events::partition_claim claim_;  ///< the tenure this actor decides under
   std::chrono::steady_clock::time_point last_active_ = std::chrono::steady_clock::now();
+  static constexpr std::chrono::milliseconds max_recovery_backoff{5000};
+  std::chrono::milliseconds recovery_backoff_{100};
   bool recovering_ = true;
   bool appending_ = false;
   bool stop_requested_ = false;

@@ -22,6 +22,7 @@ namespace storemesh::actors {
 struct recovery_done {
   std::shared_ptr<void> image;  ///< entity_image<Entity>
   std::string failure;
+  bool passes = false;  ///< the failure passes by itself (no broker answered in time): try again
 };
 
 /// From the log writer to an entity.
@@ -50,6 +51,7 @@ struct release_partitions {
 
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using idle_check_atom = caf::atom_constant<caf::atom("idlecheck")>;
+using recover_again_atom = caf::atom_constant<caf::atom("recagain")>;
 /// To the router: drop the takeovers' restored images that are past their
 /// hold or their tenure (restored_images::expire).
 using restore_sweep_atom = caf::atom_constant<caf::atom("rsweep")>;

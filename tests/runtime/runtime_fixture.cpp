@@ -107,7 +107,8 @@ runtime_fixture::~runtime_fixture() { stop_daemon(); }
 
 void runtime_fixture::start_daemon() {
   BOOST_REQUIRE(!daemon_);
-  daemon_ = std::make_unique<actors::daemon>(*log_, options);
+  wrapped_ = wrap_daemon_log ? wrap_daemon_log(*log_) : nullptr;
+  daemon_ = std::make_unique<actors::daemon>(wrapped_ ? *wrapped_ : *log_, options);
   auto started = daemon_->start();
   BOOST_REQUIRE_MESSAGE(started.has_value(), failure_of(started));
   if (std::find(sealers_.begin(), sealers_.end(), daemon_->sealing_key()) == sealers_.end())
@@ -120,6 +121,7 @@ void runtime_fixture::stop_daemon() {
   daemon_->stop();
   const bool failed = daemon_->failed();
   daemon_.reset();
+  wrapped_.reset();
   BOOST_CHECK_MESSAGE(!failed, "the daemon reported a fatal error");
 }
 

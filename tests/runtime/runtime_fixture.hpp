@@ -89,6 +89,9 @@ public:
   // -- the daemon ---------------------------------------------------------------
   /// Adjust before start_daemon(); state_dir and trusted are preset.
   actors::daemon_options options;
+  /// If set, the daemon started next gets this decorator of its log handle
+  /// (to make the log slow or absent for it, as a busy broker is).
+  std::function<std::unique_ptr<events::event_log>(events::event_log& log)> wrap_daemon_log;
   void start_daemon();
   /// A clean stop: in-flight commands finish, offsets are committed.
   void stop_daemon();
@@ -166,6 +169,7 @@ private:
   temp_dir dir_;
   std::unique_ptr<events::event_log> log_;      // the daemon's handle
   std::unique_ptr<events::event_log> cli_log_;  // the operator's handle (another "process")
+  std::unique_ptr<events::event_log> wrapped_;  // wrap_daemon_log's decorator of log_, if any
   std::unique_ptr<actors::daemon> daemon_;
   std::vector<events::crypto::public_key> sealers_;
 };
