@@ -185,13 +185,18 @@ echo "$out" | grep -Eq "verdict +OK" || fail "audit verdict: $out"
 echo "   $(echo "$out" | grep -m1 -E "^verdict")"
 echo "6. a daemon paused past its session (SIGSTOP) comes back a zombie: fenced, it rejoins and carries on"
 head -c $((8 * MiB)) /dev/urandom >ds/src/second.bin
+# On a busy machine d1 may have missed a heartbeat since step 1 and be
+# rejoining: its partitions come back with the rebalance.
+wait_until 90 "d1 to own partitions" eval '[ -n "$(owned d1)" ]'
 job2=$(keys_owned_by d1 second- 1)
 [ -n "$job2" ] || fail "no job id lands on d1's partitions"
 sm copy submit --id "$job2" --src src:second.bin --dst dst:second.bin --chunk-size 1MiB --host host-a --max-rate 1M >/dev/null
 wait_until 60 "$job2 copies on host-a" eval '[ "$(field "$job2" "d[\"bytes_done\"]")" -ge $((1 * MiB)) ]'
 # And a stream of registrations for d1's entities, so that d1 is paused in
 # the middle of deciding (its round in flight is the zombie's write).
+wait_until 90 "d1 to own partitions" eval '[ -n "$(owned d1)" ]'
 mapfile -t stream < <(keys_owned_by d1 z 30)
+[ "${#stream[@]}" -gt 0 ] || fail "no host id lands on d1's partitions"
 (for h in "${stream[@]}"; do sm host add "$h" --datastore "src=$work/ds/src" --no-wait >/dev/null && echo "$h" >>streamed.txt; done) &
 streamer=$!
 wait_until 30 "the stream under way" eval '[ "$(wc -l <streamed.txt 2>/dev/null || echo 0)" -ge 3 ]'
