@@ -11,6 +11,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdlib>
+#include <memory>
 #include <thread>
 
 namespace storemesh::ops {
@@ -99,9 +100,29 @@ void serve(serve_options& o) {
   int quick_fences = 0;
   const auto transactional_id = d.names.prefix + ".daemon." + key.public_key().short_id();
   for (int restarts = 0;; ++restarts) {
-    auto log = open_daemon_log(o.data, transactional_id);
-    actors::daemon daemon(*log, d);
-    must(daemon.start(), "starting the daemon");
+    std::unique_ptr<events::event_log> log;
+    std::unique_ptr<actors::daemon> running;
+    // A first start that fails says why and exits: a wrong address or a
+    // damaged log is the likelier cause. A start anew after the daemon has
+    // served waits for the log instead (the brokers still away, or too busy
+    // to answer in time), as a supervisor would restart it, until stopped.
+    for (int attempt = 0; !running; ++attempt) {
+      try {
+        log = open_daemon_log(o.data, transactional_id);
+        auto daemon = std::make_unique<actors::daemon>(*log, d);
+        must(daemon->start(), "starting the daemon");
+        running = std::move(daemon);
+      } catch (const cli_error& e) {
+        if (restarts == 0 || stop_requested)
+          throw;
+        const auto wait = std::chrono::seconds(std::min(1 << std::min(attempt, 5), 30));
+        spdlog::warn("starting anew: {}; trying again in {} s", e.what(), wait.count());
+        for (auto until = std::chrono::steady_clock::now() + wait;
+             !stop_requested && std::chrono::steady_clock::now() < until;)
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    }
+    auto& daemon = *running;
     const auto started = std::chrono::steady_clock::now();
     spdlog::info("serving {} (sealing key {}{}); stop with SIGINT or SIGTERM", o.data.data,
                  daemon.sealing_key().short_id(),
