@@ -1,5 +1,6 @@
 #include "actors/command_sink.hpp"
 
+#include "actors/entity_key.hpp"
 #include "events/crypto/hashing.hpp"
 #include "events/envelope/envelope_builder.hpp"
 #include "events/log_errc.hpp"
@@ -77,7 +78,7 @@ void command_sink::sign_pending() {
     }
     // In the order they were sent: one entity's commands reach the log in order.
     for (std::size_t i = 0; i < round.size(); ++i) {
-      const auto key = round[i].command.kind + '/' + round[i].command.id;
+      const auto key = entity_key(round[i].command.kind, round[i].command.id);
       bool idle = false;
       {
         std::lock_guard<std::mutex> lock(mutex_);

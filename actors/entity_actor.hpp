@@ -33,6 +33,7 @@
 // redelivered under the current tenure, to a fresh actor that recovers from
 // the log.
 
+#include "actors/entity_key.hpp"
 #include "actors/core/entity_core.hpp"
 #include "actors/entity_recovery.hpp"
 #include "actors/messages.hpp"
@@ -96,7 +97,7 @@ public:
   }
 
 private:
-  [[nodiscard]] std::string key() const { return std::string(Entity::kind) + '/' + id_; }
+  [[nodiscard]] std::string key() const { return entity_key(Entity::kind, id_); }
 
   /// Recovery of this entity alone, on the blocking pool.
   static void recover_alone(caf::actor self, const runtime_context* ctx, std::string id) {

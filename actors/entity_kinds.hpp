@@ -3,6 +3,7 @@
 // fold its events outside an actor (audit, read models). Adding a module means
 // adding one line to entity_kinds().
 
+#include "actors/entity_key.hpp"
 #include "actors/core/entity_host.hpp"
 #include "actors/entity_fold.hpp"
 #include "actors/entity_traits.hpp"
@@ -54,7 +55,7 @@ public:
     if constexpr (publishes<Entity>::value) {
       auto it = images_.find(id);
       if (it != images_.end())
-        board.update_entity(std::string(Entity::kind) + '/' + id, it->second.seq,
+        board.update_entity(entity_key(Entity::kind, id), it->second.seq,
                             [&](services::fleet::view& v) { Entity::publish(v, id, it->second.state); });
     }
   }

@@ -1,5 +1,6 @@
 #include "actors/entity_router.hpp"
 
+#include "actors/entity_key.hpp"
 #include "actors/entity_kinds.hpp"
 #include "actors/messages.hpp"
 
@@ -64,7 +65,7 @@ caf::behavior entity_router(caf::stateful_actor<entity_router_state>* self, cons
           slot.clear();
         };
         for (auto& c : b.commands) {
-          auto key = std::string(c->env->entity_kind()) + '/' + std::string(c->env->entity_id());
+          auto key = entity_key(c->env->entity_kind(), c->env->entity_id());
           if (auto held = self->state.held.find(key); held != self->state.held.end()) {
             held->second.push_back(std::move(c));
             continue;
@@ -84,10 +85,9 @@ caf::behavior entity_router(caf::stateful_actor<entity_router_state>* self, cons
         flush();
       },
       [self, ctx, retire](const release_partitions& r) {
-        // Keys are "kind/id"; entity ids may hold '/', kinds do not.
         std::size_t stopped = 0;
         for (auto it = self->state.live.begin(); it != self->state.live.end();) {
-          const auto id = std::string_view(it->first).substr(it->first.find('/') + 1);
+          const auto id = entity_id_of(it->first);
           const auto p = events::partition_for(id, ctx->event_partitions).value;
           if (std::find(r.partitions.begin(), r.partitions.end(), p) == r.partitions.end()) {
             ++it;

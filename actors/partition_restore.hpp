@@ -19,6 +19,7 @@
 //
 // Blocking (it reads the log): run it on the blocking pool.
 
+#include "actors/entity_key.hpp"
 #include "actors/event_replay.hpp"
 #include "actors/restored_images.hpp"
 #include "actors/runtime_context.hpp"
@@ -164,10 +165,9 @@ template <class Entity>
                                                  restored_images::image_map& into) {
   SM_TRY(auto r, restore_partition<Entity>(ctx, p));
   const restore_tally t{r.images.size(), r.set_aside, r.snapshots_read, r.records_read};
-  const std::string prefix = std::string(Entity::kind) + '/';
   into.reserve(into.size() + r.images.size());
   for (auto& [id, image] : r.images)
-    into.emplace(prefix + id, std::make_shared<entity_image<Entity>>(std::move(image)));
+    into.emplace(entity_key(Entity::kind, id), std::make_shared<entity_image<Entity>>(std::move(image)));
   return t;
 }
 

@@ -12,6 +12,7 @@
 // rule of its own, so what the simulator finds in this code it finds in the
 // daemon's.
 
+#include "actors/entity_key.hpp"
 #include "actors/core/command_record.hpp"
 #include "actors/entity_fold.hpp"
 #include "actors/entity_traits.hpp"
@@ -55,7 +56,7 @@ public:
   entity_core(const runtime_context& ctx, std::string id) : ctx_(&ctx), id_(std::move(id)) {}
 
   [[nodiscard]] const std::string& id() const { return id_; }
-  [[nodiscard]] std::string key() const { return std::string(Entity::kind) + '/' + id_; }
+  [[nodiscard]] std::string key() const { return entity_key(Entity::kind, id_); }
   [[nodiscard]] const image_type& image() const { return image_; }
 
   void recovered(image_type image) { image_ = std::move(image); }
