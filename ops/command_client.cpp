@@ -36,76 +36,23 @@ std::string producer_name() {
 
 command_outcome command_client::submit(const command_request& request, bool wait,
                                        std::chrono::milliseconds timeout) {
-  must(actors::create_topics(log_, names_, 2), "creating topics");
-  actors::command_header header;
-  header.id = events::envelope::new_message_id();
-  header.producer = producer_name();
-  const auto& id = header.id;
-  auto rec = must(actors::make_command_record(request.kind, request.entity_id, header, key_, request.fill),
-                  "signing the command");
-
-  // Where the outcome will appear, noted before the command exists so that it
-  // cannot be missed however fast the daemon is.
-  const auto events_topic = names_.events(request.kind);
-  const auto ev_p = events::partition_for(request.entity_id, must(log_.partitions(events_topic), events_topic));
-  const auto rej_p = events::partition_for(request.entity_id, must(log_.partitions(names_.rejected()), "rejected"));
-  const auto ev_from = must(log_.end_offset(events_topic, ev_p), events_topic);
-  const auto rej_from = must(log_.end_offset(names_.rejected(), rej_p), "rejected");
-
-  const auto cmd_p = events::partition_for(request.entity_id, must(log_.partitions(names_.commands()), "commands"));
-  must(log_.append(names_.commands(), cmd_p, {std::move(rec)}), "appending the command");
-  command_outcome outcome;
-  if (!wait)
-    return outcome;
-
-  auto ev_reader = must(log_.read(events_topic, ev_p, ev_from), events_topic);
-  auto rej_reader = must(log_.read(names_.rejected(), rej_p, rej_from), "rejected");
-  const std::string_view want(reinterpret_cast<const char*>(id.data()), id.size());
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  std::vector<events::record_view> batch;
-  for (;;) {
-    batch.clear();
-    must(ev_reader->poll(batch), "reading " + events_topic);
-    bool found_now = false;
-    for (const auto& r : batch) {
-      auto e = events::envelope::decoded_envelope::decode(r.value);
-      if (e && as_string_view(e.value().reader().getCausationId()) == want) {
-        outcome.accepted = true;
-        outcome.event_json.push_back(events::envelope::to_json(e.value().reader()));
-        found_now = true;
-      }
-    }
-    if (outcome.accepted && !found_now)
-      return outcome;  // all of its events came in one batch, already read
-    if (outcome.accepted)
-      continue;
-    batch.clear();
-    must(rej_reader->poll(batch), "reading rejected");
-    for (const auto& r : batch) {
-      auto e = events::envelope::decoded_envelope::decode(r.value);
-      if (e && as_string_view(e.value().reader().getCausationId()) == want &&
-          e.value().reader().getPayload().isRejection()) {
-        auto rej = e.value().reader().getPayload().getRejection();
-        outcome.code = rej.getCode().cStr();
-        outcome.reason = rej.getReason().cStr();
-        return outcome;
-      }
-    }
-    if (std::chrono::steady_clock::now() > deadline)
-      throw cli_error("no outcome within " + std::to_string(timeout.count() / 1000) +
-                      " s; the command is in the log and will be decided when `storemesh serve` runs");
-    (void)log_.wait_beyond(events_topic, ev_p, ev_reader->position(), std::chrono::milliseconds(10));
-  }
+  return send({request}, 1, wait, timeout, true).front();
 }
 
 std::vector<command_outcome> command_client::submit_all(const std::vector<command_request>& requests,
                                                        std::size_t batch, bool wait,
                                                        std::chrono::milliseconds timeout) {
+  return send(requests, batch, wait, timeout, false);
+}
+
+std::vector<command_outcome> command_client::send(const std::vector<command_request>& requests, std::size_t batch,
+                                                 bool wait, std::chrono::milliseconds timeout, bool with_events) {
   must(actors::create_topics(log_, names_, 2), "creating topics");
   const auto command_partitions = must(log_.partitions(names_.commands()), "commands");
   const auto rejected_partitions = must(log_.partitions(names_.rejected()), "rejected");
 
-  // Where the outcomes will appear, noted before any command exists.
+  // Where the outcomes will appear, noted before any command exists, so that
+  // none can be missed however fast the daemon is.
   std::map<std::pair<std::string, std::int32_t>, offset> from;
   std::unordered_map<std::string, std::size_t> pending;  // command id -> index in requests
   std::vector<actors::command_spec> specs;
@@ -146,45 +93,75 @@ std::vector<command_outcome> command_client::submit_all(const std::vector<comman
     readers.push_back(must(log_.read(where.first, partition_id{where.second}, at), where.first));
     read_where.push_back(where);
   }
-  std::size_t turn = 0;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  std::vector<events::record_view> got;
-  while (!pending.empty()) {
+  // With events: the accepted commands, whose later events (a command's
+  // events are one append, but may take more than one poll) are still wanted.
+  std::unordered_map<std::string, std::size_t> accepted;
+  // Reads what each reader has now: whether anything came, and whether any
+  // of it was an outcome (or a later event) of these commands.
+  struct read_now {
     bool any = false;
-    for (auto& reader : readers) {
+    bool matched = false;
+  };
+  std::vector<events::record_view> got;
+  auto read_outcomes = [&] {
+    read_now now;
+    for (std::size_t k = 0; k < readers.size(); ++k) {
+      const bool rejections = read_where[k].first == names_.rejected();
       got.clear();
-      must(reader->poll(got), "reading the outcomes");
-      any = any || !got.empty();
+      must(readers[k]->poll(got), "reading the outcomes");
+      now.any = now.any || !got.empty();
       for (const auto& r : got) {
         auto e = events::envelope::decoded_envelope::decode(r.value);
-        if (!e)
+        if (!e || rejections != e.value().reader().getPayload().isRejection())
           continue;
-        const auto cause = e.value().reader().getCausationId();
-        auto it = pending.find(std::string(as_string_view(cause)));
+        const std::string cause(as_string_view(e.value().reader().getCausationId()));
+        if (auto later = accepted.find(cause); later != accepted.end()) {
+          outcomes[later->second].event_json.push_back(events::envelope::to_json(e.value().reader()));
+          now.matched = true;
+          continue;
+        }
+        auto it = pending.find(cause);
         if (it == pending.end())
           continue;
+        now.matched = true;
         auto& outcome = outcomes[it->second];
-        if (e.value().reader().getPayload().isRejection()) {
+        if (rejections) {
           auto rej = e.value().reader().getPayload().getRejection();
           outcome.code = rej.getCode().cStr();
           outcome.reason = rej.getReason().cStr();
         } else {
           outcome.accepted = true;
+          if (with_events) {
+            outcome.event_json.push_back(events::envelope::to_json(e.value().reader()));
+            accepted.emplace(cause, it->second);
+          }
         }
         pending.erase(it);
       }
     }
+    return now;
+  };
+  std::size_t turn = 0;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!pending.empty()) {
+    const bool any = read_outcomes().any;
     if (pending.empty())
       break;
     if (std::chrono::steady_clock::now() > deadline)
-      throw cli_error(std::to_string(pending.size()) + " of " + std::to_string(requests.size()) +
-                      " commands have no outcome within " + std::to_string(timeout.count() / 1000) +
-                      " s; they are in the log and will be decided when `storemesh serve` runs");
+      throw cli_error(requests.size() == 1
+                          ? "no outcome within " + std::to_string(timeout.count() / 1000) +
+                                " s; the command is in the log and will be decided when `storemesh serve` runs"
+                          : std::to_string(pending.size()) + " of " + std::to_string(requests.size()) +
+                                " commands have no outcome within " + std::to_string(timeout.count() / 1000) +
+                                " s; they are in the log and will be decided when `storemesh serve` runs");
     if (!any) {  // nothing new anywhere: wait on one partition at a time, in turn
       const auto k = turn++ % readers.size();
       (void)log_.wait_beyond(read_where[k].first, partition_id{read_where[k].second}, readers[k]->position(),
                              std::chrono::milliseconds(5));
     }
+  }
+  // The rest of the accepted commands' events, until a read brings none.
+  while (!accepted.empty() && read_outcomes().matched) {
   }
   return outcomes;
 }

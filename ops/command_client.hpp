@@ -48,6 +48,10 @@ public:
                                                         std::chrono::milliseconds timeout);
 
 private:
+  /// submit_all, and with `with_events` each accepted command's events as JSON.
+  [[nodiscard]] std::vector<command_outcome> send(const std::vector<command_request>& requests, std::size_t batch,
+                                                  bool wait, std::chrono::milliseconds timeout, bool with_events);
+
   events::event_log& log_;
   actors::topics names_;
   const events::crypto::key_pair& key_;
