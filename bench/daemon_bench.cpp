@@ -88,7 +88,7 @@ using namespace storemesh::dbench;
   std::fprintf(code == 0 ? stdout : stderr,
                "usage: bench_daemon [--dir DIR] [--quick] [--only intake|recovery|takeover] [--kafka HOST:PORT [--group]]\n"
                "  --kafka B   groups 1 and 3 on a Kafka broker (ops/kafka start); group 1 with Kafka's\n"
-               "              ProducerPerformance at the same record size and count as the reference\n"
+               "              ProducerPerformance at the same record size as the reference, run after each run\n"
                "  --group     with --kafka: the daemon in a consumer group (serve --group): every\n"
                "              transaction also commits the intake's positions (KIP-447)\n"
                "  --batches L commands per signature, one pass each (default 1,16,256,4096; 1 = signed alone)\n"
