@@ -39,9 +39,6 @@ public:
     return inner_.wait_beyond(t, p, known, timeout);
   }
 
-protected:
-  [[nodiscard]] event_log& inner() { return inner_; }
-
 private:
   event_log& inner_;
 };
