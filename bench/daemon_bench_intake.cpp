@@ -357,6 +357,15 @@ std::string p_ms(std::vector<double>& v, double q) {
   return buf;
 }
 
+/// Kafka's TopicCommand on the bench's broker, quiet.
+void topic_command(const options& o, const std::string& args) {
+  const std::string cmd = std::string(STOREMESH_SOURCE_DIR) +
+                          "/ops/kafka run org.apache.kafka.tools.TopicCommand --bootstrap-server " + o.kafka + " " +
+                          args + " >/dev/null 2>&1";
+  if (std::system(cmd.c_str()) != 0)
+    std::fprintf(stderr, "bench_daemon: TopicCommand %s failed\n", args.c_str());
+}
+
 /// Kafka's own ProducerPerformance (acks=all, idempotent) at `size` bytes a
 /// record, on the same broker, in records/s (0 if it gave no figure). At
 /// least 500,000 records, so that the JVM's warm-up (it counts in
@@ -364,11 +373,8 @@ std::string p_ms(std::vector<double>& v, double q) {
 double producer_performance(const options& o, std::size_t size, std::size_t records) {
   static int calls = 0;
   const std::string topic = "dbench" + std::to_string(::getpid()) + ".perf" + std::to_string(calls++);
-  const std::string root = STOREMESH_SOURCE_DIR;
-  const std::string create = root + "/ops/kafka run org.apache.kafka.tools.TopicCommand --bootstrap-server " +
-                             o.kafka + " --create --topic " + topic + " --partitions 2 --replication-factor 1 2>&1";
-  std::system(create.c_str());
-  const std::string cmd = root + "/ops/kafka run org.apache.kafka.tools.ProducerPerformance --topic " + topic +
+  topic_command(o, "--create --topic " + topic + " --partitions 2 --replication-factor 1");
+  const std::string cmd = std::string(STOREMESH_SOURCE_DIR) + "/ops/kafka run org.apache.kafka.tools.ProducerPerformance --topic " + topic +
                           " --num-records " + std::to_string(std::max<std::size_t>(records, 500000)) +
                           " --record-size " + std::to_string(size) +
                           " --throughput -1 --producer-props bootstrap.servers=" + o.kafka +
@@ -386,6 +392,11 @@ double producer_performance(const options& o, std::size_t size, std::size_t reco
     }
     ::pclose(f);
   }
+  // Its records (320 MB and more) would otherwise stay on the broker, and
+  // every later run, the pipeline's and the next reference's, would share the
+  // disk with their writeback: kept, the references of one invocation slowed
+  // pass after pass, from 170k/s to 86k/s, which flattered the later ratios.
+  topic_command(o, "--delete --topic " + topic);
   return perf;
 }
 
@@ -573,6 +584,10 @@ void intake_group(const options& o) {
     raw_append.push_back(seconds_since(t0) * 1e3);
   }
   daemon.stop();
+  // This invocation's topics go, so that the next one meets the broker as
+  // this one did.
+  if (!o.kafka.empty())
+    topic_command(o, "--delete --topic '" + names.prefix + "\\..*'");
 
   std::vector<row> rows;
   for (std::size_t k = 0; k < passes.size(); ++k) {
