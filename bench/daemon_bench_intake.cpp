@@ -357,11 +357,14 @@ std::string p_ms(std::vector<double>& v, double q) {
   return buf;
 }
 
+/// The command line that runs one of Kafka's tools (org.apache.kafka.tools.NAME).
+std::string kafka_tool(const std::string& name) {
+  return std::string(STOREMESH_SOURCE_DIR) + "/ops/kafka run org.apache.kafka.tools." + name;
+}
+
 /// Kafka's TopicCommand on the bench's broker, quiet.
 void topic_command(const options& o, const std::string& args) {
-  const std::string cmd = std::string(STOREMESH_SOURCE_DIR) +
-                          "/ops/kafka run org.apache.kafka.tools.TopicCommand --bootstrap-server " + o.kafka + " " +
-                          args + " >/dev/null 2>&1";
+  const std::string cmd = kafka_tool("TopicCommand") + " --bootstrap-server " + o.kafka + " " + args + " >/dev/null 2>&1";
   if (std::system(cmd.c_str()) != 0)
     std::fprintf(stderr, "bench_daemon: TopicCommand %s failed\n", args.c_str());
 }
@@ -374,7 +377,7 @@ double producer_performance(const options& o, std::size_t size, std::size_t reco
   static int calls = 0;
   const std::string topic = "dbench" + std::to_string(::getpid()) + ".perf" + std::to_string(calls++);
   topic_command(o, "--create --topic " + topic + " --partitions 2 --replication-factor 1");
-  const std::string cmd = std::string(STOREMESH_SOURCE_DIR) + "/ops/kafka run org.apache.kafka.tools.ProducerPerformance --topic " + topic +
+  const std::string cmd = kafka_tool("ProducerPerformance") + " --topic " + topic +
                           " --num-records " + std::to_string(std::max<std::size_t>(records, 500000)) +
                           " --record-size " + std::to_string(size) +
                           " --throughput -1 --producer-props bootstrap.servers=" + o.kafka +
